@@ -1,0 +1,130 @@
+import { type MaybePromise, NodeContext, type Params, checkCount } from "./context.js";
+import { Flow, type FlowOptions } from "./flow.js";
+import { BaseNode, type RetryOptions, execWithRetry } from "./node.js";
+import type { Scope } from "./scope.js";
+
+/** What a batch's prep returns: the items, where `null`/`undefined` mean none. */
+export type Items<T> = Iterable<T> | null | undefined;
+
+export interface ParallelOptions {
+  /** How many items run at once. Default: all of them. */
+  concurrency?: number;
+}
+
+/**
+ * A node whose `exec` runs once per item of what `prep` returns, each item with its own retries
+ * and fallback. `post` receives the results in input order.
+ */
+export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends BaseNode<S, Items<Item>, Result[]> {
+  maxRetries: number;
+  wait: RetryOptions["wait"];
+
+  constructor(options: RetryOptions = {}) {
+    super(options);
+    this.maxRetries = checkCount(options.maxRetries ?? 1, `maxRetries of node "${this.name}"`, 1);
+    this.wait = options.wait ?? 0;
+  }
+
+  exec(_item: Item, _ctx: NodeContext): MaybePromise<Result> {
+    return undefined as Result;
+  }
+
+  execFallback(_item: Item, error: unknown, _ctx: NodeContext): MaybePromise<Result> {
+    throw error;
+  }
+
+  /** @internal */
+  async _exec(_shared: S, items: Items<Item>, ctx: NodeContext, scope: Scope, step: number): Promise<Result[]> {
+    const list = items ? Array.from(items) : [];
+    const results = new Array<Result>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      results[i] = await execWithRetry(this, list[i] as Item, ctx, scope, step, i);
+    }
+    return results;
+  }
+}
+
+/** A {@link BatchNode} whose items run concurrently, at most `concurrency` at a time. */
+export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> extends BatchNode<S, Item, Result> {
+  concurrency: number;
+
+  constructor(options: RetryOptions & ParallelOptions = {}) {
+    super(options);
+    this.concurrency = checkCount(options.concurrency ?? Number.POSITIVE_INFINITY, `concurrency of node "${this.name}"`, 1);
+  }
+
+  /** @internal */
+  override async _exec(_shared: S, items: Items<Item>, ctx: NodeContext, scope: Scope, step: number): Promise<Result[]> {
+    const list = items ? Array.from(items) : [];
+    const results = new Array<Result>(list.length);
+    await pool(list.length, this.concurrency, ctx.signal, async (i, signal) => {
+      const itemCtx = new NodeContext(0, signal, ctx.params);
+      results[i] = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
+    });
+    return results;
+  }
+}
+
+/**
+ * A flow that runs its graph once per params object that `prep` returns, with
+ * `{ ...flowParams, ...item }` as the params. `post` receives each run's last action.
+ */
+export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
+  /** @internal */
+  override async _exec(shared: S, items: Items<Params>, ctx: NodeContext, scope: Scope): Promise<string[]> {
+    const list = items ? Array.from(items) : [];
+    const actions: string[] = [];
+    for (const item of list) actions.push(await this._orchestrate(shared, { ...ctx.params, ...item }, scope));
+    return actions;
+  }
+}
+
+/** A {@link BatchFlow} whose runs go concurrently, at most `concurrency` at a time. */
+export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
+  concurrency: number;
+
+  constructor(start?: BaseNode<S>, options: FlowOptions & ParallelOptions = {}) {
+    super(start, options);
+    this.concurrency = checkCount(options.concurrency ?? Number.POSITIVE_INFINITY, `concurrency of flow "${this.name}"`, 1);
+  }
+
+  /** @internal */
+  override async _exec(shared: S, items: Items<Params>, ctx: NodeContext, scope: Scope): Promise<string[]> {
+    const list = items ? Array.from(items) : [];
+    const actions = new Array<string>(list.length);
+    await pool(list.length, this.concurrency, scope.signal, async (i, signal) => {
+      actions[i] = await this._orchestrate(shared, { ...ctx.params, ...list[i] }, { ...scope, signal });
+    });
+    return actions;
+  }
+}
+
+/**
+ * Runs `task(0..count-1)` with at most `limit` in flight. The first failure aborts the signal the
+ * other tasks were given, stops new ones from starting, and rejects.
+ */
+async function pool(
+  count: number,
+  limit: number,
+  outer: AbortSignal,
+  task: (index: number, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  if (count === 0) return;
+  const controller = new AbortController();
+  const { signal } = controller;
+  const forward = () => controller.abort(outer.reason);
+  outer.addEventListener("abort", forward, { once: true });
+  let next = 0;
+  const worker = async () => {
+    while (next < count && !signal.aborted) await task(next++, signal);
+    if (signal.aborted) throw signal.reason;
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  } catch (error) {
+    if (!signal.aborted) controller.abort(error);
+    throw error;
+  } finally {
+    outer.removeEventListener("abort", forward);
+  }
+}

@@ -1,0 +1,9 @@
+export { NodeContext, type Params, type MaybePromise } from "./context.js";
+export { FlowletError, NodeError, MaxStepsExceededError, ConfigError, type Phase } from "./errors.js";
+export type { Hooks, HookName, NodeEvent } from "./hooks.js";
+export type { RunOptions } from "./scope.js";
+export { BaseNode, Node, DEFAULT_ACTION, ANY_ACTION, type RetryOptions } from "./node.js";
+export { Flow, type FlowOptions } from "./flow.js";
+export { BatchNode, ParallelBatchNode, BatchFlow, ParallelBatchFlow, type Items, type ParallelOptions } from "./batch.js";
+export { toMermaid } from "./mermaid.js";
+export { reachable } from "./graph.js";
