@@ -1,7 +1,9 @@
 import { type MaybePromise, NodeContext, type Params, checkCount } from "./context.js";
 import { Flow, type FlowOptions } from "./flow.js";
 import { BaseNode, type RetryOptions, execWithRetry } from "./node.js";
+import type { Frame } from "./checkpoint.js";
 import type { Scope } from "./scope.js";
+import { assertJSON } from "./snapshot.js";
 
 /** What a batch's prep returns: the items, where `null`/`undefined` mean none. */
 export type Items<T> = Iterable<T> | null | undefined;
@@ -37,8 +39,12 @@ export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends Ba
   async _exec(_shared: S, items: Items<Item>, ctx: NodeContext, scope: Scope, step: number): Promise<Result[]> {
     const list = items ? Array.from(items) : [];
     const results = new Array<Result>(list.length);
+    const record = progress<Result>(ctx, "batch", results);
     for (let i = 0; i < list.length; i++) {
-      results[i] = await execWithRetry(this, list[i] as Item, ctx, scope, step, i);
+      if (record?.skip(i)) continue;
+      const result = await execWithRetry(this, list[i] as Item, ctx, scope, step, i);
+      results[i] = result;
+      await record?.done(i, result);
     }
     return results;
   }
@@ -57,9 +63,13 @@ export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> ex
   override async _exec(_shared: S, items: Items<Item>, ctx: NodeContext, scope: Scope, step: number): Promise<Result[]> {
     const list = items ? Array.from(items) : [];
     const results = new Array<Result>(list.length);
+    const record = progress<Result>(ctx, "batch", results);
     await pool(list.length, this.concurrency, ctx.signal, async (i, signal) => {
-      const itemCtx = new NodeContext(0, signal, ctx.params);
-      results[i] = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
+      if (record?.skip(i)) return;
+      const itemCtx = new NodeContext(0, signal, ctx.params, ctx._step);
+      const result = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
+      results[i] = result;
+      await record?.done(i, result);
     });
     return results;
   }
@@ -73,8 +83,15 @@ export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
   /** @internal */
   override async _exec(shared: S, items: Items<Params>, ctx: NodeContext, scope: Scope): Promise<string[]> {
     const list = items ? Array.from(items) : [];
-    const actions: string[] = [];
-    for (const item of list) actions.push(await this._orchestrate(shared, { ...ctx.params, ...item }, scope));
+    const actions = new Array<string>(list.length);
+    const record = progress<string>(ctx, "batchFlow", actions);
+    const key = ctx._step?.key ?? "";
+    for (let i = 0; i < list.length; i++) {
+      if (record?.skip(i)) continue;
+      const action = await this._orchestrate(shared, { ...ctx.params, ...list[i] }, scope, `${key}[${i}]`);
+      actions[i] = action;
+      await record?.done(i, action);
+    }
     return actions;
   }
 }
@@ -92,11 +109,40 @@ export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
   override async _exec(shared: S, items: Items<Params>, ctx: NodeContext, scope: Scope): Promise<string[]> {
     const list = items ? Array.from(items) : [];
     const actions = new Array<string>(list.length);
+    const record = progress<string>(ctx, "batchFlow", actions);
+    const key = ctx._step?.key ?? "";
     await pool(list.length, this.concurrency, scope.signal, async (i, signal) => {
-      actions[i] = await this._orchestrate(shared, { ...ctx.params, ...list[i] }, { ...scope, signal });
+      if (record?.skip(i)) return;
+      const action = await this._orchestrate(shared, { ...ctx.params, ...list[i] }, { ...scope, signal }, `${key}[${i}]`);
+      actions[i] = action;
+      await record?.done(i, action);
     });
     return actions;
   }
+}
+
+/**
+ * In a checkpointed run, the record of which items of a batch are done: items a checkpoint already
+ * holds are skipped (their results restored), and each newly done item is saved before the next.
+ */
+function progress<R>(ctx: NodeContext, kind: "batch" | "batchFlow", results: R[]) {
+  const step = ctx._step;
+  if (!step) return undefined;
+  const { durable, key, path } = step;
+  const frame = (durable.claim(key, kind) ?? { kind, done: {} }) as { kind: typeof kind; done: Record<string, unknown> };
+  durable.frames.set(key, frame as Frame);
+  return {
+    skip(i: number): boolean {
+      if (!Object.hasOwn(frame.done, i)) return false;
+      results[i] = frame.done[i] as R;
+      return true;
+    },
+    done(i: number, result: R): Promise<void> {
+      frame.done[i] = assertJSON(result, `the result of item ${i} of "${path}"`);
+      if (kind === "batchFlow") durable.finish(`${key}[${i}]`);
+      return durable.commit(path);
+    },
+  };
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { StepState } from "./durable.js";
 import { ConfigError } from "./errors.js";
+import { Interrupt } from "./interrupt.js";
 
 /** Params passed down a flow to its nodes. */
 export type Params = Readonly<Record<string, unknown>>;
@@ -12,11 +14,28 @@ export class NodeContext {
     readonly signal: AbortSignal,
     /** This node's params: its own, overlaid by those its flow passes down. */
     readonly params: Params,
+    /** @internal Set in checkpointed runs only. */
+    readonly _step?: StepState,
   ) {}
+
+  /**
+   * Asks a human. In a checkpointed run the first call pauses the run, which resolves
+   * `{ status: "interrupted", payload }`; `flow.resume(runId, { resumeWith })` runs this node again
+   * from its top, and this call then returns `resumeWith`. Several calls in one node are answered in order.
+   * Without a checkpoint saver the run rejects with {@link Interrupt}.
+   */
+  interrupt<T = unknown>(payload: unknown): T {
+    const step = this._step;
+    if (!step) throw new Interrupt(payload, "", "(no checkpoint)");
+    const answers = step.durable.answers[step.key] ?? [];
+    const call = step.calls++;
+    if (call < answers.length) return answers[call] as T;
+    throw new Interrupt(payload, step.key, step.path);
+  }
 
   /** @internal The same call, one attempt later. */
   retry(attempt: number): NodeContext {
-    return new NodeContext(attempt, this.signal, this.params);
+    return new NodeContext(attempt, this.signal, this.params, this._step);
   }
 }
 

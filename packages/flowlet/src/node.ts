@@ -1,6 +1,7 @@
 import { type MaybePromise, NodeContext, type Params, checkCount, isThenable, sleep } from "./context.js";
 import { FlowletError, NodeError, type Phase } from "./errors.js";
 import { emit } from "./hooks.js";
+import { Interrupt } from "./interrupt.js";
 import { type RunOptions, type Scope, join, rootScope } from "./scope.js";
 
 /** The action a node's `post` returns when it returns nothing. */
@@ -67,10 +68,12 @@ export abstract class BaseNode<S = unknown, P = unknown, E = unknown> {
   /** @internal The work between prep and post: exec with retries, a batch, or a whole sub-flow. */
   abstract _exec(shared: S, prepRes: P, ctx: NodeContext, scope: Scope, step: number): MaybePromise<E>;
 
-  /** @internal One visit of this node, as a step of its flow. */
-  async _step(shared: S, scope: Scope, flowParams: Params, step: number): Promise<string> {
+  /** @internal One visit of this node, as a step of its flow. `key` places it in the graph, for checkpoints. */
+  async _step(shared: S, scope: Scope, flowParams: Params, step: number, key = ""): Promise<string> {
     const params = this.params === NO_PARAMS ? flowParams : { ...this.params, ...flowParams };
-    const ctx = new NodeContext(0, scope.signal, params);
+    const { durable } = scope;
+    const state = durable && { durable, key, path: join(scope.path, this.name), calls: 0 };
+    const ctx = new NodeContext(0, scope.signal, params, state);
     const observed = scope.hooks.length > 0;
     const started = observed ? performance.now() : 0;
     if (observed) emit(scope.hooks, "nodeStart", { node: this.name, path: join(scope.path, this.name), step, params });
@@ -98,22 +101,12 @@ export abstract class BaseNode<S = unknown, P = unknown, E = unknown> {
   /** @internal Names the failing node, once: errors from nested nodes and cancellations pass through as they are. */
   _wrap(error: unknown, scope: Scope, phase: Phase, step: number, params: Params): unknown {
     if (scope.signal.aborted) return scope.signal.reason;
-    if (error instanceof FlowletError || isPassThrough(error)) return error;
+    if (error instanceof FlowletError) return error;
     const path = join(scope.path, this.name);
     // exec failures were already reported, attempt by attempt, by the retry loop.
     if (phase !== "exec") emit(scope.hooks, "nodeError", { node: this.name, path, step, params, error, attempt: 0, willRetry: false });
     return new NodeError(path, phase, step, error);
   }
-}
-
-/** Errors that are signals to the runtime rather than failures (see `interrupt`). */
-const passThrough = new Set<abstract new (...args: never[]) => unknown>();
-export function registerPassThrough(kind: abstract new (...args: never[]) => unknown): void {
-  passThrough.add(kind);
-}
-function isPassThrough(error: unknown): boolean {
-  for (const kind of passThrough) if (error instanceof kind) return true;
-  return false;
 }
 
 /** Retry settings shared by {@link Node} and {@link BatchNode}. */
@@ -168,7 +161,8 @@ async function recover<I, R>(
   let ctx = first;
   let error = firstError;
   for (;;) {
-    if (ctx.signal.aborted || isPassThrough(error)) throw error;
+    // A pause for human input is not a failure, and retrying after a cancellation is pointless.
+    if (ctx.signal.aborted || error instanceof Interrupt) throw error;
     const willRetry = ctx.attempt + 1 < node.maxRetries;
     if (scope.hooks.length > 0) {
       const path = join(scope.path, node.name);

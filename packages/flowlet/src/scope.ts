@@ -1,4 +1,5 @@
 import { NEVER_ABORTED } from "./context.js";
+import type { Durable } from "./durable.js";
 import type { Hooks } from "./hooks.js";
 
 /** @internal What a node's step needs from the run around it. One per flow run, not per step. */
@@ -9,6 +10,8 @@ export interface Scope {
   readonly path: string;
   /** The run's maxSteps, which overrides every flow's own. */
   readonly maxSteps: number | undefined;
+  /** Set when the run saves checkpoints. */
+  readonly durable?: Durable | undefined;
 }
 
 /** Options of `node.run` and `flow.run`. */
@@ -22,13 +25,19 @@ export interface RunOptions {
   params?: Record<string, unknown>;
 }
 
-export function rootScope(opts: RunOptions): Scope {
+export function rootScope(opts: RunOptions, durable?: Durable): Scope {
   return {
     signal: opts.signal ?? NEVER_ABORTED,
     hooks: opts.hooks ? [opts.hooks] : [],
     path: "",
     maxSteps: opts.maxSteps,
+    durable,
   };
+}
+
+/** The key of a node in its flow's frame, from the flow's key and the node's index in the graph. */
+export function childKey(key: string, index: number | string): string {
+  return key === "" ? String(index) : `${key}/${index}`;
 }
 
 export function join(path: string, name: string): string {

@@ -1,0 +1,54 @@
+import { FlowletError } from "./errors.js";
+
+/** A value that survives JSON.stringify → JSON.parse unchanged. */
+export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+
+/** A value in the shared store (or a batch result) that a checkpoint cannot hold without losing it. */
+export class SnapshotError extends FlowletError {
+  override name = "SnapshotError";
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      `Cannot checkpoint ${path}: it is ${what}, which JSON cannot hold without loss. ` +
+        "Keep only plain data (objects, arrays, strings, finite numbers, booleans, null) in the shared store, and clients or handles outside it.",
+    );
+  }
+}
+
+/** Checks that `value` is plain JSON data, naming the first offending path. Returns it unchanged. */
+export function assertJSON(value: unknown, path: string, seen = new Set<object>()): JSONValue {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw new SnapshotError(path, String(value));
+      return value;
+    case "object": {
+      if (value === null) return null;
+      if (seen.has(value)) throw new SnapshotError(path, "a circular reference");
+      seen.add(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] === undefined) throw new SnapshotError(`${path}[${i}]`, "undefined");
+          assertJSON(value[i], `${path}[${i}]`, seen);
+        }
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          throw new SnapshotError(path, `a ${value.constructor?.name ?? "class instance"}`);
+        }
+        for (const [key, item] of Object.entries(value)) {
+          // An undefined property reads back as absent, which is the same to any reader.
+          if (item !== undefined) assertJSON(item, `${path}.${key}`, seen);
+        }
+      }
+      seen.delete(value);
+      return value as JSONValue;
+    }
+    default:
+      throw new SnapshotError(path, typeof value === "undefined" ? "undefined" : `a ${typeof value}`);
+  }
+}

@@ -1,0 +1,102 @@
+import { ConfigError, FlowletError } from "./errors.js";
+import { type StandardSchemaV1, formatIssues } from "./schema.js";
+import { type JSONValue, assertJSON } from "./snapshot.js";
+
+/** A write that its key's schema rejected. */
+export class StoreSchemaError extends FlowletError {
+  override name = "StoreSchemaError";
+  constructor(
+    readonly key: string,
+    readonly issues: ReadonlyArray<{ message: string }>,
+    detail: string,
+  ) {
+    super(`Store key "${key}" rejected the value written to it: ${detail}`);
+  }
+}
+
+/** A schema per key; keys without one are not checked. */
+export type StoreSchema<T> = { [K in keyof T]?: StandardSchemaV1<unknown, T[K]> };
+
+/** Called after every top-level write. */
+export type StoreObserver<T> = <K extends keyof T & string>(key: K, value: T[K], previous: T[K] | undefined) => void;
+
+/**
+ * An optional typed wrapper around the shared store: every top-level write is checked against its
+ * key's schema, observers see every write, and `snapshot()` refuses anything JSON would lose.
+ * Plain objects work as shared stores too; use a Store when you want these guarantees.
+ *
+ * ```ts
+ * const shared = new Store({ question: "", answers: [] as string[] }, { schema: { answers: z.array(z.string()) } });
+ * shared.set("answers", ["42"]);
+ * ```
+ */
+export class Store<T extends Record<string, unknown>> {
+  #data: T;
+  readonly #schema: StoreSchema<T>;
+  readonly #observers = new Set<StoreObserver<T>>();
+
+  constructor(initial: T, options: { schema?: StoreSchema<T> } = {}) {
+    this.#schema = options.schema ?? {};
+    this.#data = {} as T;
+    for (const key of Object.keys(initial) as (keyof T & string)[]) this.set(key, initial[key]);
+  }
+
+  get<K extends keyof T & string>(key: K): T[K] {
+    return this.#data[key];
+  }
+
+  has(key: keyof T & string): boolean {
+    return Object.hasOwn(this.#data, key);
+  }
+
+  /** Writes `value` under `key`, after its schema accepts it (a transforming schema stores its output). */
+  set<K extends keyof T & string>(key: K, value: T[K]): void {
+    const schema = this.#schema[key];
+    let stored = value;
+    if (schema) {
+      const result = schema["~standard"].validate(value);
+      if (result instanceof Promise) {
+        throw new ConfigError(`The schema of store key "${key}" is async; a store write is synchronous, so use a synchronous schema.`);
+      }
+      if (result.issues) throw new StoreSchemaError(key, result.issues, formatIssues(result.issues));
+      stored = result.value;
+    }
+    const previous = this.#data[key];
+    this.#data[key] = stored;
+    for (const observe of this.#observers) observe(key, stored, previous);
+  }
+
+  /** Reads, transforms and writes back one key. */
+  update<K extends keyof T & string>(key: K, fn: (value: T[K]) => T[K]): void {
+    this.set(key, fn(this.#data[key]));
+  }
+
+  /** Adds a write observer; returns the function that removes it. */
+  observe(observer: StoreObserver<T>): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /** The data as JSON-safe plain values. Throws `SnapshotError` naming the first key JSON would lose. */
+  snapshot(): { [K in keyof T]: JSONValue } {
+    for (const [key, value] of Object.entries(this.#data)) if (value !== undefined) assertJSON(value, key);
+    return JSON.parse(JSON.stringify(this.#data));
+  }
+
+  /** Replaces all data with `data` (e.g. a snapshot), checking each key's schema. */
+  load(data: Record<string, unknown>): this {
+    this.#data = {} as T;
+    for (const [key, value] of Object.entries(data)) this.set(key as keyof T & string, value as T[keyof T & string]);
+    return this;
+  }
+
+  /** A new Store from a snapshot, as an object or its JSON text. */
+  static restore<T extends Record<string, unknown>>(json: string | Record<string, unknown>, options: { schema?: StoreSchema<T> } = {}): Store<T> {
+    const data = typeof json === "string" ? (JSON.parse(json) as T) : (json as T);
+    return new Store<T>(data, options);
+  }
+
+  toJSON(): T {
+    return this.#data;
+  }
+}
