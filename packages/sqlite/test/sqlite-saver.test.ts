@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteSaver } from "@flowlet/sqlite";
+import Database from "better-sqlite3";
+import { CheckpointCorruptError, Flow, Node, ParallelBatchNode } from "flowlet";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+type Shared = { log: string[]; squares?: number[] };
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "flowlet-sqlite-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+let failItem: number | undefined;
+const runs: number[] = [];
+class Squares extends ParallelBatchNode<Shared, number, number> {
+  override prep() {
+    return [1, 2, 3, 4, 5, 6];
+  }
+  override async exec(i: number) {
+    runs.push(i);
+    await new Promise((r) => setTimeout(r, i * 3));
+    if (i === failItem) throw new Error(`item ${i} failed`);
+    return i * i;
+  }
+  override post(shared: Shared, _i: unknown, squares: number[]) {
+    shared.squares = squares;
+  }
+}
+class Note extends Node<Shared> {
+  override post(shared: Shared) {
+    shared.log.push(this.name);
+  }
+}
+const build = () => {
+  const start = new Note({ name: "start" });
+  start.next(new Squares({ concurrency: 2 })).next(new Note({ name: "end" }));
+  return new Flow(start);
+};
+
+describe("SqliteSaver", () => {
+  it("resumes from a real SQLite file, through a new connection, without redoing finished items", async () => {
+    const file = join(dir, "runs.db");
+    failItem = 6;
+    runs.length = 0;
+    const first = new SqliteSaver(file);
+    await expect(build().run({ log: [] }, { checkpoint: first, runId: "r" })).rejects.toThrow(/item 6 failed/);
+    first.close();
+
+    failItem = undefined;
+    const before = [...runs];
+    const second = new SqliteSaver(file);
+    const result = await build().resume("r", { checkpoint: second });
+    expect(result.shared).toEqual({ log: ["start", "end"], squares: [1, 4, 9, 16, 25, 36] });
+    const rerun = runs.slice(before.length);
+    expect(rerun).toContain(6);
+    for (const i of rerun) expect(before.filter((b) => b === i).length, `item ${i}`).toBeLessThanOrEqual(1);
+    expect(rerun.filter((i) => i < 5)).toEqual([]);
+    expect((await second.list("r")).at(-1)?.status).toBe("completed");
+    second.close();
+  });
+
+  it("skips a damaged row for the one before, and refuses when all are damaged", async () => {
+    const file = join(dir, "runs.db");
+    const warnings: string[] = [];
+    const saver = new SqliteSaver(file, { onCorrupt: (e) => warnings.push(e.message) });
+    await build().run({ log: [] }, { checkpoint: saver, runId: "r" });
+    const newest = (await saver.list("r")).at(-1)?.seq ?? 0;
+    const db = new Database(file);
+    db.prepare("UPDATE flowlet_checkpoints SET data = substr(data, 1, 30) WHERE seq = ?").run(newest);
+    expect((await saver.load("r"))?.seq).toBe(newest - 1);
+    expect(warnings[0]).toMatch(/cut short/);
+    db.prepare("UPDATE flowlet_checkpoints SET data = 'x'").run();
+    db.close();
+    await expect(saver.load("r")).rejects.toBeInstanceOf(CheckpointCorruptError);
+    await saver.delete("r");
+    expect(await saver.load("r")).toBeUndefined();
+    saver.close();
+  });
+});
