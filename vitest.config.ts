@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ["{packages,apps,cookbook,bench}/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
+    reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

@@ -42,7 +42,8 @@ export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends Ba
     const record = progress<Result>(ctx, "batch", results);
     for (let i = 0; i < list.length; i++) {
       if (record?.skip(i)) continue;
-      const result = await execWithRetry(this, list[i] as Item, ctx, scope, step, i);
+      const itemCtx = ctx._step ? itemContext(ctx, ctx.signal, i) : ctx;
+      const result = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
       results[i] = result;
       await record?.done(i, result);
     }
@@ -66,7 +67,7 @@ export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> ex
     const record = progress<Result>(ctx, "batch", results);
     await pool(list.length, this.concurrency, ctx.signal, async (i, signal) => {
       if (record?.skip(i)) return;
-      const itemCtx = new NodeContext(0, signal, ctx.params, ctx._step);
+      const itemCtx = itemContext(ctx, signal, i);
       const result = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
       results[i] = result;
       await record?.done(i, result);
@@ -119,6 +120,12 @@ export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
     });
     return actions;
   }
+}
+
+/** An item's own context: its own signal, and in checkpointed runs its own key, so its interrupts are its own. */
+function itemContext(ctx: NodeContext, signal: AbortSignal, i: number): NodeContext {
+  const step = ctx._step;
+  return new NodeContext(0, signal, ctx.params, step && { ...step, key: `${step.key}#${i}`, calls: 0 });
 }
 
 /**

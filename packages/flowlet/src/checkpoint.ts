@@ -86,8 +86,7 @@ export function parseCheckpoint(text: string, where: string): Checkpoint {
   }
   const cp = value as Partial<Checkpoint> | null;
   if (
-    !cp ||
-    cp.version !== 1 ||
+    cp?.version !== 1 ||
     typeof cp.runId !== "string" ||
     typeof cp.seq !== "number" ||
     typeof cp.shape !== "string" ||
