@@ -241,6 +241,29 @@ describe("human in the loop", () => {
     await expect(build().run({ draft: "", verdicts: [] })).rejects.toThrow(/checkpoint, runId/);
   });
 
+  it("an item of a parallel batch asks for itself, and the finished items are not redone", async () => {
+    const runs: number[] = [];
+    class Label extends ParallelBatchNode<Shared, number, string> {
+      override prep() {
+        return [0, 1, 2];
+      }
+      override async exec(i: number, ctx: NodeContext) {
+        runs.push(i);
+        return i === 1 ? ctx.interrupt<string>({ item: i }) : `auto-${i}`;
+      }
+      override post(shared: Shared, _i: unknown, labels: string[]) {
+        shared.out = labels;
+      }
+    }
+    const saver = new MemorySaver();
+    const paused = await new Flow(new Label()).run({ log: [] }, { checkpoint: saver, runId: "pb" });
+    expect(paused).toMatchObject({ status: "interrupted", payload: { item: 1 } });
+    const done = await new Flow(new Label()).resume("pb", { checkpoint: saver, resumeWith: "by hand" });
+    expect(done.shared.out).toEqual(["auto-0", "by hand", "auto-2"]);
+    expect(runs.filter((i) => i === 1)).toHaveLength(2);
+    expect(runs.filter((i) => i === 0)).toHaveLength(1);
+  });
+
   it("is not retried as a failure", async () => {
     let attempts = 0;
     class Ask extends Node<Shared> {
