@@ -163,6 +163,7 @@ async function pool(
   task: (index: number, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   if (count === 0) return;
+  if (outer.aborted) throw outer.reason;
   const controller = new AbortController();
   const { signal } = controller;
   const forward = () => controller.abort(outer.reason);

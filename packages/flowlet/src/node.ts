@@ -60,7 +60,7 @@ export abstract class BaseNode<S = unknown, P = unknown, E = unknown> {
   }
 
   /** Runs this node alone, and resolves to its action. Successors are not run: wrap the node in a Flow for that. */
-  run(shared: S, options: RunOptions = {}): Promise<string> {
+  async run(shared: S, options: RunOptions = {}): Promise<string> {
     if (this.successors.size > 0) console.warn(`flowlet: node "${this.name}" won't run its successors. Use a Flow.`);
     return this._step(shared, rootScope(options), options.params ?? NO_PARAMS, 1);
   }

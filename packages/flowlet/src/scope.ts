@@ -1,4 +1,4 @@
-import { NEVER_ABORTED } from "./context.js";
+import { NEVER_ABORTED, checkCount } from "./context.js";
 import type { Durable } from "./durable.js";
 import type { Hooks } from "./hooks.js";
 
@@ -30,7 +30,7 @@ export function rootScope(opts: RunOptions, durable?: Durable): Scope {
     signal: opts.signal ?? NEVER_ABORTED,
     hooks: opts.hooks ? [opts.hooks] : [],
     path: "",
-    maxSteps: opts.maxSteps,
+    maxSteps: opts.maxSteps === undefined ? undefined : checkCount(opts.maxSteps, "maxSteps of the run", 1),
     durable,
   };
 }

@@ -35,6 +35,9 @@ export class Store<T extends Record<string, unknown>> {
   readonly #schema: StoreSchema<T>;
   readonly #observers = new Set<StoreObserver<T>>();
 
+  /** With a schema for every key, the store's type is inferred from the schemas. */
+  constructor(initial: NoInfer<T>, options: { schema: { [K in keyof T]-?: StandardSchemaV1<unknown, T[K]> } });
+  constructor(initial: T, options?: { schema?: StoreSchema<T> });
   constructor(initial: T, options: { schema?: StoreSchema<T> } = {}) {
     this.#schema = options.schema ?? {};
     this.#data = {} as T;

@@ -1,4 +1,4 @@
-import { Flow, MemorySaver, Node, SnapshotError, Store, StoreSchemaError } from "flowlet";
+import { Flow, MemorySaver, Node, SnapshotError, type StandardSchemaV1, Store, StoreSchemaError } from "flowlet";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 
@@ -89,7 +89,9 @@ describe("Store", () => {
   });
 
   it("rejects async schemas on a write, with a clear message", () => {
-    const asyncSchema = { "~standard": { version: 1 as const, vendor: "test", validate: async (v: unknown) => ({ value: v }) } };
+    const asyncSchema: StandardSchemaV1<unknown, number> = {
+      "~standard": { version: 1, vendor: "test", validate: async (v: unknown) => ({ value: v as number }) },
+    };
     expect(() => new Store({ a: 1 }, { schema: { a: asyncSchema } })).toThrow(/async/);
     vi.restoreAllMocks();
   });

@@ -1,0 +1,60 @@
+import { Node } from "flowlet";
+import { type MockInstance, vi } from "vitest";
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Captures console.warn for the duration of a test; `messages()` lists what was warned. */
+export function captureWarnings(): { spy: MockInstance<typeof console.warn>; messages: () => string[] } {
+  const spy = vi.spyOn(console, "warn").mockImplementation(() => {});
+  return { spy, messages: () => spy.mock.calls.map((args) => args.map(String).join(" ")) };
+}
+
+/** Counts how many calls of `fn` are in flight at once, and the most there ever were. */
+export function inFlightMeter() {
+  let now = 0;
+  let max = 0;
+  return {
+    get max() {
+      return max;
+    },
+    async track<T>(fn: () => Promise<T>): Promise<T> {
+      now++;
+      max = Math.max(max, now);
+      try {
+        return await fn();
+      } finally {
+        now--;
+      }
+    },
+  };
+}
+
+export type Trail = { trail: string[] };
+
+/** Appends its name to `shared.trail` and returns a fixed action. */
+export class Say extends Node<Trail> {
+  constructor(
+    name: string,
+    private readonly action?: string,
+  ) {
+    super({ name });
+  }
+  override post(shared: Trail) {
+    shared.trail.push(this.name);
+    return this.action;
+  }
+}
