@@ -80,14 +80,19 @@ export class Durable {
     return frame as Extract<Frame, { kind: K }>;
   }
 
-  /** Forgets the frames of a finished part of the graph: the node at `key` and everything inside it. */
+  /**
+   * Forgets the frames and interrupt answers of a finished part of the graph: the node at `key` and
+   * everything inside it. A later visit of the same node starts afresh and asks afresh.
+   */
   finish(key: string): void {
+    const inside = (k: string) => k === key || k.startsWith(`${key}/`) || k.startsWith(`${key}[`) || k.startsWith(`${key}#`);
     for (const k of this.frames.keys()) {
-      if (k === key || k.startsWith(`${key}/`) || k.startsWith(`${key}[`)) {
+      if (inside(k)) {
         this.frames.delete(k);
         this.#unclaimed.delete(k);
       }
     }
+    for (const k of Object.keys(this.answers)) if (inside(k)) delete this.answers[k];
   }
 
   /**

@@ -229,6 +229,36 @@ describe("human in the loop", () => {
     expect((await saver.list("h")).map((h) => h.status)).toEqual(["running", "interrupted", "interrupted", "running", "completed"]);
   });
 
+  it("a node visited again in a loop asks again, rather than reusing its earlier answer", async () => {
+    type Loop = { drafts: number; approved?: boolean };
+    class Work extends Node<Loop> {
+      override post(shared: Loop) {
+        shared.drafts++;
+      }
+    }
+    class Ask extends Node<Loop, unknown, boolean> {
+      override exec(_: unknown, ctx: NodeContext) {
+        return ctx.interrupt<boolean>({ q: "ok?" });
+      }
+      override post(shared: Loop, _p: unknown, ok: boolean) {
+        shared.approved = ok;
+        return ok ? "yes" : "no";
+      }
+    }
+    const build = () => {
+      const work = new Work();
+      const ask = work.next(new Ask());
+      ask.on("no", work);
+      return new Flow(work, { maxSteps: 20 });
+    };
+    const saver = new MemorySaver();
+    expect((await build().run({ drafts: 0 }, { checkpoint: saver, runId: "loop" })).status).toBe("interrupted");
+    const second = await build().resume("loop", { checkpoint: saver, resumeWith: false });
+    expect(second).toMatchObject({ status: "interrupted", shared: { drafts: 2, approved: false } });
+    const third = await build().resume("loop", { checkpoint: saver, resumeWith: true });
+    expect(third).toMatchObject({ status: "completed", shared: { drafts: 2, approved: true } });
+  });
+
   it("refuses resumeWith for a run that is not waiting for input", async () => {
     const saver = new MemorySaver();
     await line(["a"], [], new Set()).run({ log: [] }, { checkpoint: saver, runId: "x" });
