@@ -1,0 +1,118 @@
+import { LLMConfigError } from "./errors.js";
+import { abortable, sleep } from "./sleep.js";
+
+/** Options of {@link createLimiter}. */
+export interface LimiterOptions {
+  /** Requests in flight at once. Default unlimited. */
+  concurrency?: number;
+  /** Requests started per minute. Starts are spaced evenly, 60000/rpm ms apart. Default unlimited. */
+  rpm?: number;
+}
+
+/**
+ * Caps concurrency and request rate. Pass one limiter to several LLM clients (or to every item of a
+ * ParallelBatchNode through one client) to keep a whole flow within the provider's limits.
+ */
+export interface Limiter {
+  /** Runs `task` when a slot is free; `signal` aborts the wait for it. */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Takes a slot and returns the function that gives it back (call it exactly once), for work with no single promise, such as a stream. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Tasks running now. */
+  readonly active: number;
+  /** Tasks waiting for a slot. */
+  readonly pending: number;
+}
+
+/** Creates a {@link Limiter}. */
+export function createLimiter(options: LimiterOptions = {}): Limiter {
+  const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
+  if (!(concurrency === Number.POSITIVE_INFINITY || (Number.isInteger(concurrency) && concurrency >= 1))) {
+    throw new LLMConfigError("concurrency", `concurrency must be an integer ≥ 1, got ${concurrency}.`);
+  }
+  if (options.rpm !== undefined && !(options.rpm > 0)) throw new LLMConfigError("rpm", `rpm must be a positive number, got ${options.rpm}.`);
+  const spacing = options.rpm ? 60_000 / options.rpm : 0;
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  // Starts queue behind one another and each waits `spacing` after the previous one's actual start,
+  // so late timers on a busy machine can delay starts but never bunch them up.
+  let lastStart = Number.NEGATIVE_INFINITY;
+  let gate: Promise<void> = Promise.resolve();
+
+  async function space(signal: AbortSignal | undefined): Promise<void> {
+    const previous = gate;
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      await abortable(previous, signal);
+      const wait = lastStart + spacing - Date.now();
+      if (wait > 0) await sleep(wait, signal);
+      lastStart = Date.now();
+      open();
+    } catch (error) {
+      // Those queued behind still go in order, after the one ahead of us.
+      void previous.then(open);
+      throw error;
+    }
+  }
+
+  // A freed slot passes straight to the next waiter, so a newcomer can never slip in between.
+  function release(): void {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  }
+
+  async function acquire(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    if (active >= concurrency) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          waiting.splice(waiting.indexOf(wake), 1);
+          reject(signal?.reason);
+        };
+        waiting.push(wake);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    } else {
+      active++;
+    }
+    if (spacing > 0) {
+      try {
+        await space(signal);
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+  }
+
+  return {
+    async run(task, signal) {
+      await acquire(signal);
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+    async acquire(signal) {
+      await acquire(signal);
+      let released = false;
+      return () => {
+        if (!released) release();
+        released = true;
+      };
+    },
+    get active() {
+      return active;
+    },
+    get pending() {
+      return waiting.length;
+    },
+  };
+}

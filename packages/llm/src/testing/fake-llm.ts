@@ -1,0 +1,230 @@
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ProviderName } from "../config.js";
+import type { Message } from "../types.js";
+import { type Answer, type FakeTool, WIRES } from "./wire.js";
+
+/** A request the fake received, raw and read back into provider-neutral terms. */
+export interface FakeRequest {
+  provider: ProviderName;
+  method: string;
+  /** Path and query, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** The parsed JSON body, exactly as sent. */
+  body: Record<string, unknown>;
+  model: string;
+  /** System prompts first, then the conversation; tool results as `role: "tool"` messages. */
+  messages: Message[];
+  /** The content of the last user message, "" if none. */
+  lastUserText: string;
+  tools: FakeTool[];
+  stream: boolean;
+}
+
+/** How a streamed reply is delivered. */
+export interface FakeStreamScript {
+  /** Characters per text delta. Default: one delta per word. */
+  deltaSize?: number;
+  /** Write the body in pieces of this many bytes, splitting events, lines and UTF-8 characters anywhere. */
+  splitBytes?: number;
+  /** Cut the connection after this many bytes of the body, before the end marker. */
+  truncateAfterBytes?: number;
+  /** Send these exact body pieces instead of generated events (for hand-written SSE). */
+  raw?: ReadonlyArray<string | Uint8Array>;
+  /** Pause between writes. */
+  pauseMs?: number;
+}
+
+/** One scripted reply. A plain string is shorthand for `{ text }`. */
+export interface FakeReply {
+  text?: string;
+  toolCalls?: Array<{ id?: string; name: string; arguments: unknown }>;
+  /** Token counts to report. Default: about one token per 4 characters. */
+  usage?: { inputTokens?: number; outputTokens?: number };
+  finishReason?: string;
+  /** An error reply in the provider's format: e.g. `{ status: 429, headers: { "retry-after": "1" } }`. */
+  status?: number;
+  /** The error message, with `status`. */
+  error?: string;
+  headers?: Record<string, string>;
+  /** A raw body sent as is (status 200 unless `status` says otherwise), e.g. invalid JSON. */
+  body?: string;
+  /** Never answer: the client has to time out or abort. */
+  hang?: boolean;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Applies when the request asked for a stream. */
+  stream?: FakeStreamScript;
+}
+
+/** Decides the reply from the request, for rule-based fakes. */
+export type FakeHandler = (request: FakeRequest) => FakeReply | string | Promise<FakeReply | string>;
+
+/** Options of {@link startFakeLLM}. */
+export interface FakeLLMOptions {
+  provider?: ProviderName;
+  model?: string;
+  /** The key the fake expects (and `config` carries). `false`: no key, none checked. Default "fake-key". */
+  apiKey?: string | false;
+}
+
+/** A running fake provider. */
+export interface FakeLLM {
+  readonly provider: ProviderName;
+  /** What `createLLM` needs to talk to this fake. */
+  readonly config: { provider: ProviderName; baseURL: string; apiKey?: string; model: string };
+  /** Every request received, in order. */
+  readonly requests: FakeRequest[];
+  /** Queues replies, used one per request before the handler is consulted. */
+  enqueue(...replies: Array<FakeReply | string>): FakeLLM;
+  /** Answers every request the queue does not: the rule-based mode. */
+  respond(handler: FakeHandler): FakeLLM;
+  /** Replies still queued. */
+  readonly pending: number;
+  close(): Promise<void>;
+}
+
+const DEFAULT_KEY = "fake-key";
+
+/**
+ * Starts a fake LLM provider on 127.0.0.1, speaking the real wire format of `provider` over real
+ * HTTP (JSON and server-sent events), scripted per test with `enqueue` or `respond`.
+ */
+export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLLM> {
+  const provider = options.provider ?? "openai";
+  const model = options.model ?? `fake-${provider}-model`;
+  const apiKey = options.apiKey === false ? undefined : (options.apiKey ?? DEFAULT_KEY);
+  const wire = WIRES[provider];
+  const queue: FakeReply[] = [];
+  const requests: FakeRequest[] = [];
+  let handler: FakeHandler | undefined;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, wire.error(500, `fake LLM failed: ${(error as Error).message}`));
+      else res.destroy();
+    });
+  });
+
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(typeof body === "string" ? body : JSON.stringify(body));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const path = req.url ?? "/";
+    const route = req.method === "POST" ? wire.route(path) : undefined;
+    if (!route) return send(res, 404, wire.error(404, `fake ${provider} LLM: no such endpoint ${req.method} ${path}`));
+    if (apiKey !== undefined) {
+      const [header, expected] = wire.auth(apiKey);
+      if (req.headers[header] !== expected) return send(res, 401, wire.error(401, `fake ${provider} LLM: missing or wrong ${header} header`));
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+    } catch {
+      return send(res, 400, wire.error(400, "fake LLM: the request body is not JSON"));
+    }
+    const parsed = wire.parse(body, route);
+    const request: FakeRequest = {
+      provider,
+      method: req.method ?? "POST",
+      path,
+      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")])),
+      body,
+      ...parsed,
+      lastUserText: parsed.messages.findLast((message) => message.role === "user")?.content ?? "",
+    };
+    requests.push(request);
+
+    const scripted = queue.shift() ?? (handler ? normalize(await handler(request)) : undefined);
+    if (!scripted) {
+      return send(res, 400, wire.error(400, `fake ${provider} LLM: nothing scripted for request #${requests.length}. Call enqueue() or respond() first.`));
+    }
+    if (scripted.delayMs) await pause(scripted.delayMs);
+    if (scripted.hang) return; // The socket stays open until the client gives up or close() runs.
+    if (scripted.status && scripted.status >= 400) {
+      return send(res, scripted.status, scripted.body ?? wire.error(scripted.status, scripted.error ?? `fake error ${scripted.status}`), scripted.headers);
+    }
+    if (scripted.body !== undefined) return send(res, scripted.status ?? 200, scripted.body, scripted.headers);
+
+    const text = scripted.text ?? "";
+    const answer: Answer = {
+      text,
+      toolCalls: (scripted.toolCalls ?? []).map((call, index) => ({ id: call.id ?? `call_${requests.length}_${index}`, name: call.name, arguments: call.arguments })),
+      inputTokens: scripted.usage?.inputTokens ?? Math.ceil(parsed.messages.reduce((sum, message) => sum + message.content.length, 0) / 4),
+      outputTokens: scripted.usage?.outputTokens ?? Math.max(1, Math.ceil(text.length / 4)),
+      finishReason: scripted.finishReason,
+      model: parsed.model || model,
+    };
+    if (!parsed.stream) return send(res, 200, wire.reply(answer), scripted.headers);
+    await stream(res, scripted.stream ?? {}, scripted.stream?.raw ?? wire.events(answer, split(text, scripted.stream?.deltaSize)), scripted.headers);
+  }
+
+  async function stream(res: ServerResponse, script: FakeStreamScript, pieces: ReadonlyArray<string | Uint8Array>, headers: Record<string, string> = {}): Promise<void> {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers });
+    let bytes = Buffer.concat(pieces.map((piece) => (typeof piece === "string" ? Buffer.from(piece, "utf8") : piece)));
+    const truncated = script.truncateAfterBytes !== undefined;
+    if (truncated) bytes = bytes.subarray(0, script.truncateAfterBytes);
+    const writes: Uint8Array[] = [];
+    if (script.splitBytes) for (let at = 0; at < bytes.length; at += script.splitBytes) writes.push(bytes.subarray(at, at + script.splitBytes));
+    else if (truncated) writes.push(bytes);
+    else writes.push(...pieces.map((piece) => (typeof piece === "string" ? Buffer.from(piece, "utf8") : piece)));
+    for (const chunk of writes) {
+      if (res.destroyed) return;
+      await new Promise((resolve) => res.write(chunk, resolve));
+      if (script.pauseMs) await pause(script.pauseMs);
+      else if (script.splitBytes) await new Promise((resolve) => setImmediate(resolve)); // lets each piece go out on its own
+    }
+    // A truncated stream dies without the chunked encoding's final chunk, as a dropped connection does.
+    if (truncated) res.destroy();
+    else res.end();
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const root = `http://127.0.0.1:${port}`;
+
+  const fake: FakeLLM = {
+    provider,
+    config: { provider, baseURL: provider === "openai" ? `${root}/v1` : root, ...(apiKey !== undefined && { apiKey }), model },
+    requests,
+    enqueue(...replies) {
+      queue.push(...replies.map(normalize));
+      return fake;
+    },
+    respond(next) {
+      handler = next;
+      return fake;
+    },
+    get pending() {
+      return queue.length;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+  return fake;
+}
+
+function normalize(reply: FakeReply | string): FakeReply {
+  return typeof reply === "string" ? { text: reply } : reply;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Text deltas: fixed-size pieces, or words with their following space. */
+function split(text: string, size: number | undefined): string[] {
+  const points = Array.from(text);
+  if (size) return Array.from({ length: Math.ceil(points.length / size) }, (_, index) => points.slice(index * size, (index + 1) * size).join(""));
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
