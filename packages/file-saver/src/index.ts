@@ -19,6 +19,12 @@ export interface FileSaverOptions {
   fsync?: boolean;
   /** Told about each damaged checkpoint skipped while loading. Default: `console.warn`. */
   onCorrupt?: (error: CheckpointCorruptError) => void;
+  /**
+   * Keep only the newest `keep` checkpoints of each run, deleting older ones after each save.
+   * Default: keep all, for time travel. Resume needs only the newest good one; keep a few in case
+   * the newest is damaged.
+   */
+  keep?: number;
 }
 
 const FILE = /^(\d{8,})\.json$/;
@@ -37,6 +43,7 @@ export class FileSaver implements CheckpointSaver {
   readonly #fsync: boolean;
   readonly #onCorrupt: (error: CheckpointCorruptError) => void;
   readonly #made = new Set<string>();
+  readonly #keep: number;
 
   constructor(
     readonly dir: string,
@@ -44,6 +51,8 @@ export class FileSaver implements CheckpointSaver {
   ) {
     this.#fsync = options.fsync ?? true;
     this.#onCorrupt = options.onCorrupt ?? ((error) => console.warn(`flowlet: ${error.message}`));
+    this.#keep = options.keep ?? Number.POSITIVE_INFINITY;
+    if (!(this.#keep >= 1)) throw new ConfigError(`FileSaver's keep must be at least 1, got ${options.keep}.`);
   }
 
   async save(checkpoint: Checkpoint): Promise<void> {
@@ -73,6 +82,12 @@ export class FileSaver implements CheckpointSaver {
         await folder.close();
       }
     }
+    if (checkpoint.seq > this.#keep) await this.#prune(checkpoint.runId, checkpoint.seq - this.#keep);
+  }
+
+  /** Deletes the run's checkpoints up to `last`. */
+  async #prune(runId: string, last: number): Promise<void> {
+    for (const file of await this.#files(runId)) if (file.seq <= last) await rm(file.path, { force: true });
   }
 
   async load(runId: string, seq?: number): Promise<Checkpoint | undefined> {

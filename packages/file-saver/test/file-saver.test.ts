@@ -85,6 +85,13 @@ describe("FileSaver", () => {
     expect(await saver.list("never")).toEqual([]);
   });
 
+  it("keeps only the newest checkpoints when asked to", async () => {
+    const saver = new FileSaver(dir, { fsync: false, keep: 2 });
+    await counter().run({ n: 0 }, { checkpoint: saver, runId: "r" });
+    expect(readdirSync(join(dir, "r"))).toEqual(["00000005.json", "00000006.json"]);
+    expect(() => new FileSaver(dir, { keep: 0 })).toThrow(/keep must be at least 1/);
+  });
+
   it("ignores leftover temporary files from a crash mid-write", async () => {
     const saver = new FileSaver(dir);
     stopAt = 3;
