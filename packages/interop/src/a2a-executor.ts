@@ -1,0 +1,208 @@
+import { type Message, type Task, TaskState } from "@a2a-js/sdk";
+import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from "@a2a-js/sdk/server";
+import { type CheckpointSaver, type Flow, type Hooks, Interrupt, type RunResult } from "flowlet";
+import { agentMessage, dataOf, textOf, textPart, toParts } from "./a2a-parts.js";
+import { withTextSink } from "./emit-text.js";
+import { TaskCanceled } from "./errors.js";
+
+/** What `toShared` and `toResume` receive: the user's message, pre-digested. */
+export interface A2AInput {
+  /** The text parts of the message, joined. */
+  text: string;
+  /** The structured (`data`) parts of the message. */
+  data: unknown[];
+  /** The whole A2A message, for files, metadata and the like. */
+  message: Message;
+  taskId: string;
+  contextId: string;
+}
+
+/** How a flow meets A2A messages: see {@link ServeA2AOptions}. */
+export interface FlowAgentOptions<S> {
+  /** Builds the run's shared store from the user's message. Default: `{ input: text }`. */
+  toShared?: (input: A2AInput) => S | Promise<S>;
+  /**
+   * Reads the result out of the finished run's shared store. A string becomes a text artifact,
+   * any other JSON value a data artifact, `undefined` no artifact. Default: `shared.output`.
+   */
+  fromShared?: (shared: S) => unknown;
+  /** The value `ctx.interrupt(...)` returns when a user answers an input-required task. Default: the answer's text. */
+  toResume?: (input: A2AInput) => unknown;
+  /** Params for every run (JSON, when checkpointing). A resumed run keeps the params it started with. */
+  params?: Record<string, unknown>;
+  /**
+   * A checkpoint saver (e.g. `new MemorySaver()`). With one, a run that calls `ctx.interrupt(payload)`
+   * parks as A2A `input-required`, and the user's next message on that task resumes it.
+   */
+  checkpoint?: CheckpointSaver;
+}
+
+/** A task this executor still answers for: running, or parked in input-required. */
+interface LiveTask {
+  contextId: string;
+  controller: AbortController | undefined;
+  canceled: boolean;
+}
+
+/** The one artifact a flow's task produces: streamed deltas first, then the final value replaces them. */
+const OUTPUT = "output";
+
+/** Runs a flow per A2A task, publishing its progress on the task's event bus. */
+export class FlowExecutor<S> implements AgentExecutor {
+  private readonly live = new Map<string, LiveTask>();
+
+  constructor(
+    private readonly flow: Flow<S>,
+    private readonly options: FlowAgentOptions<S>,
+    /** Drops a parked task's event bus once it is cancelled: no execute call will settle it. */
+    private readonly release: (taskId: string, bus: ExecutionEventBus) => void,
+  ) {}
+
+  /** Whether input-required is on: a checkpoint saver was given. */
+  get resumable(): boolean {
+    return this.options.checkpoint !== undefined;
+  }
+
+  async execute(request: RequestContext, bus: ExecutionEventBus): Promise<void> {
+    const { taskId, contextId } = request;
+    const message = request.userMessage;
+    const known = this.live.get(taskId);
+    if (known?.controller) {
+      // A message to a task that is still running joins it: the sender gets that run's outcome.
+      bus.publish(AgentEvent.task(request.task as Task));
+      return;
+    }
+    const resuming = known !== undefined && request.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED;
+    bus.publish(AgentEvent.task(request.task ?? newTask(taskId, contextId, message)));
+
+    const live: LiveTask = { contextId, controller: new AbortController(), canceled: false };
+    this.live.set(taskId, live);
+    const status = (state: TaskState, reply?: Message) =>
+      bus.publish(
+        AgentEvent.statusUpdate({
+          taskId,
+          contextId,
+          status: { state, message: reply, timestamp: new Date().toISOString() },
+          metadata: undefined,
+        }),
+      );
+    const artifact = (value: unknown, append: boolean, lastChunk: boolean) =>
+      bus.publish(
+        AgentEvent.artifactUpdate({
+          taskId,
+          contextId,
+          artifact: { artifactId: OUTPUT, name: OUTPUT, description: "", parts: toParts(value), metadata: undefined, extensions: [] },
+          append,
+          lastChunk,
+          metadata: undefined,
+        }),
+      );
+
+    let streamed = false;
+    const hooks: Hooks = {
+      nodeEnd: (e) => {
+        // The flow's own end is the task's end, which the final status reports.
+        if (live.canceled || e.path === this.flow.name) return;
+        const note = textPart(`${e.path} → ${e.action}`);
+        const flowlet = { node: e.node, path: e.path, step: e.step, action: e.action, durationMs: e.durationMs };
+        status(TaskState.TASK_STATE_WORKING, agentMessage(taskId, contextId, [note], { flowlet }));
+      },
+    };
+    const sink = (delta: string) => {
+      if (live.canceled) return;
+      artifact(delta, streamed, false);
+      streamed = true;
+    };
+    const input: A2AInput = { text: textOf(message.parts), data: dataOf(message.parts), message, taskId, contextId };
+    const signal = live.controller!.signal;
+    let parked = false;
+    status(TaskState.TASK_STATE_WORKING);
+    try {
+      const { checkpoint, params } = this.options;
+      let shared: S;
+      let outcome: RunResult<S> | string;
+      if (resuming && checkpoint) {
+        const resumeWith = (this.options.toResume ?? ((i: A2AInput) => i.text))(input);
+        outcome = await withTextSink(sink, () => this.flow.resume(taskId, { checkpoint, resumeWith, signal, hooks }));
+        shared = outcome.shared;
+      } else {
+        shared = await (this.options.toShared ?? defaultToShared<S>)(input);
+        outcome = await withTextSink(sink, () =>
+          checkpoint ? this.flow.run(shared, { checkpoint, runId: taskId, signal, hooks, params }) : this.flow.run(shared, { signal, hooks, params }),
+        );
+      }
+      if (live.canceled) return;
+      if (typeof outcome === "object" && outcome.status === "interrupted") {
+        parked = true;
+        status(TaskState.TASK_STATE_INPUT_REQUIRED, agentMessage(taskId, contextId, interruptParts(outcome.payload)));
+        return;
+      }
+      const value = (this.options.fromShared ?? defaultFromShared)(shared);
+      if (value !== undefined) artifact(value, false, true);
+      status(TaskState.TASK_STATE_COMPLETED);
+    } catch (error) {
+      if (live.canceled) return;
+      status(TaskState.TASK_STATE_FAILED, agentMessage(taskId, contextId, [textPart(this.explain(error))]));
+    } finally {
+      live.controller = undefined;
+      if (!parked) this.live.delete(taskId);
+    }
+  }
+
+  async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
+    const live = this.live.get(taskId);
+    if (!live) return;
+    this.live.delete(taskId);
+    live.canceled = true;
+    const running = live.controller !== undefined;
+    live.controller?.abort(new TaskCanceled(`Task ${taskId} was canceled.`));
+    bus.publish(
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId: live.contextId,
+        status: { state: TaskState.TASK_STATE_CANCELED, message: undefined, timestamp: new Date().toISOString() },
+        metadata: undefined,
+      }),
+    );
+    if (!running) this.release(taskId, bus);
+  }
+
+  /** Why a run failed, for the user: an interrupt without a saver gets advice rather than the core's wording. */
+  private explain(error: unknown): string {
+    if (error instanceof Interrupt && !this.resumable) {
+      return "The flow asked for input (ctx.interrupt), but this agent cannot pause: start serveA2A with { checkpoint: new MemorySaver() }.";
+    }
+    return error instanceof Error ? error.message : String(error);
+  }
+
+  /** Aborts every running task: the server is closing. */
+  abortAll(): void {
+    for (const [taskId, live] of this.live) live.controller?.abort(new TaskCanceled(`Task ${taskId} stopped: the server closed.`));
+  }
+}
+
+function newTask(id: string, contextId: string, message: Message): Task {
+  return {
+    id,
+    contextId,
+    status: { state: TaskState.TASK_STATE_SUBMITTED, message: undefined, timestamp: new Date().toISOString() },
+    artifacts: [],
+    history: [message],
+    metadata: undefined,
+  };
+}
+
+/** The default store, `{ input }`: the flow's store type is the caller's promise when no `toShared` is given. */
+function defaultToShared<S>(input: A2AInput): S {
+  return { input: input.text } as S;
+}
+
+function defaultFromShared(shared: unknown): unknown {
+  return (shared as { output?: unknown } | undefined)?.output;
+}
+
+/** An interrupt's payload for the user: always a text part, plus the data itself when it is structured. */
+function interruptParts(payload: unknown) {
+  if (typeof payload === "string") return toParts(payload);
+  return [textPart(JSON.stringify(payload) ?? ""), ...toParts(payload)];
+}

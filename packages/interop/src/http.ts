@@ -1,0 +1,126 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import { InteropConfigError } from "./errors.js";
+
+/** What both servers share: where they listen and who may call them. */
+export interface ListenOptions {
+  /** Default 0: any free port (read it from the returned `url`). */
+  port?: number;
+  /** Default "127.0.0.1". Any non-loopback address requires `token`. */
+  host?: string;
+  /** Requires `Authorization: Bearer <token>` on every call. At least 16 characters. */
+  token?: string;
+  /** Largest accepted request body, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * Host names a loopback server answers to besides localhost, 127.0.0.1 and [::1], e.g. the
+   * name a local reverse proxy forwards. Other Host headers get 403: DNS-rebinding protection.
+   */
+  allowedHosts?: string[];
+}
+
+export const INVALID_REQUEST = -32600;
+const PARSE_ERROR = -32700;
+const INTERNAL_ERROR = -32603;
+
+/** Checks the options, and starts an express app with the guards every route needs. */
+export function guardedApp(what: string, options: ListenOptions) {
+  const host = options.host ?? "127.0.0.1";
+  const { token } = options;
+  if (token !== undefined && token.length < 16) {
+    throw new InteropConfigError(`The ${what} server's token must be at least 16 characters: generate one with \`openssl rand -hex 32\`.`);
+  }
+  if (!isLoopback(host) && token === undefined) {
+    throw new InteropConfigError(
+      `Refusing to serve ${what} on ${host} without a token: anyone who can reach it could run your flow. Pass { token } (clients then send "Authorization: Bearer <token>"), or bind host "127.0.0.1".`,
+    );
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  if (!(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
+    throw new InteropConfigError(`maxBodyBytes must be a positive integer, got ${String(options.maxBodyBytes)}.`);
+  }
+  const app = express();
+  app.disable("x-powered-by");
+  // A browser page must not reach a local server through a rebound DNS name.
+  if (isLoopback(host)) {
+    const hostname = new URL(baseUrl(host, 1)).hostname;
+    app.use(hostHeaderValidation(["localhost", "127.0.0.1", "[::1]", hostname, ...(options.allowedHosts ?? [])]));
+  }
+  return {
+    app,
+    host,
+    /** Rejects calls without the right token. Mount it after any public route. */
+    auth: token === undefined ? undefined : bearer(token),
+    /** Parses JSON bodies up to the limit, answering failures as JSON-RPC errors. */
+    json: [express.json({ limit: maxBodyBytes }), bodyErrors(maxBodyBytes)] as const,
+  };
+}
+
+/** Rejects calls without the right bearer token, comparing digests so timing reveals nothing. */
+function bearer(token: string): RequestHandler {
+  const expected = digest(token);
+  return (req, res, next) => {
+    const match = /^Bearer (.+)$/i.exec(req.get("authorization") ?? "");
+    if (match?.[1] && timingSafeEqual(digest(match[1]), expected)) return next();
+    res.set("WWW-Authenticate", "Bearer");
+    const message = match ? "Invalid bearer token." : "Missing bearer token: send Authorization: Bearer <token>.";
+    res.status(401).json(rpcError(INVALID_REQUEST, message));
+  };
+}
+
+/** Body parser failures as JSON-RPC errors, in place of express's HTML pages. */
+function bodyErrors(limit: number): ErrorRequestHandler {
+  return (error: { type?: string; status?: number }, _req, res, next) => {
+    if (error.type === "entity.too.large") {
+      return void res.status(413).json(rpcError(INVALID_REQUEST, `Request body exceeds the server's limit of ${limit} bytes.`));
+    }
+    if (error.type === "entity.parse.failed") return void res.status(200).json(rpcError(PARSE_ERROR, "Invalid JSON payload."));
+    if (error.status && error.status >= 400 && error.status < 500) {
+      return void res.status(error.status).json(rpcError(INVALID_REQUEST, "Unreadable request body."));
+    }
+    next(error);
+  };
+}
+
+/** Whatever slipped past the SDKs: a JSON-RPC internal error, never a stack trace. */
+export const lastResort: ErrorRequestHandler = (_error, _req, res, _next) => {
+  if (res.headersSent) return void res.end();
+  res.status(500).json(rpcError(INTERNAL_ERROR, "Internal error."));
+};
+
+export function rpcError(code: number, message: string, id: string | number | null = null) {
+  return { jsonrpc: "2.0", id, error: { code, message } };
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Listens, and resolves to the port. */
+export function listen(server: Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const hint = error.code === "EADDRINUSE" ? `Port ${port} on ${host} is taken: pick another port, or 0 for any free one.` : error.message;
+      reject(new InteropConfigError(`The ${what} server could not listen: ${hint}`, { cause: error }));
+    });
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** The base URL of a server listening on host:port. */
+export function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+}
+
+/** Stops a server now: open connections (SSE streams included) are dropped. */
+export function shut(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
