@@ -1,0 +1,270 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { type Connection, createLLM, LLMConfigError, LLMError, resolveLLMConfig } from "@flowlet/llm";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { FlowletError } from "flowlet";
+import { generateOfflineTutorial, STRUCTURE_ONLY_NOTICE } from "./offline/index.js";
+import { PipelineConfigError, PipelineError, ResumeMismatchError } from "./pipeline/errors.js";
+import { createProgress, type Progress } from "./progress.js";
+import {
+  checkDirectory,
+  DEFAULT_EXCLUDE,
+  DEFAULT_INCLUDE,
+  DirectoryNotFoundError,
+  FileSelector,
+  InvalidRepositoryUrlError,
+  type LoadedSource,
+  loadSource,
+  SourceError,
+} from "./source/index.js";
+
+/** The options after parsing, as commander names them. */
+type Options = {
+  dir?: string;
+  repo?: string;
+  name?: string;
+  token?: string;
+  include?: string[];
+  exclude?: string[];
+  maxSize: number;
+  language: string;
+  maxAbstractions: number;
+  output: string;
+  cache: boolean;
+  concurrency: number;
+  contextTokens: number;
+  llm?: "none" | "openai" | "anthropic" | "gemini";
+  dryRun?: boolean;
+  resume?: boolean;
+};
+
+/** Exit codes: 2 for invalid options, sources or configuration (nothing ran), 1 for a run that failed, 130 for Ctrl-C. */
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`Expected a whole number of at least ${min}.`);
+    return n;
+  };
+}
+
+/** The command line: every option with its help text and default. */
+function buildProgram(): Command {
+  const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return new Command("flowlet-tutorial")
+    .description(
+      "Turn a codebase into a beginner-friendly tutorial: index.md and one Markdown chapter per core concept, written by an LLM.\n" +
+        "Without an LLM configured (FLOWLET_LLM_PROVIDER etc.) it writes a structure-only tutorial by static analysis.",
+    )
+    .version(version, "-V, --version")
+    .addOption(new Option("--dir <path>", "local folder to explain (the default source, \".\", when no --repo is given)").conflicts("repo"))
+    .addOption(new Option("--repo <url>", "repository to explain: https://github.com/owner/repo[/tree/<branch>/<dir>] (GitHub API), or any git URL (ssh, .git, file://: shallow clone)"))
+    .option("-n, --name <name>", "project name (default: the repository or folder name)")
+    .addOption(new Option("-t, --token <token>", "GitHub token for --repo (raises the rate limit, reads private repositories)").env("GITHUB_TOKEN"))
+    .option("-i, --include <globs...>", `files to explain; replaces the default list (${DEFAULT_INCLUDE.join(" ")}). A glob without "/" matches names at any depth, one with "/" matches paths from the root`)
+    .option("-e, --exclude <globs...>", `files and folders to skip; replaces the default list (${DEFAULT_EXCLUDE.join(" ")}). A trailing "/" matches folders only. .gitignore files always apply`)
+    .option("-s, --max-size <bytes>", "skip files larger than this many bytes", integer(1), 100_000)
+    .option("--language <language>", "language to write the tutorial in", "english")
+    .option("--max-abstractions <n>", "most core concepts (chapters) to identify", integer(1), 10)
+    .option("-o, --output <dir>", "output folder; the tutorial goes to <dir>/<name>/", "output")
+    .option("--no-cache", "do not use the LLM response cache (<output>/.flowlet/cache)")
+    .option("--concurrency <n>", "LLM calls (chapters) in flight at once", integer(1), 4)
+    .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it", integer(1), 128_000)
+    .addOption(
+      new Option("--llm <provider>", "LLM to use (default: FLOWLET_LLM_PROVIDER with FLOWLET_LLM_MODEL, FLOWLET_LLM_API_KEY, FLOWLET_LLM_BASE_URL; none if unset)").choices([
+        "none",
+        "openai",
+        "anthropic",
+        "gemini",
+      ]),
+    )
+    .option("--dry-run", "list the selected files, the token estimate and the planned LLM calls, then stop (no LLM call)")
+    .option("--resume", "continue the last failed or interrupted run of this project from its checkpoint (<output>/.flowlet/checkpoints)")
+    .exitOverride()
+    .allowExcessArguments(false);
+}
+
+/** Parses `argv`, runs, and resolves to the process exit code. Never throws. */
+async function main(argv: readonly string[]): Promise<number> {
+  const out = process.stdout;
+  const err = process.stderr;
+  const program = buildProgram().configureOutput({
+    writeOut: (text) => out.write(text),
+    writeErr: (text) => err.write(text),
+    outputError: (text, write) => write(`${text.trimEnd()} (see flowlet-tutorial --help)\n`),
+  });
+  let options: Options;
+  try {
+    options = program.parse(argv as string[]).opts<Options>();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    throw error;
+  }
+
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort(new InterruptedError());
+  };
+  process.on("SIGINT", interrupt);
+  const progress = createProgress(err);
+  const secret = options.token;
+  try {
+    return await run(options, progress, out, controller.signal);
+  } catch (error) {
+    progress.stop();
+    const { message, code } = explain(error, controller.signal, options);
+    err.write(`${secret ? message.replaceAll(secret, "***") : message}\n`);
+    return code;
+  } finally {
+    progress.stop();
+    process.removeListener("SIGINT", interrupt);
+  }
+}
+
+async function run(options: Options, progress: Progress, out: NodeJS.WriteStream, signal: AbortSignal): Promise<number> {
+  // Resolve the LLM first: a configuration mistake should not cost a GitHub download.
+  const connection = resolveConnection(options.llm);
+  const print = (line = "") => out.write(`${line}\n`);
+
+  const dir = options.dir ?? ".";
+  if (!options.repo) await checkDirectory(dir);
+  progress.update({ stage: "reading files" });
+  // A tutorial written inside the folder it explains must not be read back on the next run.
+  const outputInside = options.repo ? "" : relative(resolve(dir), resolve(options.output)).split(sep).join("/");
+  const excludeOutput = outputInside && !outputInside.startsWith("..") && !isAbsolute(outputInside) ? [`/${outputInside}/`] : [];
+  const source = await loadSource(options.repo ? { repo: options.repo } : { dir }, {
+    selector: new FileSelector(options.include ?? DEFAULT_INCLUDE, [...(options.exclude ?? DEFAULT_EXCLUDE), ...excludeOutput]),
+    maxSize: options.maxSize,
+    token: options.token,
+    signal,
+    onStatus: (message) => progress.log(message),
+  });
+  const projectName = options.name?.trim() || source.projectName;
+  progress.update({ stage: "reading files", done: source.files.length, total: source.files.length });
+
+  if (options.dryRun) {
+    progress.stop();
+    await printPlan(source, projectName, connection, options, print);
+    return EXIT.ok;
+  }
+
+  if (!connection) {
+    if (options.resume) progress.log("--resume has no effect without an LLM: the structure-only tutorial is rebuilt from scratch (it takes seconds).");
+    const result = await generateOfflineTutorial({
+      projectName,
+      files: source.files,
+      sourceUrl: source.sourceUrl,
+      outputDir: options.output,
+      maxChapters: options.maxAbstractions,
+      onProgress: (event) => progress.update(event),
+    });
+    progress.stop();
+    print(STRUCTURE_ONLY_NOTICE);
+    print();
+    printResult(result, source, print);
+    return EXIT.ok;
+  }
+
+  // Loaded only when an LLM is used: offline runs never pay for the pipeline's modules.
+  const { generateTutorial } = await import("./pipeline/index.js");
+  const stateDir = join(options.output, ".flowlet");
+  const llm = createLLM({
+    env: { ...process.env, FLOWLET_LLM_PROVIDER: connection.provider },
+    cache: options.cache ? join(stateDir, "cache") : false,
+    maxConcurrency: options.concurrency,
+  });
+  progress.log(`Using ${connection.provider} model ${connection.model} at ${connection.baseURL}.`);
+  const result = await generateTutorial({
+    projectName,
+    files: source.files,
+    sourceUrl: source.sourceUrl,
+    llm,
+    outputDir: options.output,
+    language: options.language,
+    maxAbstractions: options.maxAbstractions,
+    concurrency: options.concurrency,
+    contextTokens: options.contextTokens,
+    useCache: options.cache,
+    cacheDir: join(stateDir, "cache"),
+    checkpointDir: join(stateDir, "checkpoints"),
+    resume: options.resume ?? false,
+    onProgress: (event) => progress.update(event),
+    signal,
+  });
+  progress.stop();
+  printResult(result, source, print);
+  return EXIT.ok;
+}
+
+/** The LLM to use: `--llm` overrides the provider, the rest comes from FLOWLET_LLM_*; `undefined` means offline. */
+function resolveConnection(flag: Options["llm"]): Connection | undefined {
+  if (flag === "none") return undefined;
+  return resolveLLMConfig({}, flag ? { ...process.env, FLOWLET_LLM_PROVIDER: flag } : process.env);
+}
+
+async function printPlan(source: LoadedSource, projectName: string, connection: Connection | undefined, options: Options, print: (line?: string) => void) {
+  const { planTutorial } = await import("./pipeline/index.js");
+  const bytes = source.files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0);
+  print(`Project: ${projectName} (${source.description})`);
+  print(`Files: ${source.files.length} selected, ${bytes.toLocaleString("en-US")} bytes`);
+  for (const file of source.files) print(`  ${file.path}  ${Buffer.byteLength(file.content).toLocaleString("en-US")} B`);
+  if (source.skipped.length) {
+    print(`Skipped: ${source.skipped.length}`);
+    for (const file of source.skipped) print(`  ${file.path}  (${file.reason.replace("-", " ")}${file.size ? `, ${file.size.toLocaleString("en-US")} B` : ""})`);
+  }
+  const plan = planTutorial({ files: source.files, maxAbstractions: options.maxAbstractions, contextTokens: options.contextTokens });
+  print(`Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")}${plan.mapReduce ? " (the files exceed one prompt: they are summarised first)" : ""}`);
+  if (connection) {
+    print(`Planned LLM calls: ${plan.plannedCalls} to ${connection.provider} model ${connection.model}`);
+  } else {
+    print(`Planned LLM calls: 0 (no LLM configured: structure-only mode; with an LLM this would be ${plan.plannedCalls})`);
+  }
+  print("Dry run: no LLM call was made and nothing was written.");
+}
+
+function printResult(result: { indexPath: string; chapterFiles: string[] }, source: LoadedSource, print: (line?: string) => void) {
+  const shown = relative(process.cwd(), result.indexPath);
+  print(`Wrote ${shown.startsWith("..") ? result.indexPath : shown} and ${result.chapterFiles.length} chapter${result.chapterFiles.length === 1 ? "" : "s"} from ${source.files.length} files.`);
+  if (source.skipped.length) {
+    const reasons = new Map<string, number>();
+    for (const file of source.skipped) reasons.set(file.reason, (reasons.get(file.reason) ?? 0) + 1);
+    print(`Skipped ${source.skipped.length} files: ${[...reasons].map(([reason, n]) => `${n} ${reason.replace("-", " ")}`).join(", ")} (--dry-run lists them).`);
+  }
+}
+
+/** The run was stopped with Ctrl-C. */
+class InterruptedError extends Error {
+  override name = "InterruptedError";
+  constructor() {
+    super("Interrupted.");
+  }
+}
+
+/** A one-line message and exit code for an error: what went wrong and what to do, never a stack trace. */
+function explain(error: unknown, signal: AbortSignal, options: Options): { message: string; code: number } {
+  const resume = resolvedLLM(options) ? " Run the same command with --resume to continue from the last checkpoint." : "";
+  if (signal.aborted) return { message: `Interrupted.${resume}`, code: EXIT.interrupted };
+  const message = error instanceof Error ? error.message : String(error);
+  const badInput = error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError;
+  if (badInput || error instanceof LLMConfigError || error instanceof PipelineConfigError || error instanceof ResumeMismatchError) {
+    return { message: `error: ${message}`, code: EXIT.usage };
+  }
+  if (error instanceof SourceError) return { message: `error: ${message}`, code: EXIT.failed };
+  if (error instanceof LLMError || error instanceof FlowletError || error instanceof PipelineError) {
+    return { message: `error: ${message}${resume}`, code: EXIT.failed };
+  }
+  const detail = process.env.FLOWLET_DEBUG && error instanceof Error ? `\n${error.stack}` : "";
+  return { message: `error: unexpected failure: ${message} (set FLOWLET_DEBUG=1 for details).${detail}`, code: EXIT.failed };
+}
+
+function resolvedLLM(options: Options): boolean {
+  try {
+    return resolveConnection(options.llm) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+process.exitCode = await main(process.argv);

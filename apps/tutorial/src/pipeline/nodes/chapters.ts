@@ -1,0 +1,85 @@
+import { type NodeContext, ParallelBatchNode } from "flowlet";
+import type { RunContext } from "../context.js";
+import { PipelineError } from "../errors.js";
+import { outlineText, plannedChapters } from "../outline.js";
+import { chapterPrompt, fileHeader } from "../prompts.js";
+import type { TutorialStore } from "../store.js";
+
+type Job = { number: number; name: string; prompt: string };
+
+/**
+ * Writes every chapter at once (at most `concurrency` in flight). A chapter is written from the
+ * outline, the project summary and its own files, never from other chapters' text, so chapters do
+ * not wait for each other and prompts do not grow with the tutorial. Finished chapters are
+ * checkpointed one by one, so a resumed run writes only the missing ones.
+ */
+export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string> {
+  constructor(
+    private readonly pipeline: RunContext,
+    concurrency: number,
+  ) {
+    super({ concurrency, maxRetries: 3, wait: 1000, name: "WriteChapters" });
+  }
+
+  override prep(shared: TutorialStore): Job[] {
+    const chapters = plannedChapters(shared);
+    const outline = outlineText(chapters);
+    const names = (shared.abstractions ?? []).map((a) => a.name);
+    const summaries = shared.summaries?.fileSummaries;
+    const jobs = chapters.map((chapter, i) => {
+      const previous = chapters[i - 1];
+      const next = chapters[i + 1];
+      const relationships = (shared.relationships ?? [])
+        .filter((r) => r.from === chapter.abstraction || r.to === chapter.abstraction)
+        .map((r) => `- ${names[r.from]} → ${names[r.to]}: ${r.label}`);
+      const sections = chapter.files.map((index) => {
+        const file = this.pipeline.files[index]!;
+        const summary = summaries?.[index];
+        return `${fileHeader(index, file.path)}\n${summary ? `(Summary: ${summary})\n` : ""}${file.content}`;
+      });
+      const brief = {
+        project: shared.input.projectName,
+        number: chapter.number,
+        name: chapter.name,
+        description: chapter.description,
+        summary: shared.summary ?? "",
+        outline,
+        relationships,
+        ...(previous && { previous: { name: previous.name, file: previous.file } }),
+        ...(next && { next: { name: next.name, file: next.file } }),
+      };
+      return { number: chapter.number, name: chapter.name, prompt: chapterPrompt(brief, this.pipeline.budget, this.pipeline.lang, sections) };
+    });
+    this.pipeline.begin("chapters", jobs.length);
+    return jobs;
+  }
+
+  override async exec(job: Job, ctx: NodeContext): Promise<string> {
+    const text = await this.pipeline.write(job.prompt, ctx.signal, ctx.attempt > 0);
+    // Thrown, so the node's retries ask again rather than publish a blank page.
+    if (!text.trim()) throw new PipelineError(`The model returned an empty text for chapter ${job.number} ("${job.name}").`);
+    this.pipeline.advance("chapters", `chapter ${job.number} written`);
+    return withHeading(text, job.number, job.name);
+  }
+
+  override post(shared: TutorialStore, jobs: Job[], chapters: string[]): void {
+    this.pipeline.progress({ stage: "chapters", done: jobs.length, total: jobs.length });
+    shared.chapters = chapters;
+  }
+}
+
+/**
+ * The chapter with exactly its `# Chapter N: Name` heading, so the title matches the index: a
+ * chapter wrapped in a ```markdown fence is unwrapped, a different first heading is replaced, a
+ * missing one added.
+ */
+export function withHeading(text: string, number: number, name: string): string {
+  let body = text.trim();
+  const fenced = /^```(?:markdown|md)?\s*\n([\s\S]*?)\n```$/.exec(body);
+  if (fenced) body = fenced[1]!.trim();
+  const heading = `# Chapter ${number}: ${name}`;
+  const lines = body.split("\n");
+  if (/^#\s/.test(lines[0] ?? "")) lines[0] = heading;
+  else lines.unshift(heading, "");
+  return `${lines.join("\n").trim()}\n`;
+}
