@@ -1,8 +1,10 @@
 import type { LLM } from "@flowlet/llm";
 import { BatchNode, Node, type NodeContext } from "flowlet";
 import type { Document } from "../shared/documents.js";
-import type { Embedder } from "./embeddings.js";
 import type { VectorIndex } from "./vector-index.js";
+
+/** What the RAG flows need to embed: an `LLM` (OpenAI-compatible or Gemini), or anything with its `embed`. */
+export type Embedder = Pick<LLM, "embed">;
 
 /** A passage of a document: what is embedded, retrieved and cited. */
 export interface Chunk {
@@ -58,20 +60,20 @@ export class ChunkDocuments extends Node<IndexingStore, Document[], Chunk[]> {
   }
 }
 
-/** Embeds chunks `batchSize` at a time: one request per batch, each batch retried on its own. */
+/** Embeds chunks `batchSize` at a time: one request per batch (`embed` retries it on its own). */
 export class EmbedChunks extends BatchNode<IndexingStore, string[], number[][]> {
   constructor(
     private readonly embedder: Embedder,
     private readonly batchSize = 64,
   ) {
-    super({ maxRetries: 3, wait: (attempt) => 500 * 2 ** attempt });
+    super();
   }
   override prep(shared: IndexingStore): string[][] {
     const texts = shared.chunks!.map((chunk) => chunk.text);
     return Array.from({ length: Math.ceil(texts.length / this.batchSize) }, (_, i) => texts.slice(i * this.batchSize, (i + 1) * this.batchSize));
   }
-  override exec(batch: string[], ctx: NodeContext): Promise<number[][]> {
-    return this.embedder.embed(batch, ctx.signal);
+  override async exec(batch: string[], ctx: NodeContext): Promise<number[][]> {
+    return (await this.embedder.embed(batch, { signal: ctx.signal })).vectors;
   }
   override post(shared: IndexingStore, _batches: unknown, vectors: number[][][]): undefined {
     shared.vectors = vectors.flat();
@@ -94,13 +96,13 @@ export class StoreIndex extends Node<IndexingStore, { vector: number[]; item: Ch
 
 export class EmbedQuery extends Node<QueryStore, string, number[]> {
   constructor(private readonly embedder: Embedder) {
-    super({ maxRetries: 3, wait: 500 });
+    super();
   }
   override prep(shared: QueryStore): string {
     return shared.question;
   }
   override async exec(question: string, ctx: NodeContext): Promise<number[]> {
-    return (await this.embedder.embed([question], ctx.signal))[0]!;
+    return (await this.embedder.embed([question], { signal: ctx.signal })).vectors[0]!;
   }
   override post(shared: QueryStore, _question: string, vector: number[]): undefined {
     shared.queryVector = vector;

@@ -11,6 +11,11 @@ export interface ConnectionConfig {
   baseURL?: string;
   /** Needed by the providers' own hosts; local OpenAI-compatible servers need none. */
   apiKey?: string;
+  /**
+   * The model `embed()` calls. Defaults: `text-embedding-3-small` on OpenAI's own host,
+   * `text-embedding-004` on Gemini; other OpenAI-compatible servers need it set.
+   */
+  embeddingModel?: string;
 }
 
 export const DEFAULT_BASE_URLS: Readonly<Record<ProviderName, string>> = {
@@ -24,6 +29,7 @@ export const ENV = {
   baseURL: "FLOWLET_LLM_BASE_URL",
   apiKey: "FLOWLET_LLM_API_KEY",
   model: "FLOWLET_LLM_MODEL",
+  embeddingModel: "FLOWLET_LLM_EMBEDDING_MODEL",
 } as const;
 
 const PROVIDERS: readonly string[] = ["openai", "anthropic", "gemini"];
@@ -38,10 +44,13 @@ export class Connection {
   readonly provider: ProviderName;
   readonly model: string;
   readonly baseURL: string;
+  /** As configured; `embed()` falls back to a provider default (see {@link ConnectionConfig.embeddingModel}). */
+  readonly embeddingModel: string | undefined;
 
   constructor(config: ConnectionConfig) {
     this.provider = config.provider;
     this.model = config.model;
+    this.embeddingModel = config.embeddingModel;
     this.baseURL = (config.baseURL ?? DEFAULT_BASE_URLS[config.provider]).replace(/\/+$/, "");
     this.#apiKey = config.apiKey;
   }
@@ -52,7 +61,9 @@ export class Connection {
   }
 
   toJSON(): Record<string, string> {
-    return { provider: this.provider, model: this.model, baseURL: this.baseURL, apiKey: this.#apiKey ? "[redacted]" : "(none)" };
+    const shown: Record<string, string> = { provider: this.provider, model: this.model };
+    if (this.embeddingModel !== undefined) shown.embeddingModel = this.embeddingModel;
+    return { ...shown, baseURL: this.baseURL, apiKey: this.#apiKey ? "[redacted]" : "(none)" };
   }
 
   [INSPECT](): string {
@@ -79,27 +90,29 @@ type Env = Readonly<Record<string, string | undefined>>;
  * If `config.provider` is given, the connection comes from `config` alone; else from `env`.
  */
 export function resolveLLMConfig(config: ConnectionInput = {}, env: Env = process.env): Connection | undefined {
-  const { provider: given, model, baseURL, apiKey } = config;
+  const { provider: given, model, baseURL, apiKey, embeddingModel } = config;
   if (given !== undefined) {
     if (given === "none") return undefined;
-    return check({ provider: given, model, baseURL, apiKey }, (field) => `config.${field}`);
+    return check({ provider: given, model, baseURL, apiKey, embeddingModel }, (field) => `config.${field}`);
   }
   const provider = blankToUndefined(env[ENV.provider])?.toLowerCase();
   if (provider === undefined || provider === "none") {
-    const stray = [ENV.baseURL, ENV.model, ENV.apiKey].find((name) => blankToUndefined(env[name]) !== undefined);
+    const stray = [ENV.baseURL, ENV.model, ENV.apiKey, ENV.embeddingModel].find((name) => blankToUndefined(env[name]) !== undefined);
     if (stray && provider === undefined) {
       throw new LLMConfigError(ENV.provider, `${stray} is set but ${ENV.provider} is not. Set ${ENV.provider} to openai, anthropic or gemini (or none).`);
     }
     return undefined;
   }
   return check(
-    { provider, baseURL: blankToUndefined(env[ENV.baseURL]), apiKey: blankToUndefined(env[ENV.apiKey]), model: blankToUndefined(env[ENV.model]) },
+    { provider, baseURL: blankToUndefined(env[ENV.baseURL]), apiKey: blankToUndefined(env[ENV.apiKey]), model: blankToUndefined(env[ENV.model]),
+      embeddingModel: blankToUndefined(env[ENV.embeddingModel]),
+    },
     (field) => ENV[field],
   );
 }
 
-function check(config: { provider: string; model?: string; baseURL?: string; apiKey?: string }, name: (field: keyof typeof ENV) => string): Connection {
-  const { provider, model, baseURL, apiKey } = config;
+function check(config: { provider: string; model?: string; baseURL?: string; apiKey?: string; embeddingModel?: string }, name: (field: keyof typeof ENV) => string): Connection {
+  const { provider, model, baseURL, apiKey, embeddingModel } = config;
   if (!PROVIDERS.includes(provider)) {
     // Echo the value only if it looks like a misspelt name, never if it could be a pasted key.
     const shown = /^[\w-]{1,20}$/.test(provider) ? `"${provider}"` : "not a provider name";
@@ -125,7 +138,7 @@ function check(config: { provider: string; model?: string; baseURL?: string; api
   if (ownHost && !apiKey) {
     throw new LLMConfigError(name("apiKey"), `Set ${name("apiKey")}: ${kind} needs an API key at ${DEFAULT_BASE_URLS[kind]}. (A local OpenAI-compatible server needs none: set ${name("baseURL")} instead.)`);
   }
-  return new Connection({ provider: kind, model, baseURL, apiKey });
+  return new Connection({ provider: kind, model, baseURL, apiKey, embeddingModel });
 }
 
 function exampleModel(provider: ProviderName): string {

@@ -19,6 +19,17 @@ export class LLMConfigError extends LLMError {
   }
 }
 
+/** `embed()` was called on a provider that has no embeddings API (Anthropic). */
+export class EmbeddingsUnsupportedError extends LLMConfigError {
+  override name = "EmbeddingsUnsupportedError";
+  constructor(
+    readonly provider: string,
+    variable: string,
+  ) {
+    super(variable, `The ${provider} provider has no embeddings API. Embed with a second client: createLLM({ provider: "openai" (OpenAI or any OpenAI-compatible server, e.g. Ollama) or "gemini", ... }).`);
+  }
+}
+
 /** The provider answered with a non-2xx status (after retries, when the status is retryable). */
 export class LLMHTTPError extends LLMError {
   override name = "LLMHTTPError";

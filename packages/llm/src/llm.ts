@@ -1,6 +1,6 @@
 import { type LLMCache, cacheKey, fileCache, save } from "./cache.js";
 import { type Connection, type ConnectionInput, ENV, type ProviderName, resolveLLMConfig } from "./config.js";
-import { LLMConfigError, LLMError, LLMResponseError, LLMTimeoutError, ToolCallError, TruncatedStreamError, safeURL } from "./errors.js";
+import { EmbeddingsUnsupportedError, LLMConfigError, LLMError, LLMResponseError, LLMTimeoutError, ToolCallError, TruncatedStreamError, safeURL } from "./errors.js";
 import { type ExchangeOptions, type Live, type RetryOptions, exchange } from "./http.js";
 import { type Limiter, createLimiter } from "./limiter.js";
 import { anthropic } from "./providers/anthropic.js";
@@ -10,7 +10,7 @@ import { NO_USAGE, type Provider, type RawReply, type StreamProgress, type WireO
 import { readEvents } from "./sse.js";
 import { type StandardSchemaV1, toJSONSchema, validate } from "./standard-schema.js";
 import { type Completion, type StructuredOptions, structured } from "./structured.js";
-import { type ChatOptions, type ChatResult, type Message, type Prompt, type ToolCall, type ToolSpec, type UsageEvent, toMessages } from "./types.js";
+import { type ChatOptions, type ChatResult, type EmbedOptions, type EmbedResult, type Message, type Prompt, type ToolCall, type ToolSpec, type UsageEvent, toMessages } from "./types.js";
 
 /** Everything `createLLM` accepts. Every field is optional: the connection falls back to FLOWLET_LLM_* variables. */
 export interface LLMConfig extends ConnectionInput {
@@ -49,7 +49,16 @@ export interface LLM {
   stream(prompt: Prompt, options?: StreamOptions): AsyncIterable<string>;
   /** Asks for YAML or JSON, parses and validates it, and re-asks with the error until it is valid. */
   structured<S extends StandardSchemaV1>(prompt: Prompt, schema: S, options?: StructuredOptions): Promise<StandardSchemaV1.InferOutput<S>>;
+  /**
+   * Embeds `texts` with the embedding model (`embeddingModel`, not the chat model): one vector per
+   * text, in order. Large inputs go {@link EMBED_BATCH_SIZE} texts per request, one request at a time.
+   * Throws {@link EmbeddingsUnsupportedError} on Anthropic, which has no embeddings API.
+   */
+  embed(texts: readonly string[], options?: EmbedOptions): Promise<EmbedResult>;
 }
+
+/** Texts per embeddings request: Gemini's batchEmbedContents accepts at most 100. */
+export const EMBED_BATCH_SIZE = 100;
 
 const PROVIDERS: Record<ProviderName, Provider> = { openai, anthropic, gemini };
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -69,7 +78,7 @@ export function createLLM(config: LLMConfig = {}): LLM {
   const provider = PROVIDERS[connection.provider];
   const retry = { ...DEFAULT_RETRY, ...config.retry };
 
-  function exchangeOptions(options: ChatOptions | StreamOptions): ExchangeOptions {
+  function exchangeOptions(options: ChatOptions | StreamOptions | EmbedOptions): ExchangeOptions {
     return { retry, timeoutMs: options.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS, limiter, signal: options.signal, secret: connection.apiKey };
   }
 
@@ -88,7 +97,7 @@ export function createLLM(config: LLMConfig = {}): LLM {
     return { ...built, headers: { ...config.headers, ...built.headers } };
   }
 
-  function reportUsage(raw: Pick<RawReply, "usage" | "model">, options: ChatOptions | StreamOptions): void {
+  function reportUsage(raw: Pick<RawReply, "usage" | "model">, options: ChatOptions | StreamOptions | EmbedOptions): void {
     const event: UsageEvent = { provider: connection.provider, model: raw.model, ...raw.usage };
     config.onUsage?.(event);
     options.onUsage?.(event);
@@ -148,8 +157,42 @@ export function createLLM(config: LLMConfig = {}): LLM {
     reportUsage({ usage: progress.usage, model: wire.model }, options);
   }
 
+  // From the environment unless the config named a provider: errors then name the variable to set.
+  const setting = (field: "provider" | "embeddingModel") => (config.provider === undefined ? ENV[field] : `config.${field}`);
+
+  async function embedAll(texts: readonly string[], options: EmbedOptions): Promise<EmbedResult> {
+    const wire = provider.embeddings;
+    if (!wire) throw new EmbeddingsUnsupportedError(connection.provider, setting("provider"));
+    const model = options.model ?? connection.embeddingModel ?? wire.defaultModel(connection);
+    if (!model) {
+      throw new LLMConfigError(
+        setting("embeddingModel"),
+        `Set ${setting("embeddingModel")} to the embedding model to call on ${safeURL(connection.baseURL)} (e.g. nomic-embed-text on Ollama): the chat model usually cannot embed.`,
+      );
+    }
+    const vectors: number[][] = [];
+    let inputTokens = 0;
+    for (let start = 0; start < texts.length; start += EMBED_BATCH_SIZE) {
+      const batch = texts.slice(start, start + EMBED_BATCH_SIZE);
+      const built = wire.request(connection, batch, model);
+      const httpRequest = { ...built, headers: { ...config.headers, ...built.headers } };
+      const reply = await exchange(httpRequest, exchangeOptions(options), async (response) => wire.parse(await readJSON(response, httpRequest.url), batch.length));
+      const dimensions = vectors[0]?.length ?? reply.vectors[0]?.length;
+      if (reply.vectors.some((vector) => vector.length !== dimensions)) {
+        throw new LLMResponseError(`${safeURL(httpRequest.url)} sent embeddings of different lengths in one call: they cannot share an index. Retry the call.`);
+      }
+      vectors.push(...reply.vectors);
+      inputTokens += reply.inputTokens;
+      reportUsage({ usage: { inputTokens: reply.inputTokens, outputTokens: 0, totalTokens: reply.inputTokens }, model }, options);
+    }
+    return { vectors, usage: { inputTokens, outputTokens: 0, totalTokens: inputTokens } };
+  }
+
   return {
     connection,
+    embed(texts, options = {}) {
+      return embedAll(texts, options);
+    },
     async chat(prompt, options = {}) {
       return (await complete(toMessages(prompt), options, true)).result;
     },

@@ -67,6 +67,26 @@ export interface ChatResult {
   cached: boolean;
 }
 
+/** Options of one `embed` call. */
+export interface EmbedOptions {
+  /** Cancels the call, retries and backoff waits included. */
+  signal?: AbortSignal;
+  /** Overrides the configured embedding model for this call. */
+  model?: string;
+  /** Per request (texts go 100 per request). */
+  timeoutMs?: number;
+  /** Called after each request, in addition to the config's `onUsage`. */
+  onUsage?: (event: UsageEvent) => void;
+}
+
+/** The reply to an `embed` call. */
+export interface EmbedResult {
+  /** One vector per text, in the texts' order. */
+  vectors: number[][];
+  /** Summed over the call's requests; output tokens are always 0, and Gemini reports none at all. */
+  usage: Usage;
+}
+
 /** A prompt: one user message, or a whole conversation. */
 export type Prompt = string | readonly Message[];
 

@@ -1,6 +1,6 @@
 import { LLMResponseError } from "../errors.js";
 import type { Message } from "../types.js";
-import { type Provider, type RawReply, eventJSON, malformed, usage } from "./provider.js";
+import { type Provider, type RawReply, eventJSON, malformed, usage, vector, wrongCount } from "./provider.js";
 
 type Json = Record<string, unknown>;
 type Part = { text?: string; thought?: boolean; functionCall?: { id?: string; name: string; args?: unknown } };
@@ -57,6 +57,24 @@ export const gemini: Provider = {
       progress.done = true;
     }
     return textOf(candidate.content?.parts ?? []);
+  },
+
+  embeddings: {
+    defaultModel: () => "text-embedding-004",
+    request(connection, texts, model) {
+      const headers: Record<string, string> = {};
+      if (connection.apiKey) headers["x-goog-api-key"] = connection.apiKey;
+      const name = model.replace(/^models\//, "");
+      const requests = texts.map((text) => ({ model: `models/${name}`, content: { parts: [{ text }] } }));
+      return { url: `${connection.baseURL}/v1beta/models/${encodeURIComponent(name)}:batchEmbedContents`, headers, body: { requests } };
+    },
+    parse(body, count) {
+      const reply = body as { embeddings?: Array<{ values?: unknown }> };
+      if (!Array.isArray(reply?.embeddings)) malformed("Gemini", body);
+      if (reply.embeddings.length !== count) wrongCount("Gemini", reply.embeddings.length, count);
+      // batchEmbedContents answers in request order and reports no token counts.
+      return { vectors: reply.embeddings.map((item, index) => vector(item?.values, "Gemini", index)), inputTokens: 0 };
+    },
   },
 };
 

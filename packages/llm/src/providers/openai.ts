@@ -1,7 +1,7 @@
 import { DEFAULT_BASE_URLS } from "../config.js";
 import { LLMResponseError } from "../errors.js";
 import type { Message } from "../types.js";
-import { type Provider, type RawReply, eventJSON, malformed, usage } from "./provider.js";
+import { type Provider, type RawReply, eventJSON, malformed, usage, vector, wrongCount } from "./provider.js";
 
 type Json = Record<string, unknown>;
 
@@ -57,6 +57,33 @@ export const openai: Provider = {
       progress.done = true;
     }
     return choice?.delta?.content ?? "";
+  },
+
+  embeddings: {
+    // Only OpenAI's own models are known; a compatible server's (nomic-embed-text, bge-m3, ...) must be named.
+    defaultModel: (connection) => (connection.baseURL === DEFAULT_BASE_URLS.openai ? "text-embedding-3-small" : undefined),
+    request(connection, texts, model) {
+      const headers: Record<string, string> = {};
+      if (connection.apiKey) headers.authorization = `Bearer ${connection.apiKey}`;
+      return { url: `${connection.baseURL}/embeddings`, headers, body: { model, input: texts } };
+    },
+    parse(body, count) {
+      const server = "The OpenAI-compatible server";
+      const reply = body as { data?: Array<{ index?: unknown; embedding?: unknown }>; usage?: Json };
+      if (!Array.isArray(reply?.data)) malformed(server, body);
+      if (reply.data.length !== count) wrongCount(server, reply.data.length, count);
+      const vectors: number[][] = new Array(count);
+      reply.data.forEach((item, position) => {
+        // `index` says which input an embedding belongs to; the list need not be in input order.
+        const index = item?.index ?? position;
+        if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count || vectors[index]) {
+          throw new LLMResponseError(`${server} sent embeddings whose indexes do not match the ${count} texts sent.`, JSON.stringify(item?.index));
+        }
+        vectors[index] = vector(item.embedding, server, index);
+      });
+      const tokens = reply.usage?.prompt_tokens;
+      return { vectors, inputTokens: typeof tokens === "number" ? tokens : 0 };
+    },
   },
 };
 

@@ -44,6 +44,30 @@ export interface Provider {
   parse(body: unknown, model: string): RawReply;
   /** Folds one server-sent event into `progress` and returns the text it adds. */
   onEvent(event: EventSourceMessage, progress: StreamProgress): string;
+  /** Absent when the provider has no embeddings API. */
+  embeddings?: EmbeddingsWire;
+}
+
+/** How one provider embeds a batch of texts. */
+export interface EmbeddingsWire {
+  /** The model used when none is configured; undefined when the server's models cannot be guessed. */
+  defaultModel(connection: Connection): string | undefined;
+  request(connection: Connection, texts: readonly string[], model: string): HttpRequest;
+  /** One vector per text, in the texts' order; throws {@link LLMResponseError} on anything else. */
+  parse(body: unknown, count: number): { vectors: number[][]; inputTokens: number };
+}
+
+/** A vector as the reply holds it, checked: a non-empty array of finite numbers. */
+export function vector(value: unknown, provider: string, position: number): number[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    throw new LLMResponseError(`${provider} sent embedding #${position} that is not a list of numbers. Check that the embedding model and base URL are right.`, JSON.stringify(value)?.slice(0, 300));
+  }
+  return value as number[];
+}
+
+/** A reply with the wrong number of embeddings cannot be matched to its texts. */
+export function wrongCount(provider: string, got: number, sent: number): never {
+  throw new LLMResponseError(`${provider} sent ${got} embeddings for ${sent} texts: they cannot be matched up. Check that the server implements the embeddings API.`);
 }
 
 export function usage(inputTokens: unknown, outputTokens: unknown, totalTokens?: unknown): Usage {

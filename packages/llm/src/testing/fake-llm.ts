@@ -7,6 +7,8 @@ import { type Answer, type FakeTool, WIRES } from "./wire.js";
 /** A request the fake received, raw and read back into provider-neutral terms. */
 export interface FakeRequest {
   provider: ProviderName;
+  /** Which endpoint was called. */
+  kind: "chat" | "embeddings";
   method: string;
   /** Path and query, e.g. `/v1/chat/completions`. */
   path: string;
@@ -21,6 +23,8 @@ export interface FakeRequest {
   lastUserText: string;
   tools: FakeTool[];
   stream: boolean;
+  /** The texts to embed, for an embeddings request; [] for a chat. */
+  inputs: string[];
 }
 
 /** How a streamed reply is delivered. */
@@ -62,26 +66,46 @@ export interface FakeReply {
 /** Decides the reply from the request, for rule-based fakes. */
 export type FakeHandler = (request: FakeRequest) => FakeReply | string | Promise<FakeReply | string>;
 
+/** One scripted embeddings reply. Without `vectors`, each input gets its {@link fakeEmbedding}. */
+export interface FakeEmbeddingsReply extends Pick<FakeReply, "status" | "error" | "headers" | "body" | "hang" | "delayMs"> {
+  /** Sent as they are, even if their count is wrong (to test the client's checks). */
+  vectors?: number[][];
+  /** Tokens to report (OpenAI only). Default: about one per 4 characters. */
+  usage?: { inputTokens?: number };
+}
+
+/** Decides an embeddings reply from the request (`request.inputs`). */
+export type FakeEmbeddingsHandler = (request: FakeRequest) => FakeEmbeddingsReply | Promise<FakeEmbeddingsReply>;
+
 /** Options of {@link startFakeLLM}. */
 export interface FakeLLMOptions {
   provider?: ProviderName;
   model?: string;
   /** The key the fake expects (and `config` carries). `false`: no key, none checked. Default "fake-key". */
   apiKey?: string | false;
+  /** The embedding model `config` names. Default `fake-<provider>-embedding`. */
+  embeddingModel?: string;
 }
 
 /** A running fake provider. */
 export interface FakeLLM {
   readonly provider: ProviderName;
   /** What `createLLM` needs to talk to this fake. */
-  readonly config: { provider: ProviderName; baseURL: string; apiKey?: string; model: string };
+  readonly config: { provider: ProviderName; baseURL: string; apiKey?: string; model: string; embeddingModel: string };
   /** Every request received, in order. */
   readonly requests: FakeRequest[];
   /** Queues replies, used one per request before the handler is consulted. */
   enqueue(...replies: Array<FakeReply | string>): FakeLLM;
   /** Answers every request the queue does not: the rule-based mode. */
   respond(handler: FakeHandler): FakeLLM;
-  /** Replies still queued. */
+  /**
+   * Queues embeddings replies, used one per embeddings request (OpenAI and Gemini) before the
+   * embeddings handler. Chat and embeddings have separate queues, so a flow can do both.
+   */
+  enqueueEmbeddings(...replies: FakeEmbeddingsReply[]): FakeLLM;
+  /** Answers the embeddings requests the queue does not. Without one, every text gets its {@link fakeEmbedding}. */
+  respondEmbeddings(handler: FakeEmbeddingsHandler): FakeLLM;
+  /** Replies still queued, chat and embeddings. */
   readonly pending: number;
   close(): Promise<void>;
 }
@@ -98,8 +122,10 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
   const apiKey = options.apiKey === false ? undefined : (options.apiKey ?? DEFAULT_KEY);
   const wire = WIRES[provider];
   const queue: FakeReply[] = [];
+  const embeddingsQueue: FakeEmbeddingsReply[] = [];
   const requests: FakeRequest[] = [];
   let handler: FakeHandler | undefined;
+  let embeddingsHandler: FakeEmbeddingsHandler | undefined;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -117,8 +143,9 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const path = req.url ?? "/";
-    const route = req.method === "POST" ? wire.route(path) : undefined;
-    if (!route) return send(res, 404, wire.error(404, `fake ${provider} LLM: no such endpoint ${req.method} ${path}`));
+    const embeddingsRoute = req.method === "POST" ? wire.embeddings?.route(path) : undefined;
+    const route = req.method === "POST" && !embeddingsRoute ? wire.route(path) : undefined;
+    if (!route && !embeddingsRoute) return send(res, 404, wire.error(404, `fake ${provider} LLM: no such endpoint ${req.method} ${path}`));
     if (apiKey !== undefined) {
       const [header, expected] = wire.auth(apiKey);
       if (req.headers[header] !== expected) return send(res, 401, wire.error(401, `fake ${provider} LLM: missing or wrong ${header} header`));
@@ -129,15 +156,32 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     } catch {
       return send(res, 400, wire.error(400, "fake LLM: the request body is not JSON"));
     }
-    const parsed = wire.parse(body, route);
-    const request: FakeRequest = {
+    const common = {
       provider,
       method: req.method ?? "POST",
       path,
       headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")])),
       body,
+    };
+    if (embeddingsRoute && wire.embeddings) {
+      const embeddings = wire.embeddings.parse(body, embeddingsRoute);
+      if (typeof embeddings === "string") return send(res, 400, wire.error(400, `fake ${provider} LLM: ${embeddings}`));
+      const request: FakeRequest = { ...common, kind: "embeddings", ...embeddings, messages: [], lastUserText: "", tools: [], stream: false };
+      requests.push(request);
+      const scripted = embeddingsQueue.shift() ?? (embeddingsHandler ? await embeddingsHandler(request) : {});
+      if (await sendScripted(res, scripted)) return;
+      const vectors = scripted.vectors ?? embeddings.inputs.map((input) => fakeEmbedding(input));
+      const inputTokens = scripted.usage?.inputTokens ?? Math.ceil(embeddings.inputs.reduce((sum, input) => sum + input.length, 0) / 4);
+      return send(res, 200, wire.embeddings.reply(vectors, embeddings.model, inputTokens), scripted.headers);
+    }
+    if (!route) return; // Unreachable: one of the two routes matched.
+    const parsed = wire.parse(body, route);
+    const request: FakeRequest = {
+      ...common,
+      kind: "chat",
       ...parsed,
       lastUserText: parsed.messages.findLast((message) => message.role === "user")?.content ?? "",
+      inputs: [],
     };
     requests.push(request);
 
@@ -145,12 +189,7 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     if (!scripted) {
       return send(res, 400, wire.error(400, `fake ${provider} LLM: nothing scripted for request #${requests.length}. Call enqueue() or respond() first.`));
     }
-    if (scripted.delayMs) await pause(scripted.delayMs);
-    if (scripted.hang) return; // The socket stays open until the client gives up or close() runs.
-    if (scripted.status && scripted.status >= 400) {
-      return send(res, scripted.status, scripted.body ?? wire.error(scripted.status, scripted.error ?? `fake error ${scripted.status}`), scripted.headers);
-    }
-    if (scripted.body !== undefined) return send(res, scripted.status ?? 200, scripted.body, scripted.headers);
+    if (await sendScripted(res, scripted)) return;
 
     const text = scripted.text ?? "";
     const answer: Answer = {
@@ -163,6 +202,19 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     };
     if (!parsed.stream) return send(res, 200, wire.reply(answer), scripted.headers);
     await stream(res, scripted.stream ?? {}, scripted.stream?.raw ?? wire.events(answer, split(text, scripted.stream?.deltaSize)), scripted.headers);
+  }
+
+  /** Delays, hangs, errors and raw bodies, common to every endpoint. True when the reply is dealt with. */
+  async function sendScripted(res: ServerResponse, scripted: FakeEmbeddingsReply): Promise<boolean> {
+    if (scripted.delayMs) await pause(scripted.delayMs);
+    if (scripted.hang) return true; // The socket stays open until the client gives up or close() runs.
+    if (scripted.status && scripted.status >= 400) {
+      send(res, scripted.status, scripted.body ?? wire.error(scripted.status, scripted.error ?? `fake error ${scripted.status}`), scripted.headers);
+      return true;
+    }
+    if (scripted.body === undefined) return false;
+    send(res, scripted.status ?? 200, scripted.body, scripted.headers);
+    return true;
   }
 
   async function stream(res: ServerResponse, script: FakeStreamScript, pieces: ReadonlyArray<string | Uint8Array>, headers: Record<string, string> = {}): Promise<void> {
@@ -191,7 +243,13 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
 
   const fake: FakeLLM = {
     provider,
-    config: { provider, baseURL: provider === "openai" ? `${root}/v1` : root, ...(apiKey !== undefined && { apiKey }), model },
+    config: {
+      provider,
+      baseURL: provider === "openai" ? `${root}/v1` : root,
+      ...(apiKey !== undefined && { apiKey }),
+      model,
+      embeddingModel: options.embeddingModel ?? `fake-${provider}-embedding`,
+    },
     requests,
     enqueue(...replies) {
       queue.push(...replies.map(normalize));
@@ -201,8 +259,16 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
       handler = next;
       return fake;
     },
+    enqueueEmbeddings(...replies) {
+      embeddingsQueue.push(...replies);
+      return fake;
+    },
+    respondEmbeddings(next) {
+      embeddingsHandler = next;
+      return fake;
+    },
     get pending() {
-      return queue.length;
+      return queue.length + embeddingsQueue.length;
     },
     close() {
       return new Promise<void>((resolve, reject) => {
@@ -212,6 +278,24 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     },
   };
   return fake;
+}
+
+/** Dimensions of {@link fakeEmbedding}'s vectors. */
+export const FAKE_EMBEDDING_DIMENSIONS = 64;
+
+/**
+ * The fake's default embedding: a bag of words (4+ letters or digits, lower-cased) hashed into
+ * {@link FAKE_EMBEDDING_DIMENSIONS} dimensions. Deterministic, and texts sharing words are close
+ * in cosine similarity, so retrieval in a RAG test behaves like the real thing.
+ */
+export function fakeEmbedding(text: string): number[] {
+  const vector = new Array<number>(FAKE_EMBEDDING_DIMENSIONS).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]{4,}/gu) ?? []) {
+    let hash = 0x811c9dc5; // FNV-1a
+    for (const unit of word) hash = Math.imul(hash ^ (unit.codePointAt(0) ?? 0), 0x01000193) >>> 0;
+    vector[hash % FAKE_EMBEDDING_DIMENSIONS]! += 1;
+  }
+  return vector;
 }
 
 function normalize(reply: FakeReply | string): FakeReply {

@@ -6,5 +6,9 @@ export {
   type FakeRequest,
   type FakeHandler,
   type FakeStreamScript,
+  type FakeEmbeddingsReply,
+  type FakeEmbeddingsHandler,
+  fakeEmbedding,
+  FAKE_EMBEDDING_DIMENSIONS,
 } from "./fake-llm.js";
 export type { FakeTool } from "./wire.js";

@@ -40,6 +40,17 @@ export interface FakeWire {
   /** The SSE body, as one string per event, deltas split into `pieces`. */
   events(answer: Answer, pieces: readonly string[]): string[];
   error(status: number, message: string): Json;
+  /** Absent when the provider has no embeddings API. */
+  embeddings?: FakeEmbeddingsWire;
+}
+
+/** How one provider's embeddings endpoint is read and written by the fake. */
+export interface FakeEmbeddingsWire {
+  /** The embeddings path, with the model it names, or undefined if `path` is not it. */
+  route(path: string): { model?: string } | undefined;
+  /** The model and texts, or what is wrong with the request (the real API rejects it too). */
+  parse(body: Json, route: { model?: string }): { model: string; inputs: string[] } | string;
+  reply(vectors: readonly number[][], model: string, inputTokens: number): Json;
 }
 
 function text(content: unknown): string {
@@ -130,6 +141,21 @@ const openai: FakeWire = {
     ];
   },
   error: (status, message) => ({ error: { message, type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", code: null } }),
+  embeddings: {
+    route: (path) => (path === "/v1/embeddings" ? {} : undefined),
+    parse(body) {
+      const input = typeof body.input === "string" ? [body.input] : body.input;
+      if (!Array.isArray(input) || !input.every((item) => typeof item === "string")) return "input must be a string or an array of strings";
+      if (typeof body.model !== "string") return "model is required";
+      return { model: body.model, inputs: input };
+    },
+    reply: (vectors, model, inputTokens) => ({
+      object: "list",
+      data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
+      model,
+      usage: { prompt_tokens: inputTokens, total_tokens: inputTokens },
+    }),
+  },
 };
 
 const anthropic: FakeWire = {
@@ -248,6 +274,24 @@ const gemini: FakeWire = {
   error: (status, message) => ({
     error: { code: status, message, status: status === 429 ? "RESOURCE_EXHAUSTED" : status >= 500 ? "INTERNAL" : status === 401 ? "UNAUTHENTICATED" : "INVALID_ARGUMENT" },
   }),
+  embeddings: {
+    route(path) {
+      const match = /^\/v1beta\/models\/([^/:]+):batchEmbedContents$/.exec(path);
+      return match ? { model: decodeURIComponent(match[1] ?? "") } : undefined;
+    },
+    parse(body, route) {
+      const requests = body.requests as Array<{ model?: unknown; content?: { parts?: Json[] } }> | undefined;
+      if (!Array.isArray(requests)) return "requests must be an array";
+      const inputs: string[] = [];
+      for (const [index, request] of requests.entries()) {
+        // The real API rejects a batch whose requests name another model than the URL.
+        if (request?.model !== `models/${route.model}`) return `requests[${index}].model must be "models/${route.model}", as in the URL`;
+        inputs.push(text(request.content?.parts));
+      }
+      return { model: route.model ?? "", inputs };
+    },
+    reply: (vectors) => ({ embeddings: vectors.map((values) => ({ values })) }),
+  },
 };
 
 export const WIRES: Readonly<Record<ProviderName, FakeWire>> = { openai, anthropic, gemini };
