@@ -65,12 +65,15 @@ export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> ex
     const list = items ? Array.from(items) : [];
     const results = new Array<Result>(list.length);
     const record = progress<Result>(ctx, "batch", results);
+    const run = (i: number, signal: AbortSignal) => execWithRetry(this, list[i] as Item, itemContext(ctx, signal, i), scope, step, i);
+    // Not checkpointed: the items' own promises are all it takes (no wrapper, no await per item).
+    if (!record) return pool(list.length, this.concurrency, ctx.signal, run);
     await pool(list.length, this.concurrency, ctx.signal, async (i, signal) => {
-      if (record?.skip(i)) return;
-      const itemCtx = itemContext(ctx, signal, i);
-      const result = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
+      if (record.skip(i)) return results[i] as Result;
+      const result = await run(i, signal);
       results[i] = result;
-      await record?.done(i, result);
+      await record.done(i, result);
+      return result;
     });
     return results;
   }
@@ -156,25 +159,33 @@ function progress<R>(ctx: NodeContext, kind: "batch" | "batchFlow", results: R[]
  * Runs `task(0..count-1)` with at most `limit` in flight. The first failure aborts the signal the
  * other tasks were given, stops new ones from starting, and rejects.
  */
-async function pool(
+async function pool<R>(
   count: number,
   limit: number,
   outer: AbortSignal,
-  task: (index: number, signal: AbortSignal) => Promise<void>,
-): Promise<void> {
-  if (count === 0) return;
+  task: (index: number, signal: AbortSignal) => MaybePromise<R>,
+): Promise<R[]> {
+  if (count === 0) return [];
   if (outer.aborted) throw outer.reason;
   const controller = new AbortController();
   const { signal } = controller;
   const forward = () => controller.abort(outer.reason);
   outer.addEventListener("abort", forward, { once: true });
+  const results = new Array<R>(count);
   let next = 0;
   const worker = async () => {
-    while (next < count && !signal.aborted) await task(next++, signal);
+    while (next < count && !signal.aborted) {
+      const i = next++;
+      results[i] = await task(i, signal);
+    }
     if (signal.aborted) throw signal.reason;
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+    // Unbounded, every task starts at once and Promise.all keeps their order: a worker loop per
+    // task would only add two promises and an await to each item.
+    if (limit >= count) return await Promise.all(Array.from({ length: count }, (_, i) => task(i, signal)));
+    await Promise.all(Array.from({ length: limit }, worker));
+    return results;
   } catch (error) {
     if (!signal.aborted) controller.abort(error);
     throw error;
