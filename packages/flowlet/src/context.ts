@@ -26,7 +26,7 @@ export class NodeContext {
    */
   interrupt<T = unknown>(payload: unknown): T {
     const step = this._step;
-    if (!step) throw new Interrupt(payload, "", "(no checkpoint)");
+    if (!step) throw new Interrupt(payload, "", "");
     const answers = step.durable.answers[step.key] ?? [];
     const call = step.calls++;
     if (call < answers.length) return answers[call] as T;

@@ -10,11 +10,11 @@ export class Interrupt extends FlowletError {
     readonly payload: unknown,
     /** The interrupting node's key in the graph. */
     readonly key: string,
-    /** The interrupting node's path, e.g. "Review/Approve". */
+    /** The interrupting node's path, e.g. "Review/Approve" ("" when the run has no checkpoint). */
     readonly path: string,
   ) {
     super(
-      `Node "${path}" interrupted the run for human input. Pass { checkpoint, runId } to flow.run to pause it, and flow.resume(runId, { resumeWith }) to continue.`,
+      `${path ? `Node "${path}"` : "A node"} interrupted the run for human input. Pass { checkpoint, runId } to flow.run to pause it, and flow.resume(runId, { resumeWith }) to continue.`,
     );
   }
 }

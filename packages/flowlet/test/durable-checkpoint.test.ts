@@ -268,7 +268,7 @@ describe("human in the loop", () => {
   it("without a checkpoint saver, an interrupt rejects the run with Interrupt, saying what to do", async () => {
     const run = build().run({ draft: "", verdicts: [] });
     await expect(run).rejects.toBeInstanceOf(Interrupt);
-    await expect(build().run({ draft: "", verdicts: [] })).rejects.toThrow(/checkpoint, runId/);
+    await expect(build().run({ draft: "", verdicts: [] })).rejects.toThrow(/^A node interrupted the run.*checkpoint, runId/);
   });
 
   it("an item of a parallel batch asks for itself, and the finished items are not redone", async () => {

@@ -1,5 +1,5 @@
 import { Flow, MemorySaver, Node, SnapshotError, type StandardSchemaV1, Store, StoreSchemaError } from "flowlet";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
 describe("Store", () => {
@@ -93,6 +93,5 @@ describe("Store", () => {
       "~standard": { version: 1, vendor: "test", validate: async (v: unknown) => ({ value: v as number }) },
     };
     expect(() => new Store({ a: 1 }, { schema: { a: asyncSchema } })).toThrow(/async/);
-    vi.restoreAllMocks();
   });
 });
