@@ -1,6 +1,6 @@
 import { type MaybePromise, NodeContext, type Params, checkCount } from "./context.js";
 import { Flow, type FlowOptions } from "./flow.js";
-import { BaseNode, type RetryOptions, execWithRetry } from "./node.js";
+import { BaseNode, type RetryOptions, execWithRetry, retrySettings } from "./node.js";
 import type { Frame } from "./checkpoint.js";
 import type { Scope } from "./scope.js";
 import { assertJSON } from "./snapshot.js";
@@ -23,8 +23,7 @@ export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends Ba
 
   constructor(options: RetryOptions = {}) {
     super(options);
-    this.maxRetries = checkCount(options.maxRetries ?? 1, `maxRetries of node "${this.name}"`, 1);
-    this.wait = options.wait ?? 0;
+    ({ maxRetries: this.maxRetries, wait: this.wait } = retrySettings(options, this.name));
   }
 
   exec(_item: Item, _ctx: NodeContext): MaybePromise<Result> {

@@ -118,6 +118,11 @@ export interface RetryOptions {
   name?: string;
 }
 
+/** @internal Validated retry settings, shared by {@link Node} and `BatchNode`. */
+export function retrySettings(options: RetryOptions, name: string): { maxRetries: number; wait: RetryOptions["wait"] } {
+  return { maxRetries: checkCount(options.maxRetries ?? 1, `maxRetries of node "${name}"`, 1), wait: options.wait ?? 0 };
+}
+
 /** What a retry loop needs from its node. */
 interface Retryable<I, R> {
   name: string;
@@ -194,8 +199,7 @@ export class Node<S = unknown, P = unknown, E = unknown> extends BaseNode<S, P, 
 
   constructor(options: RetryOptions = {}) {
     super(options);
-    this.maxRetries = checkCount(options.maxRetries ?? 1, `maxRetries of node "${this.name}"`, 1);
-    this.wait = options.wait ?? 0;
+    ({ maxRetries: this.maxRetries, wait: this.wait } = retrySettings(options, this.name));
   }
 
   /** The work itself, with no access to the shared store. Retried up to `maxRetries` times. */
