@@ -1,4 +1,4 @@
-import { MemorySaver, checksumOf } from "flowlet";
+import { type JSONValue, MemorySaver, checksumOf } from "flowlet";
 import { describe, expect, it } from "vitest";
 import { type Entries, HistoryWriter, applyChain, loadState } from "../src/history.js";
 import type { CheckpointRecord } from "../src/saver.js";
@@ -15,7 +15,7 @@ async function append(saver: MemorySaver, runId: string, seq: number, kind: "ful
 describe("history: full and delta records", () => {
   it("writes a full record first, then deltas of only what changed, and a full once deltas outweigh it", () => {
     const writer = new HistoryWriter();
-    const entries: Entries = new Map([
+    const entries: Entries = new Map<string, JSONValue>([
       ["s:big", "x".repeat(10_000)],
       ["s:n", 0],
     ]);
@@ -38,7 +38,7 @@ describe("history: full and delta records", () => {
 
   it("a full record every fullEvery steps at the latest", () => {
     const writer = new HistoryWriter({ fullEvery: 5 });
-    const entries: Entries = new Map([["s:big", "x".repeat(100_000)]]);
+    const entries: Entries = new Map<string, JSONValue>([["s:big", "x".repeat(100_000)]]);
     const kinds = Array.from({ length: 11 }, (_, n) => {
       entries.set("s:n", n);
       return writer.encode(entries, new Set(["s:n"]), new Set()).kind;
@@ -48,7 +48,7 @@ describe("history: full and delta records", () => {
 
   it("applies a chain: sets and deletes on top of the full record", () => {
     const writer = new HistoryWriter();
-    const entries: Entries = new Map([
+    const entries: Entries = new Map<string, JSONValue>([
       ["a", 1],
       ["b", { deep: [1, 2] }],
     ]);
