@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
 import { CheckpointCorruptError, Flow, Node } from "flowlet";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 type Shared = { n: number };
 let dir: string;
@@ -29,6 +29,18 @@ const counter = () => {
   count.on("again", count);
   return new Flow(count, { name: "Counter" });
 };
+
+// The counter ends on a node whose only edge is "again", which the core warns about: each test
+// captures what was warned, and only that warning may appear.
+let warned: string[] = [];
+beforeEach(() => {
+  warned = [];
+  vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => void warned.push(args.map(String).join(" ")));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  expect(warned.filter((w) => w !== "Flow ends: 'default' not found in ['again']")).toEqual([]);
+});
 
 describe("FileSaver", () => {
   it("writes one JSON file per step, and no temporary file survives", async () => {

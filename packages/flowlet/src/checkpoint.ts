@@ -1,17 +1,18 @@
-import { FlowletError } from "./errors.js";
+/** Checkpoints as saved (format version 1), the saver interface, and the in-memory saver. */
+import { CheckpointCorruptError } from "./errors.js";
 import type { JSONValue } from "./snapshot.js";
 
 /**
  * Where one orchestration, batch or batch flow stands, keyed in {@link Checkpoint.frames} by its
- * place in the graph ("" the top flow, "2" its third node, "2/0" a node inside that, "3[7]" item 7
- * of a batch flow).
+ * place in the graph (see keys.ts: "" the top flow, "2" its third node, "2/0" a node inside that,
+ * "3[7]" run 7 of a batch flow).
  */
 export type Frame =
   /** A flow: the node to run next (`null`: the flow has finished), its step count and last action. */
   | { kind: "flow"; next: number | null; steps: number; action: string }
-  /** A batch node: the results of the items already done, by index. */
+  /** A batch node: the results of the items already done, by item identity. */
   | { kind: "batch"; done: Record<string, JSONValue> }
-  /** A batch flow: the last action of each item run already done, by index. */
+  /** A batch flow: the last action of each run already done, by item identity. */
   | { kind: "batchFlow"; done: Record<string, string> };
 
 /** One saved step of a run: everything needed to continue it in a fresh process. */
@@ -54,26 +55,6 @@ export interface CheckpointSaver {
   list(runId: string): Promise<CheckpointInfo[]>;
   /** Forgets a run. */
   delete(runId: string): Promise<void>;
-}
-
-/** Nothing is saved for this run id, or not that step. */
-export class CheckpointNotFoundError extends FlowletError {
-  override name = "CheckpointNotFoundError";
-}
-
-/** The checkpoint was written by a flow of another shape: resuming would run the wrong nodes. */
-export class CheckpointMismatchError extends FlowletError {
-  override name = "CheckpointMismatchError";
-}
-
-/** A stored checkpoint cannot be read back. Savers skip such a one for the one before, and say so. */
-export class CheckpointCorruptError extends FlowletError {
-  override name = "CheckpointCorruptError";
-}
-
-/** A fresh run was started under a run id that already has checkpoints. */
-export class RunExistsError extends FlowletError {
-  override name = "RunExistsError";
 }
 
 /** Checks a parsed checkpoint's shape, so that a damaged one is reported as such rather than crashing later. */

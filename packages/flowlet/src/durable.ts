@@ -1,15 +1,15 @@
-import {
-  type Checkpoint,
-  CheckpointMismatchError,
-  CheckpointNotFoundError,
-  type CheckpointSaver,
-  type Frame,
-  RunExistsError,
-} from "./checkpoint.js";
-import { ConfigError } from "./errors.js";
-import { reachable } from "./graph.js";
+/**
+ * Durable runs over a {@link CheckpointSaver}: {@link CheckpointJournal}, the journal that saves a
+ * checkpoint after every step and batch item, and the functions that open a fresh run or reopen a
+ * saved one for the engine.
+ */
+import type { Checkpoint, CheckpointSaver, Frame } from "./checkpoint.js";
+import { CheckpointMismatchError, CheckpointNotFoundError, ConfigError, RunExistsError } from "./errors.js";
+import { shapeOf } from "./graph.js";
+import type { BatchKind, FlowPosition, Journal, Outcome } from "./journal.js";
+import { ROOT_KEY, isWithin, runKey } from "./keys.js";
 import type { BaseNode } from "./node.js";
-import type { RunOptions } from "./scope.js";
+import type { RunOptions } from "./run.js";
 import { type JSONValue, assertJSON } from "./snapshot.js";
 import { Store } from "./store.js";
 
@@ -39,43 +39,92 @@ export type RunResult<S> =
   | { status: "completed"; action: string; shared: S; runId: string }
   | { status: "interrupted"; payload: unknown; shared: S; runId: string };
 
-/** @internal Per-step durable state, reachable from the step's NodeContext. */
-export interface StepState {
-  readonly durable: Durable;
-  /** The node's place in the graph, e.g. "3/0" or "2[5]/1". */
-  readonly key: string;
-  readonly path: string;
-  /** `ctx.interrupt` calls so far in this visit, matched in order to the saved answers. */
-  calls: number;
+/** @internal What a checkpoint journal starts from. */
+interface JournalState {
+  saver: CheckpointSaver;
+  runId: string;
+  /** The top flow's name: the node a "completed" checkpoint names. */
+  top: string;
+  shape: string;
+  shared: unknown;
+  params: JSONValue;
+  /** The last seq saved under `runId` (0 for a new run). */
+  seq: number;
+  /** The seq this run was forked from, if it was. */
+  parent?: number | undefined;
+  frames?: Record<string, Frame>;
+  answers?: Record<string, JSONValue[]>;
 }
 
-/** @internal The checkpointing side of one run: live frames, and saves that never overlap. */
-export class Durable {
-  readonly frames: Map<string, Frame>;
+/** @internal The v1 journal: live frames, and saves that never overlap. */
+export class CheckpointJournal implements Journal {
+  readonly durable = true;
+  readonly runId: string;
+  readonly #state: JournalState;
+  readonly #frames: Map<string, Frame>;
+  readonly #answers: Record<string, JSONValue[]>;
   /** Frames loaded from the checkpoint and not yet picked up by the part of the graph they describe. */
   readonly #unclaimed: Set<string>;
+  #seq: number;
   #queued: Promise<void> | undefined;
   #tail: Promise<void> = Promise.resolve();
+  #settled = false;
 
-  constructor(
-    readonly saver: CheckpointSaver,
-    readonly runId: string,
-    readonly shape: string,
-    readonly shared: unknown,
-    readonly params: JSONValue,
-    public seq: number,
-    readonly parent: number | undefined,
-    frames: Record<string, Frame>,
-    readonly answers: Record<string, JSONValue[]>,
-  ) {
-    this.frames = new Map(Object.entries(frames));
-    this.#unclaimed = new Set(this.frames.keys());
+  constructor(state: JournalState) {
+    this.#state = state;
+    this.runId = state.runId;
+    this.#seq = state.seq;
+    this.#frames = new Map(Object.entries(state.frames ?? {}));
+    this.#answers = state.answers ?? {};
+    this.#unclaimed = new Set(this.#frames.keys());
+  }
+
+  openFlow(key: string): FlowPosition | undefined {
+    const frame = this.#claim(key, "flow");
+    return frame && { next: frame.next, steps: frame.steps, action: frame.action };
+  }
+
+  recordStep(flow: string, node: string, position: FlowPosition, path: string): Promise<void> {
+    this.#finish(node);
+    this.#frames.set(flow, { kind: "flow", ...position });
+    return this.#commit(path, "running");
+  }
+
+  openBatch(key: string, kind: BatchKind): ReadonlyMap<string, unknown> {
+    const frame = this.#claim(key, kind) ?? { kind, done: {} };
+    this.#frames.set(key, frame);
+    return new Map(Object.entries(frame.done));
+  }
+
+  recordItem(key: string, kind: BatchKind, id: string, result: unknown, path: string): Promise<void> {
+    const frame = this.#frames.get(key) as { done: Record<string, unknown> } | undefined;
+    if (this.#settled || !frame) return Promise.resolve();
+    frame.done[id] = assertJSON(result, `the result of item ${id} of "${path}"`);
+    if (kind === "batchFlow") this.#finish(runKey(key, id));
+    return this.#commit(path, "running");
+  }
+
+  answer(key: string, call: number): { value: unknown } | undefined {
+    const answers = this.#answers[key];
+    return answers && call < answers.length ? { value: answers[call] } : undefined;
+  }
+
+  settle(outcome: Outcome): Promise<void> | undefined {
+    if (this.#settled) return undefined;
+    this.#settled = true;
+    if (outcome.status === "completed") return this.#commit(this.#state.top, "completed", undefined, true);
+    if (outcome.status === "interrupted") {
+      const interrupt = { key: outcome.key, payload: assertJSON(outcome.payload, "interrupt payload") };
+      return this.#commit(outcome.path, "interrupted", interrupt, true);
+    }
+    // Version 1 checkpoints have no failed or canceled status: the last "running" one stays, to resume from.
+    return this.#tail;
   }
 
   /** The saved frame for `key`, the first time that part of the graph starts again after a resume. */
-  claim<K extends Frame["kind"]>(key: string, kind: K): Extract<Frame, { kind: K }> | undefined {
+  #claim<K extends Frame["kind"]>(key: string, kind: K): Extract<Frame, { kind: K }> | undefined {
     if (!this.#unclaimed.delete(key)) return undefined;
-    const frame = this.frames.get(key);
+    const frame = this.#frames.get(key);
     if (frame?.kind !== kind) throw new CheckpointMismatchError(`Checkpoint frame "${key}" is a ${frame?.kind}, not a ${kind}.`);
     return frame as Extract<Frame, { kind: K }>;
   }
@@ -84,71 +133,84 @@ export class Durable {
    * Forgets the frames and interrupt answers of a finished part of the graph: the node at `key` and
    * everything inside it. A later visit of the same node starts afresh and asks afresh.
    */
-  finish(key: string): void {
-    const inside = (k: string) => k === key || k.startsWith(`${key}/`) || k.startsWith(`${key}[`) || k.startsWith(`${key}#`);
-    for (const k of this.frames.keys()) {
-      if (inside(k)) {
-        this.frames.delete(k);
+  #finish(key: string): void {
+    for (const k of this.#frames.keys()) {
+      if (isWithin(k, key)) {
+        this.#frames.delete(k);
         this.#unclaimed.delete(k);
       }
     }
-    for (const k of Object.keys(this.answers)) if (inside(k)) delete this.answers[k];
+    for (const k of Object.keys(this.#answers)) if (isWithin(k, key)) delete this.#answers[k];
   }
 
   /**
    * Saves the run as it stands. Calls made while a save is queued share it, and the state is read
-   * when the save starts, so concurrent batch items cost one save, not one each.
+   * when the save starts, so concurrent batch items cost one save, not one each. Once the run has
+   * settled, only the settling save itself is made.
    */
-  commit(node: string, status: Checkpoint["status"] = "running", interrupt?: Checkpoint["interrupt"]): Promise<void> {
-    if (this.#queued && status === "running") return this.#queued;
+  #commit(node: string, status: Checkpoint["status"], interrupt?: Checkpoint["interrupt"], final = false): Promise<void> {
+    if (this.#queued && !final) return this.#queued;
     const save = this.#tail.then(() => {
-      this.#queued = undefined;
-      return this.saver.save(this.#checkpoint(node, status, interrupt));
+      if (!final) this.#queued = undefined;
+      if (this.#settled && !final) return;
+      return this.#state.saver.save(this.#checkpoint(node, status, interrupt));
     });
-    this.#queued = save;
+    if (!final) this.#queued = save;
     this.#tail = save.catch(() => {});
     return save;
   }
 
   #checkpoint(node: string, status: Checkpoint["status"], interrupt: Checkpoint["interrupt"]): Checkpoint {
-    const store = this.shared instanceof Store;
+    const { shared, runId, shape, params, parent } = this.#state;
+    const store = shared instanceof Store;
     const cp: Checkpoint = {
       version: 1,
-      runId: this.runId,
-      seq: ++this.seq,
+      runId,
+      seq: ++this.#seq,
       at: new Date().toISOString(),
       status,
-      shape: this.shape,
+      shape,
       node,
-      shared: store ? (this.shared as Store<Record<string, unknown>>).snapshot() : assertJSON(this.shared, "shared"),
+      shared: store ? (shared as Store<Record<string, unknown>>).snapshot() : assertJSON(shared, "shared"),
       sharedKind: store ? "store" : "object",
-      params: this.params,
-      frames: Object.fromEntries(this.frames),
-      answers: this.answers,
+      params,
+      frames: Object.fromEntries(this.#frames),
+      answers: this.#answers,
     };
-    if (this.parent !== undefined) cp.parent = this.parent;
+    if (parent !== undefined) cp.parent = parent;
     if (interrupt) cp.interrupt = interrupt;
     return cp;
   }
 }
 
-/** @internal Sets up a fresh checkpointed run. */
-export async function startDurable(flow: BaseNode<never>, shared: unknown, options: DurableRunOptions): Promise<Durable> {
+/** @internal Opens a fresh checkpointed run of `flow`. */
+export async function openRun<S>(
+  flow: BaseNode<S>,
+  shared: unknown,
+  options: DurableRunOptions,
+): Promise<{ journal: Journal; params: JSONValue; runId: string }> {
   const { checkpoint: saver, runId } = options;
   if (typeof runId !== "string" || runId === "") throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
   if (await saver.load(runId)) {
     throw new RunExistsError(`Run "${runId}" already has checkpoints: continue it with flow.resume("${runId}", …), or delete it from the saver, or pick another runId.`);
   }
   const params = assertJSON(options.params ?? {}, "params");
-  return new Durable(saver, runId, shapeOf(flow), shared, params, 0, undefined, {}, {});
+  const journal = new CheckpointJournal({ saver, runId, top: flow.name, shape: shapeOf(flow), shared, params, seq: 0 });
+  return { journal, params, runId };
 }
 
-/** @internal Loads the checkpoint to resume, checks it fits the flow, and restores the shared state. */
-export async function resumeDurable<S>(
-  flow: BaseNode<never>,
+/**
+ * @internal Reopens a saved run: loads the checkpoint to resume, checks it fits the flow, and restores
+ * the shared state. `done` when the run has completed, and there is nothing left to run.
+ */
+export async function reopenRun<S>(
+  flow: BaseNode<S>,
   runId: string,
   options: ResumeOptions<S>,
-): Promise<{ durable: Durable; checkpoint: Checkpoint; shared: S }> {
+): Promise<
+  | { done: true; shared: S; runId: string; action: string }
+  | { done: false; journal: Journal; shared: S; params: JSONValue; runId: string }
+> {
   const saver = options.checkpoint;
   const checkpoint = await saver.load(runId, options.from);
   if (!checkpoint) {
@@ -170,6 +232,10 @@ export async function resumeDurable<S>(
     const key = checkpoint.interrupt.key;
     answers[key] = [...(answers[key] ?? []), assertJSON(options.resumeWith, "resumeWith")];
   }
+  if (checkpoint.status === "completed" && options.from === undefined) {
+    const root = checkpoint.frames[ROOT_KEY];
+    return { done: true, shared, runId, action: root?.kind === "flow" ? root.action : "" };
+  }
   let seq = checkpoint.seq;
   const target = options.forkAs ?? runId;
   if (options.forkAs !== undefined) {
@@ -178,9 +244,20 @@ export async function resumeDurable<S>(
   } else if (options.from !== undefined) {
     seq = (await saver.list(runId)).reduce((max, row) => Math.max(max, row.seq), 0);
   }
-  const forked = options.from !== undefined || options.forkAs !== undefined ? checkpoint.seq : checkpoint.parent;
-  const durable = new Durable(saver, target, shape, shared, checkpoint.params, seq, forked, checkpoint.frames, answers);
-  return { durable, checkpoint, shared };
+  const parent = options.from !== undefined || options.forkAs !== undefined ? checkpoint.seq : checkpoint.parent;
+  const journal = new CheckpointJournal({
+    saver,
+    runId: target,
+    top: flow.name,
+    shape,
+    shared,
+    params: checkpoint.params,
+    seq,
+    parent,
+    frames: checkpoint.frames,
+    answers,
+  });
+  return { done: false, journal, shared, params: checkpoint.params, runId: target };
 }
 
 function restoreShared<S>(checkpoint: Checkpoint, into: S | undefined): S {
@@ -192,29 +269,4 @@ function restoreShared<S>(checkpoint: Checkpoint, into: S | undefined): S {
     return Object.assign(target, data) as S;
   }
   return (checkpoint.sharedKind === "store" ? Store.restore(data) : data) as S;
-}
-
-/**
- * A fingerprint of a graph: node classes and names, in the deterministic order of `reachable`, and
- * the edges between them, nested flows included. Equal graphs built in any process agree on it.
- */
-export function shapeOf(node: BaseNode<never>): string {
-  const text = describeShape(node, new Set());
-  let hash = 0x811c9dc5; // FNV-1a, 32 bit: a checksum of the description, not a security measure
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return `${(hash >>> 0).toString(16).padStart(8, "0")}-${text.length}`;
-}
-
-function describeShape(node: BaseNode<never>, seen: Set<BaseNode<never>>): string {
-  const own = `${node.constructor.name}:${node.name}`;
-  const start = (node as { startNode?: BaseNode<never> }).startNode;
-  if (!start || seen.has(node)) return own;
-  seen.add(node);
-  const nodes = reachable(start);
-  const index = new Map(nodes.map((n, i) => [n, i]));
-  const parts = nodes.map((n, i) => {
-    const edges = [...n.successors].map(([action, next]) => `${JSON.stringify(action)}>${index.get(next)}`);
-    return `${i}=${describeShape(n, seen)}[${edges.join(",")}]`;
-  });
-  return `${own}{${parts.join(";")}}`;
 }

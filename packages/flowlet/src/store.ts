@@ -1,18 +1,7 @@
-import { ConfigError, FlowletError } from "./errors.js";
+/** Store: an optional typed shared store, checked per key against Standard Schemas. */
+import { ConfigError, StoreSchemaError } from "./errors.js";
 import { type StandardSchemaV1, formatIssues } from "./schema.js";
 import { type JSONValue, assertJSON } from "./snapshot.js";
-
-/** A write that its key's schema rejected. */
-export class StoreSchemaError extends FlowletError {
-  override name = "StoreSchemaError";
-  constructor(
-    readonly key: string,
-    readonly issues: ReadonlyArray<{ message: string }>,
-    detail: string,
-  ) {
-    super(`Store key "${key}" rejected the value written to it: ${detail}`);
-  }
-}
 
 /** A schema per key; keys without one are not checked. */
 export type StoreSchema<T> = { [K in keyof T]?: StandardSchemaV1<unknown, T[K]> };

@@ -255,8 +255,10 @@ describe("human in the loop", () => {
     expect((await build().run({ drafts: 0 }, { checkpoint: saver, runId: "loop" })).status).toBe("interrupted");
     const second = await build().resume("loop", { checkpoint: saver, resumeWith: false });
     expect(second).toMatchObject({ status: "interrupted", shared: { drafts: 2, approved: false } });
-    const third = await build().resume("loop", { checkpoint: saver, resumeWith: true });
+    const warnings: string[] = [];
+    const third = await build().resume("loop", { checkpoint: saver, resumeWith: true, onWarning: (w) => void warnings.push(w.message) });
     expect(third).toMatchObject({ status: "completed", shared: { drafts: 2, approved: true } });
+    expect(warnings).toEqual(["Flow ends: 'yes' not found in ['no']"]);
   });
 
   it("refuses resumeWith for a run that is not waiting for input", async () => {

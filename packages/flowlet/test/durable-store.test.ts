@@ -71,8 +71,10 @@ describe("Store", () => {
     bump.on("again", bump);
     const saver = new MemorySaver();
     const shared = new Store<Data>({ count: 0, tags: [] }, { schema });
-    const result = await new Flow(bump).run(shared, { checkpoint: saver, runId: "s" });
+    const warnings: string[] = [];
+    const result = await new Flow(bump).run(shared, { checkpoint: saver, runId: "s", onWarning: (w) => void warnings.push(w.message) });
     expect(result.status).toBe("completed");
+    expect(warnings).toEqual(["Flow ends: 'default' not found in ['again']"]);
     const last = await saver.load("s");
     expect(last?.sharedKind).toBe("store");
     expect(last?.shared).toEqual({ count: 3, tags: [] });
