@@ -8,7 +8,7 @@
  * state never costs more than twice the state, and bytes written per step stay under twice the
  * change, amortised), or every `fullEvery` steps.
  */
-import { CheckpointCorruptError } from "./checkpoint.js";
+import { CheckpointCorruptError } from "./errors.js";
 import { checksumOf } from "./checksum.js";
 import type { CheckpointRecord, CheckpointSaver } from "./saver.js";
 import type { JSONValue } from "./snapshot.js";
