@@ -40,3 +40,20 @@ export function isWithin(key: string, place: string): boolean {
 function escapeId(id: string): string {
   return /[/[\]#%]/.test(id) ? id.replace(/[/[\]#%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : id;
 }
+
+/**
+ * A 53-bit hash of `text` (two 32-bit multiply-xorshift lanes), in base 36: a batch item's default
+ * identity. Not a security measure; collisions among one batch's items are vanishingly unlikely.
+ */
+export function hashText(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
