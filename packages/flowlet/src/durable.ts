@@ -7,7 +7,8 @@ import type { Checkpoint, CheckpointSaver, Frame } from "./checkpoint.js";
 import { CheckpointMismatchError, CheckpointNotFoundError, ConfigError, RunExistsError } from "./errors.js";
 import { shapeOf } from "./graph.js";
 import type { BatchKind, FlowPosition, Journal, Outcome } from "./journal.js";
-import { ROOT_KEY, isWithin, runKey } from "./keys.js";
+import type { CheckpointEvent } from "./events.js";
+import { ROOT_KEY, isBreakpointKey, isWithin, runKey } from "./keys.js";
 import type { BaseNode } from "./node.js";
 import type { RunOptions } from "./run.js";
 import { type JSONValue, assertJSON } from "./snapshot.js";
@@ -54,7 +55,14 @@ interface JournalState {
   parent?: number | undefined;
   frames?: Record<string, Frame>;
   answers?: Record<string, JSONValue[]>;
+  /** Told after each save. */
+  notify?: ((event: CheckpointEvent) => void) | undefined;
 }
+
+/** @internal A run opened for the engine, or one that has nothing left to run. */
+export type Opened<S> =
+  | { done: true; shared: S; runId: string; action: string }
+  | { done: false; journal: Journal; shared: S; params: JSONValue; runId: string };
 
 /** @internal The v1 journal: live frames, and saves that never overlap. */
 export class CheckpointJournal implements Journal {
@@ -153,7 +161,8 @@ export class CheckpointJournal implements Journal {
     const save = this.#tail.then(() => {
       if (!final) this.#queued = undefined;
       if (this.#settled && !final) return;
-      return this.#state.saver.save(this.#checkpoint(node, status, interrupt));
+      const checkpoint = this.#checkpoint(node, status, interrupt);
+      return this.#state.saver.save(checkpoint).then(() => this.#state.notify?.({ runId: checkpoint.runId, seq: checkpoint.seq, node, status }));
     });
     if (!final) this.#queued = save;
     this.#tail = save.catch(() => {});
@@ -186,17 +195,18 @@ export class CheckpointJournal implements Journal {
 /** @internal Opens a fresh checkpointed run of `flow`. */
 export async function openRun<S>(
   flow: BaseNode<S>,
-  shared: unknown,
+  shared: S,
   options: DurableRunOptions,
-): Promise<{ journal: Journal; params: JSONValue; runId: string }> {
+  notify?: (event: CheckpointEvent) => void,
+): Promise<Opened<S>> {
   const { checkpoint: saver, runId } = options;
   if (typeof runId !== "string" || runId === "") throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
   if (await saver.load(runId)) {
     throw new RunExistsError(`Run "${runId}" already has checkpoints: continue it with flow.resume("${runId}", …), or delete it from the saver, or pick another runId.`);
   }
   const params = assertJSON(options.params ?? {}, "params");
-  const journal = new CheckpointJournal({ saver, runId, top: flow.name, shape: shapeOf(flow), shared, params, seq: 0 });
-  return { journal, params, runId };
+  const journal = new CheckpointJournal({ saver, runId, top: flow.name, shape: shapeOf(flow), shared, params, seq: 0, notify });
+  return { done: false, journal, shared, params, runId };
 }
 
 /**
@@ -207,10 +217,8 @@ export async function reopenRun<S>(
   flow: BaseNode<S>,
   runId: string,
   options: ResumeOptions<S>,
-): Promise<
-  | { done: true; shared: S; runId: string; action: string }
-  | { done: false; journal: Journal; shared: S; params: JSONValue; runId: string }
-> {
+  notify?: (event: CheckpointEvent) => void,
+): Promise<Opened<S>> {
   const saver = options.checkpoint;
   const checkpoint = await saver.load(runId, options.from);
   if (!checkpoint) {
@@ -225,7 +233,11 @@ export async function reopenRun<S>(
   }
   const shared = restoreShared(checkpoint, options.shared);
   const answers = structuredClone(checkpoint.answers ?? {});
-  if (options.resumeWith !== undefined) {
+  const paused = checkpoint.status === "interrupted" ? checkpoint.interrupt : undefined;
+  if (paused && isBreakpointKey(paused.key)) {
+    // Resuming from a breakpoint passes it: its one "answer" lets the node run.
+    answers[paused.key] = [assertJSON(options.resumeWith ?? null, "resumeWith")];
+  } else if (options.resumeWith !== undefined) {
     if (checkpoint.status !== "interrupted" || !checkpoint.interrupt) {
       throw new ConfigError(`Run "${runId}" is not waiting for input (its last step is "${checkpoint.status}"), so resumeWith has nowhere to go.`);
     }
@@ -256,6 +268,7 @@ export async function reopenRun<S>(
     parent,
     frames: checkpoint.frames,
     answers,
+    notify,
   });
   return { done: false, journal, shared, params: checkpoint.params, runId: target };
 }

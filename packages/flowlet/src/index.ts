@@ -5,6 +5,8 @@ export {
   NodeError,
   MaxStepsExceededError,
   ConfigError,
+  NodeTimeoutError,
+  StreamOverflowError,
   Interrupt,
   SnapshotError,
   StoreSchemaError,
@@ -37,3 +39,6 @@ export {
   type Frame,
 } from "./checkpoint.js";
 export type { DurableRunOptions, ResumeOptions, RunResult } from "./durable.js";
+export { Parallel, type ParallelOptions as ParallelNodeOptions } from "./parallel.js";
+export type { FlowEvent, StreamOptions, StreamResult } from "./stream.js";
+export type { CustomEvent, StoreEvent, InterruptEvent, CheckpointEvent } from "./events.js";
