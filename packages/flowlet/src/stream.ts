@@ -102,6 +102,10 @@ export class EventStream implements AsyncIterableIterator<FlowEvent> {
       this.#closed = true;
       this.#buffer.length = 0;
       this.#release();
+      // A consumer waiting in another `next()` (return called from outside the loop) is done too.
+      const pull = this.#pull;
+      this.#pull = undefined;
+      pull?.resolve({ value: undefined, done: true });
       this.#controller.abort(new DOMException("The consumer of flow.stream stopped reading.", "AbortError"));
     }
     return Promise.resolve({ value: undefined, done: true });
