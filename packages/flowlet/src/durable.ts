@@ -339,10 +339,11 @@ export class SaverJournal implements Journal {
    * run has settled, only the settling record is made: late items are dropped (they run again on resume).
    */
   #commit(node: string, status: RunStatus, interrupt?: Standing["interrupt"], final = false): Promise<void> {
+    // Asked after the run settled: dropped. Asked before, it is saved, ahead of the settling record.
+    if (this.#settled && !final) return Promise.resolve();
     if (this.#queued && !final) return this.#queued;
     const save = this.#tail.then(async () => {
       if (!final) this.#queued = undefined;
-      if (this.#settled && !final) return;
       if (this.#sharedDue) this.#diffShared();
       this.#sharedDue = false;
       const standing: Standing = interrupt ? { status, node, interrupt } : { status, node };
