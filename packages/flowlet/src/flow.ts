@@ -105,15 +105,20 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
    */
   stream(shared: S, options: (RunOptions | DurableRunOptions) & StreamOptions = {}): AsyncIterableIterator<FlowEvent> {
     return new EventStream(async ({ listener, room, signal }) => {
-      const own = { ...options, signal: linked(options.signal, signal) };
+      const { signal: both, unlink } = linked(options.signal, signal);
+      const own = { ...options, signal: both };
       const parts: RunParts = { listener, room, storeUpdates: options.storeUpdates };
-      if ("checkpoint" in own) {
-        const result = await runDurable(this, own, parts, (notify) => openRun(this, shared, own, notify));
-        const { runId } = result;
-        return result.status === "completed" ? { status: "completed", action: result.action, runId } : { status: "interrupted", payload: result.payload, runId };
+      try {
+        if ("checkpoint" in own) {
+          const result = await runDurable(this, own, parts, (notify) => openRun(this, shared, own, notify));
+          const { runId } = result;
+          return result.status === "completed" ? { status: "completed", action: result.action, runId } : { status: "interrupted", payload: result.payload, runId };
+        }
+        const action = await runRoot(this, shared, rootScope(new Run(own, parts), own.hooks), own.params ?? NO_PARAMS);
+        return { status: "completed", action };
+      } finally {
+        unlink();
       }
-      const action = await runRoot(this, shared, rootScope(new Run(own, parts), own.hooks), own.params ?? NO_PARAMS);
-      return { status: "completed", action };
     }, options.buffer);
   }
 
@@ -173,17 +178,20 @@ async function runDurable<S>(
   }
 }
 
-/** A signal that aborts when either does. */
-function linked(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  if (!a) return b;
+/** A signal that aborts when either does, and the function that stops listening to them. */
+function linked(a: AbortSignal | undefined, b: AbortSignal): { signal: AbortSignal; unlink: () => void } {
+  if (!a) return { signal: b, unlink: () => {} };
   const controller = new AbortController();
-  const abort = (from: AbortSignal) => () => controller.abort(from.reason);
   if (a.aborted) controller.abort(a.reason);
-  else {
-    onAbort(a, abort(a));
-    onAbort(b, abort(b));
-  }
-  return controller.signal;
+  const stopA = onAbort(a, () => controller.abort(a.reason));
+  const stopB = onAbort(b, () => controller.abort(b.reason));
+  return {
+    signal: controller.signal,
+    unlink: () => {
+      stopA();
+      stopB();
+    },
+  };
 }
 
 /** @internal Where one pass through a flow runs. */

@@ -82,7 +82,9 @@ export class EventStream implements AsyncIterableIterator<FlowEvent> {
     this.#begin();
     const event = this.#buffer.shift();
     if (event) {
-      if (this.#buffer.length < this.#high) this.#release();
+      // Producers go on once the buffer is half empty, not at the first free slot: waking them per
+      // event would cost a promise round trip per event.
+      if (this.#waiting.length > 0 && this.#buffer.length <= this.#high >> 1) this.#release();
       return Promise.resolve({ value: event, done: false });
     }
     if (this.#ended === "done" || this.#closed) return Promise.resolve({ value: undefined, done: true });

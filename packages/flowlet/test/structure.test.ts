@@ -121,5 +121,5 @@ describe("published types", () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 240_000); // two TypeScript programs: slow on a loaded machine
 });
