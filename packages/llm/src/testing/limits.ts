@@ -1,6 +1,6 @@
 import type { ProviderName } from "../config.js";
 import { knownLimits } from "../limits.js";
-import { PLAIN_TEXT, encoder } from "../tokens.js";
+import { encoder, exactEncode, exactTokens } from "../tokens.js";
 
 /** The fake's model limits: a known model's from the table, else a gpt-4o-sized model's. */
 export interface FakeLimits {
@@ -17,13 +17,12 @@ export function fakeLimits(model: string, given: Partial<FakeLimits> | undefined
 
 /** Real tokens (o200k), as the fake counts prompts and replies. */
 export function realTokens(text: string): number {
-  return encoder("o200k_base").countTokens(text, PLAIN_TEXT);
+  return exactTokens("o200k_base", text);
 }
 
 /** The first `tokens` tokens of `text`, cut where a real model stops at its cap (mid-word, as it happens). */
 export function firstTokens(text: string, tokens: number): string {
-  const o200k = encoder("o200k_base");
-  return o200k.decode(o200k.encode(text, PLAIN_TEXT).slice(0, tokens));
+  return encoder("o200k_base").decode(exactEncode("o200k_base", text).slice(0, tokens));
 }
 
 /** A 400 for a prompt over the window, worded and shaped as each provider's real one. */
