@@ -2,6 +2,7 @@ import {
   chapterNavigation,
   codeBlock,
   escapeMarkdownText,
+  plainText,
   footer,
   inlineCode,
   markdownLink,
@@ -74,7 +75,7 @@ export function renderChapter(input: RenderInput, index: number): string {
     for (const module of other.modules) chapterOf.set(module.path, i);
   });
 
-  const out = [`# Chapter ${index + 1}: ${escapeMarkdownText(chapter.title)}`, "", chapterNavigation(previous, next), ""];
+  const out = [`# Chapter ${index + 1}: ${plainText(chapter.title)}`, "", chapterNavigation(previous, next), ""];
   if (chapter.intro) out.push(chapter.intro, "");
   const where = chapter.folder ? `the folder ${inlineCode(chapter.folder)}` : "the top of the project";
   out.push(`This chapter covers ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"} in ${where}.`);

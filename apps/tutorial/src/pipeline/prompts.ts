@@ -216,3 +216,15 @@ export function chapterPrompt(brief: ChapterBrief, budget: number, lang: Languag
       .join("\n\n"),
   );
 }
+
+/** A diagram of a chapter that did not parse, sent back once with what is wrong. */
+export function fixDiagramPrompt(source: string, problems: readonly string[], budget: number): string {
+  return fitPrompt("diagram repair", budget, [source], (context) =>
+    [
+      "This Mermaid diagram from a tutorial chapter does not parse:",
+      `\`\`\`mermaid\n${context}\n\`\`\``,
+      `The problems:\n${problems.slice(0, 10).map((p) => `- ${p}`).join("\n")}`,
+      'Reply with the corrected diagram only, in one ```mermaid block. Keep its meaning; quote every label ("..."), and use a sequenceDiagram or a flowchart TD.',
+    ].join("\n\n"),
+  );
+}

@@ -2,10 +2,14 @@ import { type NodeContext, ParallelBatchNode } from "flowlet";
 import type { RunContext } from "../context.js";
 import { PipelineError } from "../errors.js";
 import { outlineText, plannedChapters } from "../outline.js";
-import { chapterPrompt, fileHeader } from "../prompts.js";
+import { findMermaidBlocks, mermaidProblems, normalizeMarkdown, plainText, replaceMermaidBlocks } from "../../markdown/index.js";
+import { chapterPrompt, fileHeader, fixDiagramPrompt } from "../prompts.js";
 import type { TutorialStore } from "../store.js";
 
 type Job = { number: number; name: string; prompt: string };
+
+/** What replaces a diagram that still did not parse after one repair. */
+export const DROPPED_DIAGRAM = "*(A diagram was left out here: the model's Mermaid did not parse, even after one repair.)*";
 
 /**
  * Writes every chapter at once (at most `concurrency` in flight). A chapter is written from the
@@ -58,8 +62,29 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
     const text = await this.pipeline.write(job.prompt, ctx.signal, ctx.attempt > 0);
     // Thrown, so the node's retries ask again rather than publish a blank page.
     if (!text.trim()) throw new PipelineError(`The model returned an empty text for chapter ${job.number} ("${job.name}").`);
+    const chapter = await this.checkDiagrams(withHeading(text, job.number, job.name), job, ctx);
     this.pipeline.advance("chapters", `chapter ${job.number} written`);
-    return withHeading(text, job.number, job.name);
+    return chapter;
+  }
+
+  /**
+   * Every Mermaid block checked (see `mermaid-check.ts`): one that does not parse is sent back once
+   * with its problems; if the answer does not parse either, the diagram is left out with a note.
+   */
+  private async checkDiagrams(chapter: string, job: Job, ctx: NodeContext): Promise<string> {
+    const broken = findMermaidBlocks(chapter).map((block) => mermaidProblems(block.source));
+    if (broken.every((problems) => problems.length === 0)) return chapter;
+    const fixes = await Promise.all(
+      findMermaidBlocks(chapter).map(async (block, i) => {
+        const problems = broken[i]!;
+        if (problems.length === 0) return undefined;
+        this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: re-asking for a diagram that does not parse` });
+        const reply = await this.pipeline.write(fixDiagramPrompt(block.source, problems, this.pipeline.budget), ctx.signal, ctx.attempt > 0);
+        const fixed = findMermaidBlocks(normalizeMarkdown(reply))[0]?.source ?? reply.trim();
+        return mermaidProblems(fixed).length === 0 ? `\`\`\`mermaid\n${fixed.trimEnd()}\n\`\`\`` : DROPPED_DIAGRAM;
+      }),
+    );
+    return replaceMermaidBlocks(chapter, (_, i) => fixes[i]);
   }
 
   override post(shared: TutorialStore, jobs: Job[], chapters: string[]): void {
@@ -74,10 +99,8 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
  * missing one added.
  */
 export function withHeading(text: string, number: number, name: string): string {
-  let body = text.trim();
-  const fenced = /^```(?:markdown|md)?\s*\n([\s\S]*?)\n```$/.exec(body);
-  if (fenced) body = fenced[1]!.trim();
-  const heading = `# Chapter ${number}: ${name}`;
+  const body = normalizeMarkdown(text).trim();
+  const heading = `# Chapter ${number}: ${plainText(name)}`;
   const lines = body.split("\n");
   if (/^#\s/.test(lines[0] ?? "")) lines[0] = heading;
   else lines.unshift(heading, "");
