@@ -16,6 +16,7 @@ import {
   type LoadedSource,
   loadSource,
   SourceError,
+  usageSelector,
 } from "./source/index.js";
 
 /** The options after parsing, as commander names them. */
@@ -134,8 +135,11 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   // A tutorial written inside the folder it explains must not be read back on the next run.
   const outputInside = options.repo ? "" : relative(resolve(dir), resolve(options.output)).split(sep).join("/");
   const excludeOutput = outputInside && !outputInside.startsWith("..") && !isAbsolute(outputInside) ? [`/${outputInside}/`] : [];
+  const exclude = [...(options.exclude ?? DEFAULT_EXCLUDE), ...excludeOutput];
   const source = await loadSource(options.repo ? { repo: options.repo } : { dir }, {
-    selector: new FileSelector(options.include ?? DEFAULT_INCLUDE, [...(options.exclude ?? DEFAULT_EXCLUDE), ...excludeOutput]),
+    selector: new FileSelector(options.include ?? DEFAULT_INCLUDE, exclude),
+    // Offline, tests and examples are read too (from folders and clones), for the chapters' "In use" passages.
+    ...(!connection && !options.dryRun && { companions: usageSelector(exclude) }),
     maxSize: options.maxSize,
     token: options.token,
     signal,
@@ -158,6 +162,7 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
       sourceUrl: source.sourceUrl,
       outputDir: options.output,
       maxChapters: options.maxAbstractions,
+      companions: source.companions,
       onProgress: (event) => progress.update(event),
     });
     progress.stop();
