@@ -217,7 +217,7 @@ export type MermaidBlock = { start: number; end: number; source: string };
 /** The ```mermaid (or ~~~mermaid) blocks of a page, with their character ranges (fences included). */
 export function findMermaidBlocks(markdown: string): MermaidBlock[] {
   const blocks: MermaidBlock[] = [];
-  const pattern = /^ {0,3}(`{3,}|~{3,})\s*mermaid\s*\n([\s\S]*?)\n {0,3}\1[`~]*\s*$/gm;
+  const pattern = /^ {0,3}(`{3,}|~{3,})[ \t]*mermaid[ \t]*\n([\s\S]*?)\n {0,3}\1[`~]*[ \t]*$/gm;
   for (const match of markdown.matchAll(pattern)) blocks.push({ start: match.index, end: match.index + match[0].length, source: match[2]! });
   return blocks;
 }

@@ -56,7 +56,14 @@ export type Chapter = {
 export type AppendixGroup = { folder: string; intro?: string; modules: Module[] };
 
 /** What the offline mode knows about a project. */
-export type Analysis = { modules: Module[]; chapters: Chapter[]; languages: Map<string, number>; entryPoints: EntryPoint[] };
+export type Analysis = {
+  modules: Module[];
+  chapters: Chapter[];
+  languages: Map<string, number>;
+  entryPoints: EntryPoint[];
+  /** The first paragraph of the project's top-level README. */
+  about?: string;
+};
 
 /** Options of {@link analyzeProject}. */
 export type AnalyzeOptions = {
@@ -127,7 +134,9 @@ export function analyzeProject(files: readonly SourceFile[], maxChapters: number
   const chapters = groupIntoChapters(modules, Math.max(1, maxChapters), files, usageSources);
   // The appendix's own entry points (each example's main.py) are not where a reader starts.
   const inChapters = new Set(chapters.filter((chapter) => !chapter.appendix).flatMap((chapter) => chapter.modules.map((module) => module.path)));
-  return { modules, chapters, languages, entryPoints: entryPoints.filter((entry) => inChapters.has(entry.path)) };
+  const readme = files.find((file) => /^readme\.(md|rst)$/i.test(file.path));
+  const about = firstParagraph(readme?.content);
+  return { modules, chapters, languages, entryPoints: entryPoints.filter((entry) => inChapters.has(entry.path)), ...(about && { about }) };
 }
 
 function factsOf(file: SourceFile, language: string): ModuleFacts {
@@ -248,7 +257,8 @@ function groupIntoChapters(all: Module[], maxChapters: number, files: readonly S
     const dependencyOrder = orderByDependencies(members.map((module) => module.path), moduleDeps);
     const byPath = new Map(members.map((module) => [module.path, module]));
     const ordered = dependencyOrder.map((path) => byPath.get(path)!);
-    const sorted = [...ordered.filter((module) => module.entry), ...ordered.filter((module) => !module.entry)];
+    const entries = ordered.filter((module) => module.entry).sort((a, b) => a.entry!.rank - b.entry!.rank);
+    const sorted = [...entries, ...ordered.filter((module) => !module.entry)];
     const importCounts = new Map<number, number>();
     for (const module of members) {
       for (const target of module.dependsOn) {
@@ -288,7 +298,8 @@ function appendixChapter(modules: Module[], readmes: ReadonlyMap<string, SourceF
   const groups = [...byFolder]
     .sort(([a], [b]) => compareSegments(a, b))
     .map(([folder, members]): AppendixGroup => {
-      const intro = firstParagraph(readmes.get(folder || ".")?.content);
+      // The project's own README describes the project, not its top-level configuration files.
+      const intro = folder ? firstParagraph(readmes.get(folder)?.content) : undefined;
       return { folder, modules: members, ...(intro && { intro }) };
     });
   return { title: APPENDIX_TITLE, folder: "", modules, dependsOn: [], usedBy: [], importCounts: new Map(), usage: [], appendix: { groups } };

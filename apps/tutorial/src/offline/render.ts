@@ -50,6 +50,7 @@ export function renderIndex(input: RenderInput): string {
     "",
     `> **${STRUCTURE_ONLY_NOTICE.replace(/:/, ":**")}`,
     "",
+    ...(analysis.about ? [analysis.about, ""] : []),
     `**Source:** ${!sourceUrl ? `the local folder ${inlineCode(projectName)}` : /^https?:\/\//.test(sourceUrl) ? markdownLink(sourceUrl, sourceUrl) : inlineCode(sourceUrl)}`,
     "",
     `${paths.length} files (${counts.join(", ")}); ${modules.length} code modules exporting ${symbols} symbols, in ${chapters.length} chapters: ${ORDER_NOTE}.`,
@@ -71,13 +72,14 @@ export function renderIndex(input: RenderInput): string {
   out.push("## Chapters", "");
   chapters.forEach((chapter, i) => {
     const names = chapter.modules.flatMap((module) => module.facts.exports.map((symbol) => symbol.name)).filter((name) => name !== "default" && name !== "*");
-    const sample = [...new Set(names)].slice(0, 6).map(inlineCode).join(", ");
+    const unique = [...new Set(names)];
+    const sample = unique.slice(0, 6).map(inlineCode).join(", ");
     if (chapter.appendix) {
       const groups = chapter.appendix.groups.length;
       out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} file${chapter.modules.length === 1 ? "" : "s"} in ${groups} folder${groups === 1 ? "" : "s"}`);
       return;
     }
-    out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"}${sample ? `, exports ${sample}${names.length > 6 ? ", …" : ""}` : ""}`);
+    out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"}${sample ? `, exports ${sample}${unique.length > 6 ? ", …" : ""}` : ""}`);
   });
   out.push("", "## Files", "", codeBlock(fileTree(paths), "text"), "", footer("structure-only, no LLM"));
   return out.join("\n");

@@ -40,12 +40,14 @@ function passage(source: UsageSource, exportedNames: readonly string[]): Usage |
   const after = importLines.length ? Math.max(...importLines) + 1 : 0;
   const use = lines.findIndex((line, i) => i >= after && !/^\s*(#|\/\/|\*)/.test(line) && pattern.test(line));
   if (use === -1) return undefined;
-  let start = Math.max(after, use - 2);
+  // The import the passage relies on is shown when it is close: the reader sees where the name comes from.
+  const lastImport = importLines.filter((i) => i < use).at(-1);
+  let start = lastImport !== undefined && use - lastImport <= 4 ? lastImport : Math.max(after, use - 2);
   let end = Math.min(lines.length, start + WINDOW);
   while (start < end && lines[start]!.trim() === "") start++;
   while (end > start && lines[end - 1]!.trim() === "") end--;
   const excerpt = dedent(lines.slice(start, end));
-  return { path: source.path, kind: kindOf(source.path), line: start + 1, excerpt: end < lines.length ? `${excerpt}\n…` : excerpt };
+  return { path: source.path, kind: kindOf(source.path), line: start + 1, excerpt: lines.slice(end).some((line) => line.trim()) ? `${excerpt}\n…` : excerpt };
 }
 
 /** The local names an import line binds: `const x = require(…)`, `import x, { a, b as c }`, `from m import a, b`, `import m as n`. */
