@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Connection, createLLM, LLMConfigError, LLMError, resolveLLMConfig } from "@flowlet/llm";
+import { type Connection, createLLM, LLMConfigError, LLMError, LLMTimeoutError, resolveLLMConfig } from "@flowlet/llm";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { FlowletError } from "flowlet";
+import { InterruptedError, OutputPathError } from "./errors.js";
+import { detectLocalLLM, probeTargets } from "./local-llm.js";
 import { generateOfflineTutorial, STRUCTURE_ONLY_NOTICE } from "./offline/index.js";
+import { checkOutputFolder } from "./output.js";
 import { PipelineConfigError, PipelineError, ResumeMismatchError } from "./pipeline/errors.js";
 import { createProgress, type Progress } from "./progress.js";
 import {
@@ -34,6 +37,7 @@ type Options = {
   cache: boolean;
   concurrency: number;
   contextTokens: number;
+  timeout: number;
   llm?: "none" | "openai" | "anthropic" | "gemini";
   dryRun?: boolean;
   resume?: boolean;
@@ -72,8 +76,12 @@ function buildProgram(): Command {
     .option("--no-cache", "do not use the LLM response cache (<output>/.flowlet/cache)")
     .option("--concurrency <n>", "LLM calls (chapters) in flight at once", integer(1), 4)
     .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it", integer(1), 128_000)
+    .option("--timeout <seconds>", "longest wait for one answer of the model (per attempt); a server that stays silent longer is given up on", integer(1), 120)
     .addOption(
-      new Option("--llm <provider>", "LLM to use (default: FLOWLET_LLM_PROVIDER with FLOWLET_LLM_MODEL, FLOWLET_LLM_API_KEY, FLOWLET_LLM_BASE_URL; none if unset)").choices([
+      new Option(
+        "--llm <provider>",
+        "LLM to use (default: FLOWLET_LLM_PROVIDER with FLOWLET_LLM_MODEL, FLOWLET_LLM_API_KEY, FLOWLET_LLM_BASE_URL; if unset, a local Ollama, LM Studio or llama.cpp server when one runs, else none)",
+      ).choices([
         "none",
         "openai",
         "anthropic",
@@ -111,11 +119,12 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on("SIGINT", interrupt);
   const progress = createProgress(err);
   const secret = options.token;
+  const state = { usesLLM: false };
   try {
-    return await run(options, progress, out, controller.signal);
+    return await run(options, progress, out, controller.signal, state);
   } catch (error) {
     progress.stop();
-    const { message, code } = explain(error, controller.signal, options);
+    const { message, code } = explain(error, controller.signal, options, state.usesLLM);
     err.write(`${secret ? message.replaceAll(secret, "***") : message}\n`);
     return code;
   } finally {
@@ -124,13 +133,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function run(options: Options, progress: Progress, out: NodeJS.WriteStream, signal: AbortSignal): Promise<number> {
+async function run(options: Options, progress: Progress, out: NodeJS.WriteStream, signal: AbortSignal, state: { usesLLM: boolean }): Promise<number> {
   // Resolve the LLM first: a configuration mistake should not cost a GitHub download.
-  const connection = resolveConnection(options.llm);
+  const connection = await resolveConnection(options.llm, (message) => progress.log(message), signal);
+  state.usesLLM = connection !== undefined;
   const print = (line = "") => out.write(`${line}\n`);
 
   const dir = options.dir ?? ".";
   if (!options.repo) await checkDirectory(dir);
+  await checkOutputFolder(options.output);
   progress.update({ stage: "reading files" });
   // A tutorial written inside the folder it explains must not be read back on the next run.
   const outputInside = options.repo ? "" : relative(resolve(dir), resolve(options.output)).split(sep).join("/");
@@ -176,9 +187,13 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   const { generateTutorial } = await import("./pipeline/index.js");
   const stateDir = join(options.output, ".flowlet");
   const llm = createLLM({
-    env: { ...process.env, FLOWLET_LLM_PROVIDER: connection.provider },
+    provider: connection.provider,
+    model: connection.model,
+    baseURL: connection.baseURL,
+    ...(connection.apiKey !== undefined && { apiKey: connection.apiKey }),
     cache: options.cache ? join(stateDir, "cache") : false,
     maxConcurrency: options.concurrency,
+    timeoutMs: options.timeout * 1000,
   });
   progress.log(`Using ${connection.provider} model ${connection.model} at ${connection.baseURL}.`);
   const result = await generateTutorial({
@@ -195,7 +210,8 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
     cacheDir: join(stateDir, "cache"),
     checkpointDir: join(stateDir, "checkpoints"),
     resume: options.resume ?? false,
-    onProgress: (event) => progress.update(event),
+    // Notes about the run itself (nothing to resume, resuming after a step) stay on screen.
+    onProgress: (event) => (event.stage === "resume" && event.message ? progress.log(event.message) : progress.update(event)),
     signal,
   });
   progress.stop();
@@ -203,10 +219,22 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   return EXIT.ok;
 }
 
-/** The LLM to use: `--llm` overrides the provider, the rest comes from FLOWLET_LLM_*; `undefined` means offline. */
-function resolveConnection(flag: Options["llm"]): Connection | undefined {
+/**
+ * The LLM to use: `--llm` overrides the provider, the rest comes from FLOWLET_LLM_*. With neither,
+ * a local OpenAI-compatible server (Ollama, LM Studio, llama.cpp) is looked for on its default port
+ * (FLOWLET_LLM_PROBE overrides the addresses), and `undefined`, offline, only when none answers.
+ */
+async function resolveConnection(flag: Options["llm"], say: (message: string) => void, signal: AbortSignal): Promise<Connection | undefined> {
   if (flag === "none") return undefined;
-  return resolveLLMConfig({}, flag ? { ...process.env, FLOWLET_LLM_PROVIDER: flag } : process.env);
+  const env = process.env;
+  const configured = flag || env.FLOWLET_LLM_PROVIDER?.trim() || env.FLOWLET_LLM_BASE_URL?.trim() || env.FLOWLET_LLM_API_KEY?.trim();
+  if (configured) return resolveLLMConfig({}, flag ? { ...env, FLOWLET_LLM_PROVIDER: flag } : env);
+  const preferred = env.FLOWLET_LLM_MODEL?.trim() || undefined;
+  const local = await detectLocalLLM(probeTargets(env), { preferred, signal });
+  if (!local) return undefined;
+  const others = local.models.length > 1 ? ` (it lists ${local.models.length} models; set FLOWLET_LLM_MODEL to choose another)` : "";
+  say(`No LLM configured: found ${local.name} at ${local.baseURL}, using its model ${local.model}${others}. Pass --llm none for the structure-only tutorial.`);
+  return resolveLLMConfig({ provider: "openai", baseURL: local.baseURL, model: local.model });
 }
 
 async function printPlan(source: LoadedSource, projectName: string, connection: Connection | undefined, options: Options, print: (line?: string) => void) {
@@ -239,37 +267,25 @@ function printResult(result: { indexPath: string; chapterFiles: string[] }, sour
   }
 }
 
-/** The run was stopped with Ctrl-C. */
-class InterruptedError extends Error {
-  override name = "InterruptedError";
-  constructor() {
-    super("Interrupted.");
-  }
-}
-
 /** A one-line message and exit code for an error: what went wrong and what to do, never a stack trace. */
-function explain(error: unknown, signal: AbortSignal, options: Options): { message: string; code: number } {
-  const resume = resolvedLLM(options) ? " Run the same command with --resume to continue from the last checkpoint." : "";
+function explain(error: unknown, signal: AbortSignal, options: Options, usesLLM: boolean): { message: string; code: number } {
+  // Only an LLM run has checkpoints to resume.
+  const resume = usesLLM ? " Run the same command with --resume to continue from the last checkpoint." : "";
   if (signal.aborted) return { message: `Interrupted.${resume}`, code: EXIT.interrupted };
   const message = error instanceof Error ? error.message : String(error);
-  const badInput = error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError;
+  const badInput = error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError || error instanceof OutputPathError;
   if (badInput || error instanceof LLMConfigError || error instanceof PipelineConfigError || error instanceof ResumeMismatchError) {
     return { message: `error: ${message}`, code: EXIT.usage };
   }
   if (error instanceof SourceError) return { message: `error: ${message}`, code: EXIT.failed };
+  if (error instanceof LLMTimeoutError) {
+    return { message: `error: ${message} Raise --timeout (now ${options.timeout} s) for a slow model, or check that the server answers.${resume}`, code: EXIT.failed };
+  }
   if (error instanceof LLMError || error instanceof FlowletError || error instanceof PipelineError) {
     return { message: `error: ${message}${resume}`, code: EXIT.failed };
   }
   const detail = process.env.FLOWLET_DEBUG && error instanceof Error ? `\n${error.stack}` : "";
   return { message: `error: unexpected failure: ${message} (set FLOWLET_DEBUG=1 for details).${detail}`, code: EXIT.failed };
-}
-
-function resolvedLLM(options: Options): boolean {
-  try {
-    return resolveConnection(options.llm) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 process.exitCode = await main(process.argv);

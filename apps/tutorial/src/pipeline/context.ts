@@ -1,4 +1,4 @@
-import type { LLM, StandardSchemaV1, UsageEvent } from "@flowlet/llm";
+import { type LLM, LLMHTTPError, LLMNetworkError, LLMTimeoutError, type StandardSchemaV1, type UsageEvent } from "@flowlet/llm";
 import type { SourceFile } from "../source/types.js";
 import type { Language } from "./prompts.js";
 
@@ -13,8 +13,12 @@ export type ProgressEvent = { stage: string; done?: number; total?: number; toke
 export class RunContext {
   /** Tokens billed in this process (cache hits are free). */
   tokens = 0;
-  /** Items done per batch stage, in this process (a resume does not redo, or count, finished ones). */
+  /** Items done per batch stage; a resumed stage starts from what its checkpoint already holds. */
   readonly #counts = new Map<string, { done: number; total: number }>();
+  /** Items a resumed checkpoint holds per batch stage, used once by the stage's next `begin`. */
+  readonly #resumed = new Map<string, number>();
+  /** The transport failure of each call, by label: the client already retried it, so the node does not again. */
+  readonly #failed = new Map<string, unknown>();
 
   constructor(
     readonly llm: LLM,
@@ -34,10 +38,17 @@ export class RunContext {
     } catch {}
   }
 
-  /** Starts counting a batch stage ("summarize", "chapters"): reports 0 of `total`. */
+  /** On resume: `done` items of `stage` are already in the checkpoint, so its count continues from there. */
+  resumedFrom(stage: string, done: number): void {
+    this.#resumed.set(stage, done);
+  }
+
+  /** Starts counting a batch stage ("summarize", "chapters"): reports what is done of `total` (0, or what a resume kept). */
   begin(stage: string, total: number, message?: string): void {
-    this.#counts.set(stage, { done: 0, total });
-    this.progress({ stage, done: 0, total, ...(message && { message }) });
+    const done = Math.min(total, this.#resumed.get(stage) ?? 0);
+    this.#resumed.delete(stage);
+    this.#counts.set(stage, { done, total });
+    this.progress({ stage, done, total, ...(message && { message }) });
   }
 
   /** One more item of a batch stage done. */
@@ -51,15 +62,37 @@ export class RunContext {
     this.tokens += event.totalTokens;
   };
 
-  /** A reply validated by `schema` (YAML); `llm.structured` re-asks with the schema's issues. */
-  ask<S extends StandardSchemaV1>(prompt: string, schema: S, signal: AbortSignal): Promise<StandardSchemaV1.InferOutput<S>> {
-    return this.llm.structured(prompt, schema, { format: "yaml", signal, onUsage: this.#onUsage, ...(this.useCache ? {} : { cache: false }) });
+  /**
+   * Runs one LLM call for `call.label` ("chapter 4"), telling the progress line what it waits for
+   * (and which node attempt this is). A call whose last attempt failed in transport (timeout,
+   * network, HTTP error) was already retried by the client: a node retry rethrows that failure
+   * rather than multiplying the client's attempts by the node's.
+   */
+  async #call<T>(call: CallInfo, run: () => Promise<T>): Promise<T> {
+    const { stage, label, attempt, attempts } = call;
+    if (attempt > 0 && this.#failed.has(label)) throw this.#failed.get(label);
+    this.progress({ stage, ...this.#counts.get(stage), message: `${label}: waiting for the model${attempt > 0 ? `, retry ${attempt}/${attempts - 1}` : ""}` });
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof LLMTimeoutError || error instanceof LLMNetworkError || error instanceof LLMHTTPError) this.#failed.set(label, error);
+      throw error;
+    }
   }
 
-  /** Free text (a chapter). `retry` skips reading the cache, which may hold the reply being retried. */
-  async write(prompt: string, signal: AbortSignal, retry = false): Promise<string> {
-    const cache = !this.useCache ? false : retry ? "refresh" : undefined;
-    const { text } = await this.llm.chat(prompt, { signal, onUsage: this.#onUsage, ...(cache !== undefined && { cache }) });
-    return text;
+  /** A reply validated by `schema` (YAML); `llm.structured` re-asks with the schema's issues. */
+  ask<S extends StandardSchemaV1>(call: CallInfo, prompt: string, schema: S, signal: AbortSignal): Promise<StandardSchemaV1.InferOutput<S>> {
+    return this.#call(call, () =>
+      this.llm.structured(prompt, schema, { format: "yaml", signal, onUsage: this.#onUsage, ...(this.useCache ? {} : { cache: false }) }),
+    );
+  }
+
+  /** Free text (a chapter). A retry skips reading the cache, which may hold the reply being retried. */
+  write(call: CallInfo, prompt: string, signal: AbortSignal): Promise<string> {
+    const cache = !this.useCache ? false : call.attempt > 0 ? "refresh" : undefined;
+    return this.#call(call, async () => (await this.llm.chat(prompt, { signal, onUsage: this.#onUsage, ...(cache !== undefined && { cache }) })).text);
   }
 }
+
+/** What a call is for, for the progress line and the retry guard: its stage, a label, the node attempt (0-based) of how many. */
+export type CallInfo = { stage: string; label: string; attempt: number; attempts: number };

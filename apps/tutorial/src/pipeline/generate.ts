@@ -7,7 +7,7 @@ import type { SourceFile } from "../source/types.js";
 import { promptBudget } from "./budget.js";
 import { type ProgressEvent, RunContext } from "./context.js";
 import { PipelineConfigError, PipelineError, ResumeMismatchError } from "./errors.js";
-import { tutorialFlow } from "./flow.js";
+import { BATCH_STAGES, tutorialFlow } from "./flow.js";
 import { checkLimits } from "./input.js";
 import { language } from "./prompts.js";
 import { type RunInput, type TutorialStore, initialStore } from "./store.js";
@@ -62,13 +62,29 @@ export async function generateTutorial(input: GenerateTutorialInput): Promise<{ 
   const saver = new FileSaver(input.checkpointDir, { keep: 5 });
   const runId = runIdOf(input.projectName);
   let previous = input.resume ? await saver.load(runId) : undefined;
+  if (input.resume && !previous) {
+    run.progress({ stage: "resume", message: `Nothing to resume: no checkpoint of "${input.projectName}" in ${input.checkpointDir}. Starting a new run.` });
+  }
   // A finished run whose output was since deleted is simply run again (the LLM cache makes that cheap).
   const finished = (previous?.shared as Partial<TutorialStore> | undefined)?.output;
-  if (previous?.status === "completed" && !(finished && existsSync(finished.indexPath))) previous = undefined;
+  if (previous?.status === "completed") {
+    const kept = finished && existsSync(finished.indexPath);
+    run.progress({
+      stage: "resume",
+      message: kept
+        ? `Nothing to resume: the last run of "${input.projectName}" finished, and its tutorial is at ${finished.indexPath}.`
+        : `Nothing to resume: the last run of "${input.projectName}" finished, but its output is gone. Writing it again (cached replies cost nothing).`,
+    });
+    if (!kept) previous = undefined;
+  }
   let result: RunResult<TutorialStore>;
   if (previous) {
     checkSameInput((previous.shared as Partial<TutorialStore> | null)?.input, runInput, input.checkpointDir);
-    run.progress({ stage: "resume", message: `continuing run "${runId}" after ${previous.node}` });
+    if (previous.status !== "completed") run.progress({ stage: "resume", message: `Resuming run "${runId}" after ${previous.node}.` });
+    for (const [key, frame] of Object.entries(previous.frames)) {
+      const stage = BATCH_STAGES[key];
+      if (stage && frame.kind === "batch") run.resumedFrom(stage, Object.keys(frame.done).length);
+    }
     result = await flow.resume(runId, { checkpoint: saver, signal: input.signal });
   } else {
     await saver.delete(runId);

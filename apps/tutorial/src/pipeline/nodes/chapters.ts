@@ -59,7 +59,7 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
   }
 
   override async exec(job: Job, ctx: NodeContext): Promise<string> {
-    const text = await this.pipeline.write(job.prompt, ctx.signal, ctx.attempt > 0);
+    const text = await this.pipeline.write({ stage: "chapters", label: `chapter ${job.number}`, attempt: ctx.attempt, attempts: this.maxRetries }, job.prompt, ctx.signal);
     // Thrown, so the node's retries ask again rather than publish a blank page.
     if (!text.trim()) throw new PipelineError(`The model returned an empty text for chapter ${job.number} ("${job.name}").`);
     const chapter = await this.checkDiagrams(withHeading(text, job.number, job.name), job, ctx);
@@ -79,7 +79,8 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
         const problems = broken[i]!;
         if (problems.length === 0) return undefined;
         this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: re-asking for a diagram that does not parse` });
-        const reply = await this.pipeline.write(fixDiagramPrompt(block.source, problems, this.pipeline.budget), ctx.signal, ctx.attempt > 0);
+        const call = { stage: "chapters", label: `chapter ${job.number}, diagram ${i + 1}`, attempt: ctx.attempt, attempts: this.maxRetries };
+        const reply = await this.pipeline.write(call, fixDiagramPrompt(block.source, problems, this.pipeline.budget), ctx.signal);
         const fixed = findMermaidBlocks(normalizeMarkdown(reply))[0]?.source ?? reply.trim();
         return mermaidProblems(fixed).length === 0 ? `\`\`\`mermaid\n${fixed.trimEnd()}\n\`\`\`` : DROPPED_DIAGRAM;
       }),

@@ -22,7 +22,7 @@ export class IdentifyAbstractions extends Node<TutorialStore, Ask, Abstraction[]
   }
 
   override exec({ prompt, maxAbstractions }: Ask, ctx: NodeContext): Promise<Abstraction[]> {
-    return this.pipeline.ask(prompt, abstractionsSchema(this.pipeline.files.length, maxAbstractions), ctx.signal);
+    return this.pipeline.ask({ stage: "identify", label: "abstractions", attempt: ctx.attempt, attempts: this.maxRetries }, prompt, abstractionsSchema(this.pipeline.files.length, maxAbstractions), ctx.signal);
   }
 
   override post(shared: TutorialStore, _ask: Ask, abstractions: Abstraction[]): void {

@@ -22,7 +22,7 @@ export class OrderChapters extends Node<TutorialStore, Ask, number[]> {
   }
 
   override exec({ prompt, names }: Ask, ctx: NodeContext): Promise<number[]> {
-    return this.pipeline.ask(prompt, orderSchema(names), ctx.signal);
+    return this.pipeline.ask({ stage: "order", label: "chapter order", attempt: ctx.attempt, attempts: this.maxRetries }, prompt, orderSchema(names), ctx.signal);
   }
 
   override post(shared: TutorialStore, _ask: Ask, order: number[]): void {

@@ -27,7 +27,7 @@ export class AnalyzeRelationships extends Node<TutorialStore, Ask, Relationships
   }
 
   override exec({ prompt, count }: Ask, ctx: NodeContext): Promise<Relationships> {
-    return this.pipeline.ask(prompt, relationshipsSchema(count), ctx.signal);
+    return this.pipeline.ask({ stage: "relationships", label: "relationships", attempt: ctx.attempt, attempts: this.maxRetries }, prompt, relationshipsSchema(count), ctx.signal);
   }
 
   override post(shared: TutorialStore, _ask: Ask, result: Relationships): void {

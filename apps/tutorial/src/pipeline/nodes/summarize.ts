@@ -1,6 +1,6 @@
 import { type NodeContext, ParallelBatchNode } from "flowlet";
 import { chunkText, estimateTokens, packSections, truncateToTokens } from "../budget.js";
-import type { RunContext } from "../context.js";
+import type { CallInfo, RunContext } from "../context.js";
 import { APPENDED_INSTRUCTION, fileHeader, identifyPrompt, mergeSummariesPrompt, rangeHeader, summarizeFilesPrompt } from "../prompts.js";
 import { fileSummariesSchema, groupSummarySchema } from "../schemas.js";
 import type { SourceFile } from "../../source/types.js";
@@ -41,11 +41,11 @@ export class SummarizeFiles extends ParallelBatchNode<TutorialStore, Job, Done> 
 
   override async exec(job: Job, ctx: NodeContext): Promise<Done> {
     if (job.kind === "files") {
-      const summaries = await this.pipeline.ask(job.prompt, fileSummariesSchema(this.pipeline.files.length, job.files), ctx.signal);
+      const summaries = await this.pipeline.ask(this.call(job, ctx), job.prompt, fileSummariesSchema(this.pipeline.files.length, job.files), ctx.signal);
       this.pipeline.advance("summarize");
       return { kind: "files", summaries };
     }
-    const { summary } = await this.pipeline.ask(job.prompt, groupSummarySchema, ctx.signal);
+    const { summary } = await this.pipeline.ask(this.call(job, ctx), job.prompt, groupSummarySchema, ctx.signal);
     this.pipeline.advance("summarize");
     return { kind: "merge", unit: { first: job.first, last: job.last, text: summary } };
   }
@@ -99,6 +99,12 @@ export class SummarizeFiles extends ParallelBatchNode<TutorialStore, Job, Done> 
       const last = group.at(-1)!.unit.last;
       return { kind: "merge", first, last, prompt: mergeSummariesPrompt(project, budget, first, last, group.map((t) => t.text)) };
     });
+  }
+
+  private call(job: Job, ctx: NodeContext): CallInfo {
+    const [first, last] = job.kind === "files" ? [job.files[0], job.files.at(-1)] : [job.first, job.last];
+    const label = `${job.kind === "files" ? "summary" : "merged summary"} of files ${first}${last !== first ? `–${last}` : ""}`;
+    return { stage: "summarize", label, attempt: ctx.attempt, attempts: this.maxRetries };
   }
 
   private path(index: number): string {
