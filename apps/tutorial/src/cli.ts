@@ -278,7 +278,7 @@ function explain(error: unknown, signal: AbortSignal, options: Options, usesLLM:
     return { message: `error: ${message}`, code: EXIT.usage };
   }
   if (error instanceof SourceError) return { message: `error: ${message}`, code: EXIT.failed };
-  if (error instanceof LLMTimeoutError) {
+  if (causes(error).some((cause) => cause instanceof LLMTimeoutError)) {
     return { message: `error: ${message} Raise --timeout (now ${options.timeout} s) for a slow model, or check that the server answers.${resume}`, code: EXIT.failed };
   }
   if (error instanceof LLMError || error instanceof FlowletError || error instanceof PipelineError) {
@@ -286,6 +286,13 @@ function explain(error: unknown, signal: AbortSignal, options: Options, usesLLM:
   }
   const detail = process.env.FLOWLET_DEBUG && error instanceof Error ? `\n${error.stack}` : "";
   return { message: `error: unexpected failure: ${message} (set FLOWLET_DEBUG=1 for details).${detail}`, code: EXIT.failed };
+}
+
+/** An error and its causes, outermost first (a node's failure wraps the LLM error that caused it). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown }).cause) chain.push(current);
+  return chain;
 }
 
 process.exitCode = await main(process.argv);
