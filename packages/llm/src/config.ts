@@ -1,13 +1,17 @@
 import { LLMConfigError } from "./errors.js";
+import type { LimitOverrides } from "./limits.js";
+import type { Provider } from "./providers/provider.js";
+import { BUILTIN_PROVIDERS, getProvider, providerNames } from "./providers/registry.js";
 
-/** The three wire formats spoken. "openai" covers every OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, ...). */
+/** The built-in wire formats. "openai" covers every OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter, ...). */
 export type ProviderName = "openai" | "anthropic" | "gemini";
 
 /** Where the model lives. From code, or from the FLOWLET_LLM_* environment variables. */
 export interface ConnectionConfig {
-  provider: ProviderName;
+  /** A registered provider's name, or a {@link Provider} object (see docs/llm.md, "Adding a provider"). */
+  provider: ProviderName | (string & {}) | Provider;
   model: string;
-  /** Defaults: https://api.openai.com/v1, https://api.anthropic.com, https://generativelanguage.googleapis.com. */
+  /** Default: the provider's own host (https://api.openai.com/v1, https://api.anthropic.com, https://generativelanguage.googleapis.com). */
   baseURL?: string;
   /** Needed by the providers' own hosts; local OpenAI-compatible servers need none. */
   apiKey?: string;
@@ -16,13 +20,16 @@ export interface ConnectionConfig {
    * `text-embedding-004` on Gemini; other OpenAI-compatible servers need it set.
    */
   embeddingModel?: string;
+  /** The model's context window in tokens, overriding the known-models table (FLOWLET_LLM_CONTEXT_TOKENS). */
+  contextTokens?: number;
+  /** The model's output cap in tokens, overriding the known-models table (FLOWLET_LLM_MAX_OUTPUT_TOKENS). */
+  maxOutputTokens?: number;
 }
 
-export const DEFAULT_BASE_URLS: Readonly<Record<ProviderName, string>> = {
-  openai: "https://api.openai.com/v1",
-  anthropic: "https://api.anthropic.com",
-  gemini: "https://generativelanguage.googleapis.com",
-};
+/** The built-in providers' own hosts. */
+export const DEFAULT_BASE_URLS: Readonly<Record<ProviderName, string>> = Object.fromEntries(
+  BUILTIN_PROVIDERS.map((provider) => [provider.name, provider.defaultBaseURL]),
+) as Record<ProviderName, string>;
 
 export const ENV = {
   provider: "FLOWLET_LLM_PROVIDER",
@@ -30,9 +37,10 @@ export const ENV = {
   apiKey: "FLOWLET_LLM_API_KEY",
   model: "FLOWLET_LLM_MODEL",
   embeddingModel: "FLOWLET_LLM_EMBEDDING_MODEL",
+  contextTokens: "FLOWLET_LLM_CONTEXT_TOKENS",
+  maxOutputTokens: "FLOWLET_LLM_MAX_OUTPUT_TOKENS",
 } as const;
 
-const PROVIDERS: readonly string[] = ["openai", "anthropic", "gemini"];
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /**
@@ -41,18 +49,32 @@ const INSPECT = Symbol.for("nodejs.util.inspect.custom");
  */
 export class Connection {
   readonly #apiKey: string | undefined;
-  readonly provider: ProviderName;
+  readonly #api: Provider;
+  /** The provider's name. */
+  readonly provider: string;
   readonly model: string;
   readonly baseURL: string;
   /** As configured; `embed()` falls back to a provider default (see {@link ConnectionConfig.embeddingModel}). */
   readonly embeddingModel: string | undefined;
+  /** Limits as configured (code or environment), before the known-models table. */
+  readonly limitOverrides: Readonly<LimitOverrides>;
+  /** Whether the limit overrides came from code or the environment. */
+  readonly limitSource: "config" | "env";
 
-  constructor(config: ConnectionConfig) {
-    this.provider = config.provider;
+  constructor(config: ConnectionConfig & { limitSource?: "config" | "env" }) {
+    const api = typeof config.provider === "string" ? getProvider(config.provider) : config.provider;
+    if (!api) throw new LLMConfigError("config.provider", `No provider is registered under that name: use ${providerNames().join(", ")}, or pass a Provider object.`);
+    this.#api = api;
+    this.provider = api.name;
     this.model = config.model;
     this.embeddingModel = config.embeddingModel;
-    this.baseURL = (config.baseURL ?? DEFAULT_BASE_URLS[config.provider]).replace(/\/+$/, "");
+    this.baseURL = (config.baseURL ?? api.defaultBaseURL).replace(/\/+$/, "");
     this.#apiKey = config.apiKey;
+    this.limitOverrides = Object.freeze({
+      ...(config.contextTokens !== undefined && { contextTokens: config.contextTokens }),
+      ...(config.maxOutputTokens !== undefined && { maxOutputTokens: config.maxOutputTokens }),
+    });
+    this.limitSource = config.limitSource ?? "config";
   }
 
   /** The key, for building request headers only. */
@@ -60,10 +82,15 @@ export class Connection {
     return this.#apiKey;
   }
 
-  toJSON(): Record<string, string> {
-    const shown: Record<string, string> = { provider: this.provider, model: this.model };
+  /** The provider's wire format. */
+  get api(): Provider {
+    return this.#api;
+  }
+
+  toJSON(): Record<string, string | number> {
+    const shown: Record<string, string | number> = { provider: this.provider, model: this.model };
     if (this.embeddingModel !== undefined) shown.embeddingModel = this.embeddingModel;
-    return { ...shown, baseURL: this.baseURL, apiKey: this.#apiKey ? "[redacted]" : "(none)" };
+    return { ...shown, ...this.limitOverrides, baseURL: this.baseURL, apiKey: this.#apiKey ? "[redacted]" : "(none)" };
   }
 
   [INSPECT](): string {
@@ -77,10 +104,11 @@ export class Connection {
 
 /** A connection as given in code: any field may be missing, and `provider: "none"` means no LLM. */
 export interface ConnectionInput extends Partial<Omit<ConnectionConfig, "provider">> {
-  provider?: ProviderName | "none";
+  provider?: ConnectionConfig["provider"] | "none";
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+type Field = keyof typeof ENV;
 
 /**
  * Resolves where the LLM lives, or returns `undefined` when none is configured (no
@@ -90,36 +118,55 @@ type Env = Readonly<Record<string, string | undefined>>;
  * If `config.provider` is given, the connection comes from `config` alone; else from `env`.
  */
 export function resolveLLMConfig(config: ConnectionInput = {}, env: Env = process.env): Connection | undefined {
-  const { provider: given, model, baseURL, apiKey, embeddingModel } = config;
+  const { provider: given, ...rest } = config;
   if (given !== undefined) {
     if (given === "none") return undefined;
-    return check({ provider: given, model, baseURL, apiKey, embeddingModel }, (field) => `config.${field}`);
+    return check({ ...rest, provider: given }, (field) => `config.${field}`, "config");
   }
   const provider = blankToUndefined(env[ENV.provider])?.toLowerCase();
   if (provider === undefined || provider === "none") {
     const stray = [ENV.baseURL, ENV.model, ENV.apiKey, ENV.embeddingModel].find((name) => blankToUndefined(env[name]) !== undefined);
     if (stray && provider === undefined) {
-      throw new LLMConfigError(ENV.provider, `${stray} is set but ${ENV.provider} is not. Set ${ENV.provider} to openai, anthropic or gemini (or none).`);
+      throw new LLMConfigError(ENV.provider, `${stray} is set but ${ENV.provider} is not. Set ${ENV.provider} to ${providerNames().join(", ")} (or none).`);
     }
     return undefined;
   }
   return check(
-    { provider, baseURL: blankToUndefined(env[ENV.baseURL]), apiKey: blankToUndefined(env[ENV.apiKey]), model: blankToUndefined(env[ENV.model]),
+    {
+      provider,
+      baseURL: blankToUndefined(env[ENV.baseURL]),
+      apiKey: blankToUndefined(env[ENV.apiKey]),
+      model: blankToUndefined(env[ENV.model]),
       embeddingModel: blankToUndefined(env[ENV.embeddingModel]),
+      contextTokens: tokenCount(env[ENV.contextTokens], ENV.contextTokens),
+      maxOutputTokens: tokenCount(env[ENV.maxOutputTokens], ENV.maxOutputTokens),
     },
     (field) => ENV[field],
+    "env",
   );
 }
 
-function check(config: { provider: string; model?: string; baseURL?: string; apiKey?: string; embeddingModel?: string }, name: (field: keyof typeof ENV) => string): Connection {
-  const { provider, model, baseURL, apiKey, embeddingModel } = config;
-  if (!PROVIDERS.includes(provider)) {
-    // Echo the value only if it looks like a misspelt name, never if it could be a pasted key.
-    const shown = /^[\w-]{1,20}$/.test(provider) ? `"${provider}"` : "not a provider name";
-    throw new LLMConfigError(name("provider"), `${name("provider")} is ${shown}: use openai (any OpenAI-compatible server: Ollama, vLLM, LM Studio, OpenRouter, ...), anthropic, gemini, or none.`);
+function tokenCount(value: string | undefined, variable: string): number | undefined {
+  const text = blankToUndefined(value);
+  if (text === undefined) return undefined;
+  const count = /^\d{1,10}$/.test(text.replace(/[_,]/g, "")) ? Number(text.replace(/[_,]/g, "")) : Number.NaN;
+  if (!(count >= 1)) throw new LLMConfigError(variable, `${variable} must be a whole number of tokens, such as 128000.`);
+  return count;
+}
+
+function check(config: Partial<ConnectionConfig> & Pick<ConnectionConfig, "provider">, name: (field: Field) => string, source: "config" | "env"): Connection {
+  const { provider, model, baseURL, apiKey, contextTokens, maxOutputTokens } = config;
+  const api = typeof provider === "string" ? getProvider(provider) : provider;
+  if (!api) {
+    // Never echo the value: a key pasted into the wrong variable must not reach a log.
+    const close = typeof provider === "string" ? providerNames().find((known) => nearMiss(known, provider)) : undefined;
+    throw new LLMConfigError(
+      name("provider"),
+      `${name("provider")} is not a known provider name${close ? ` (did you mean ${close}?)` : ""}: use openai (any OpenAI-compatible server: ` +
+        `Ollama, vLLM, LM Studio, OpenRouter, ...), ${providerNames().filter((known) => known !== "openai").join(", ")}, or none.`,
+    );
   }
-  const kind = provider as ProviderName;
-  if (!model) throw new LLMConfigError(name("model"), `Set ${name("model")} to the model to call (e.g. ${exampleModel(kind)}).`);
+  if (!model) throw new LLMConfigError(name("model"), `Set ${name("model")} to the model to call (e.g. ${api.exampleModel}).`);
   if (baseURL !== undefined) {
     let url: URL | undefined;
     try {
@@ -128,21 +175,38 @@ function check(config: { provider: string; model?: string; baseURL?: string; api
       url = undefined;
     }
     if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-      throw new LLMConfigError(name("baseURL"), `${name("baseURL")} is not an http(s) URL: set it to one such as ${DEFAULT_BASE_URLS[kind]}.`);
+      throw new LLMConfigError(name("baseURL"), `${name("baseURL")} is not an http(s) URL: set it to one such as ${api.defaultBaseURL}.`);
     }
     if (url.username || url.password) {
       throw new LLMConfigError(name("baseURL"), `${name("baseURL")} contains credentials: remove them and put the key in ${name("apiKey")}.`);
     }
   }
-  const ownHost = baseURL === undefined || baseURL.replace(/\/+$/, "") === DEFAULT_BASE_URLS[kind];
-  if (ownHost && !apiKey) {
-    throw new LLMConfigError(name("apiKey"), `Set ${name("apiKey")}: ${kind} needs an API key at ${DEFAULT_BASE_URLS[kind]}. (A local OpenAI-compatible server needs none: set ${name("baseURL")} instead.)`);
+  for (const field of ["contextTokens", "maxOutputTokens"] as const) {
+    const value = config[field];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw new LLMConfigError(name(field), `${name(field)} must be a whole number of tokens ≥ 1, got ${value}.`);
+    }
   }
-  return new Connection({ provider: kind, model, baseURL, apiKey, embeddingModel });
+  const root = (baseURL ?? api.defaultBaseURL).replace(/\/+$/, "");
+  const needsKey = api.needsKey ? api.needsKey(root) : root === api.defaultBaseURL.replace(/\/+$/, "");
+  if (needsKey && !apiKey) {
+    throw new LLMConfigError(
+      name("apiKey"),
+      `Set ${name("apiKey")}: ${api.name} needs an API key at ${api.defaultBaseURL}. (A local OpenAI-compatible server needs none: set ${name("baseURL")} instead.)`,
+    );
+  }
+  return new Connection({ ...config, provider: api, model, baseURL, apiKey, contextTokens, maxOutputTokens, limitSource: source });
 }
 
-function exampleModel(provider: ProviderName): string {
-  return { openai: "gpt-4o-mini, or llama3.2 on Ollama", anthropic: "claude-sonnet-4-5", gemini: "gemini-2.5-flash" }[provider];
+/** A misspelling of `known`: same letters but one, or two swapped. Short values only (a key is long). */
+function nearMiss(known: string, value: string): boolean {
+  const given = value.toLowerCase();
+  if (given.length > 20 || Math.abs(given.length - known.length) > 1) return false;
+  let i = 0;
+  while (i < known.length && known[i] === given[i]) i++;
+  const tail = (a: number, b: number) => known.slice(a) === given.slice(b);
+  const swapped = known[i] === given[i + 1] && known[i + 1] === given[i] && tail(i + 2, i + 2);
+  return tail(i + 1, i + 1) || tail(i + 1, i) || tail(i, i + 1) || swapped;
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {

@@ -82,16 +82,63 @@ export class LLMTimeoutError extends LLMError {
   }
 }
 
-/** The provider's reply was not in its documented format, or a stream ended before its end marker. */
+/** Longest excerpt of an offending body kept on an {@link LLMResponseError}. */
+export const RESPONSE_BODY_LIMIT = 2000;
+
+/**
+ * The provider answered (HTTP 2xx) with something its wire format does not allow: not JSON, a
+ * missing or mistyped field, a stream event that cannot be read. Never retried unless the call
+ * opts in (`retry: { malformedReplies: true }`), never reported as a network error.
+ */
 export class LLMResponseError extends LLMError {
   override name = "LLMResponseError";
+  /** The start of the offending body (at most {@link RESPONSE_BODY_LIMIT} characters), for debugging. */
+  readonly body: string | undefined;
   constructor(
     message: string,
-    /** The start of the offending body, for debugging. */
-    readonly body?: string,
+    body?: string,
+    /** Requests made for this call, this one included. */
+    readonly attempts = 1,
   ) {
     super(message);
+    this.body = body === undefined ? undefined : excerpt(body, RESPONSE_BODY_LIMIT);
   }
+}
+
+/** `text` cut to `limit` characters, saying how much was left out. */
+export function excerpt(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+}
+
+/**
+ * A call ran out of its total time (`deadlineMs`), retries and backoff waits included. It is an
+ * {@link LLMTimeoutError}, so code that handles timeouts handles it too.
+ */
+export class LLMDeadlineError extends LLMTimeoutError {
+  override name = "LLMDeadlineError";
+  constructor(
+    url: string,
+    readonly deadlineMs: number,
+    attempts: number,
+  ) {
+    super(url, deadlineMs, attempts);
+    this.message =
+      `${safeURL(url)}: no reply within the call's deadline of ${deadlineMs} ms (${attempts} attempt${attempts === 1 ? "" : "s"}). ` +
+      "Raise deadlineMs, or check that the server is up.";
+  }
+}
+
+/**
+ * The provider refused the prompt as longer than the model's context window (an HTTP 400 that
+ * says so). Shorten the prompt: `llm.limits` and `countTokens` tell how much fits.
+ */
+export class ContextLengthError extends LLMHTTPError {
+  override name = "ContextLengthError";
+}
+
+/** Whether a 400's message is a provider's "prompt too long" (OpenAI, Anthropic, Gemini, vLLM wording). */
+export function isContextLengthMessage(detail: string): boolean {
+  return /context[_ ]length|context window|prompt is too long|exceed(s|ed)? (the )?context|maximum number of tokens|input token count/i.test(detail);
 }
 
 /**

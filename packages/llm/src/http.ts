@@ -1,15 +1,36 @@
-import { LLMError, LLMHTTPError, LLMNetworkError, LLMTimeoutError, safeURL } from "./errors.js";
+import type { RetryBudget } from "./budget.js";
+import { ContextLengthError, LLMDeadlineError, LLMError, LLMHTTPError, LLMNetworkError, LLMResponseError, LLMTimeoutError, isContextLengthMessage, safeURL } from "./errors.js";
 import type { Limiter } from "./limiter.js";
 import { sleep } from "./sleep.js";
 
-/** Retries on 408, 429, 5xx, timeouts and network errors, with exponential backoff and jitter. */
+/**
+ * Retries on 408, 429, 5xx, timeouts and network errors, with exponential backoff and jitter,
+ * within one budget per call: `maxAttempts` requests and `deadlineMs` in all.
+ */
 export interface RetryOptions {
-  /** Retries after the first attempt. Default 4. */
+  /** Retries after the first attempt: `maxAttempts` is `maxRetries + 1`. Default 4. */
   maxRetries?: number;
+  /** Requests per call in all, the first included (wins over `maxRetries`). Default 5. */
+  maxAttempts?: number;
   /** First backoff wait; it doubles each retry. Default 500 ms. */
   baseDelayMs?: number;
   /** Longest backoff wait. A provider's Retry-After is honoured even when longer (up to 10 minutes). Default 30 s. */
   maxDelayMs?: number;
+  /** Also retry HTTP-200 replies that break the wire format ({@link LLMResponseError}). Default false. */
+  malformedReplies?: boolean;
+}
+
+/** What `onRetry` is told before each wait. */
+export interface RetryEvent {
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  maxAttempts: number;
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  /** Why the attempt failed. */
+  error: LLMError;
+  /** Time left before the call's deadline, after the wait. */
+  remainingMs: number;
 }
 
 /** One POST to a provider. */
@@ -20,10 +41,12 @@ export interface HttpRequest {
 }
 
 export interface ExchangeOptions {
-  retry: Required<RetryOptions>;
+  retry: { baseDelayMs: number; maxDelayMs: number; malformedReplies: boolean };
+  budget: RetryBudget;
   timeoutMs: number;
   limiter: Limiter | undefined;
   signal: AbortSignal | undefined;
+  onRetry: ((event: RetryEvent) => void) | undefined;
   /** Blanked out of any error text the provider sends back. */
   secret: string | undefined;
 }
@@ -44,23 +67,43 @@ class Timeout extends Error {}
 
 /**
  * POSTs `request` and hands the response to `read`, retrying the whole attempt (reading
- * included) on retryable failures. `read` may keep the exchange open past its return (a stream):
- * it then owns `live.finish()`; otherwise the exchange finishes when `read` settles.
+ * included) on retryable failures, within `options.budget`. `read` may keep the exchange open
+ * past its return (a stream): it then owns `live.finish()`; otherwise the exchange finishes when
+ * `read` settles. `read` must throw {@link LLMError}s: anything else is taken for a transport failure.
  */
 export async function exchange<T>(request: HttpRequest, options: ExchangeOptions, read: (response: Response, live: Live) => Promise<T>, keepOpen = false): Promise<T> {
-  const { retry, signal } = options;
+  const { retry, signal, budget } = options;
   const where = safeURL(request.url);
-  for (let attempt = 1; ; attempt++) {
+  for (;;) {
+    const attempt = budget.failures + 1;
     let failure: LLMError;
     let retryAfterMs: number | undefined;
-    const release = options.limiter ? await options.limiter.acquire(signal) : () => {};
+    const remaining = budget.remainingMs();
+    if (remaining === 0) throw new LLMDeadlineError(where, budget.deadlineMs, budget.failures);
     const timer = new AbortController();
+    // The attempt's clock: its own timeout, or what is left of the call's deadline if that is sooner.
+    const limitMs = Math.min(options.timeoutMs, remaining);
+    const byDeadline = limitMs < options.timeoutMs;
     let timeout: ReturnType<typeof setTimeout> | undefined;
+    const arm = (ms: number) => {
+      clearTimeout(timeout);
+      timeout = setTimeout(() => timer.abort(new Timeout()), ms);
+    };
+    arm(budget.remainingMs());
+    const waitSignal = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+    let release: () => void;
+    try {
+      release = options.limiter ? await options.limiter.acquire(waitSignal) : () => {};
+    } catch (error) {
+      clearTimeout(timeout);
+      if (signal?.aborted) throw signal.reason;
+      if (timer.signal.aborted) throw new LLMDeadlineError(where, budget.deadlineMs, budget.failures);
+      throw error;
+    }
     const live: Live = {
-      signal: signal ? AbortSignal.any([signal, timer.signal]) : timer.signal,
+      signal: waitSignal,
       touch() {
-        clearTimeout(timeout);
-        timeout = setTimeout(() => timer.abort(new Timeout()), options.timeoutMs);
+        arm(Math.min(options.timeoutMs, budget.remainingMs()));
       },
       pause() {
         clearTimeout(timeout);
@@ -85,20 +128,34 @@ export async function exchange<T>(request: HttpRequest, options: ExchangeOptions
         return result;
       }
       const text = await response.text();
-      failure = new LLMHTTPError(response.status, errorDetail(text, options.secret), where, attempt);
+      const detail = errorDetail(text, options.secret);
+      if (response.status === 400 && isContextLengthMessage(detail)) throw new ContextLengthError(400, detail, where, attempt);
+      failure = new LLMHTTPError(response.status, detail, where, attempt);
       if (!isRetryable(response.status)) throw failure;
       retryAfterMs = parseRetryAfter(response.headers);
+      // Everyone sharing the limiter backs off, not only this request.
+      if (response.status === 429) options.limiter?.pause?.(retryAfterMs ?? backoff(attempt, retry));
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (error instanceof LLMError) throw error;
-      if (timer.signal.aborted) failure = new LLMTimeoutError(where, options.timeoutMs, attempt);
-      else if (isNetworkError(error)) failure = new LLMNetworkError(where, attempt, error);
-      else throw error;
+      if (error instanceof LLMResponseError && retry.malformedReplies && !open) {
+        failure = new LLMResponseError(error.message, error.body, attempt);
+      } else if (error instanceof LLMError) throw error;
+      else if (timer.signal.aborted) {
+        if (byDeadline || budget.remainingMs() === 0) {
+          budget.fail();
+          throw new LLMDeadlineError(where, budget.deadlineMs, attempt);
+        }
+        failure = new LLMTimeoutError(where, options.timeoutMs, attempt);
+      } else failure = new LLMNetworkError(where, attempt, error);
     } finally {
       if (!open) live.finish();
     }
-    if (attempt > retry.maxRetries) throw failure;
-    await sleep(retryAfterMs ?? backoff(attempt, retry), signal);
+    if (!budget.fail()) throw failure;
+    const delayMs = retryAfterMs ?? backoff(attempt, retry);
+    // A wait that would outlast the deadline is pointless: report the failure now.
+    if (delayMs >= budget.remainingMs()) throw failure;
+    options.onRetry?.({ attempt, maxAttempts: budget.maxAttempts, delayMs, error: failure, remainingMs: budget.remainingMs() - delayMs });
+    await sleep(delayMs, signal);
   }
 }
 
@@ -106,13 +163,8 @@ function isRetryable(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-function isNetworkError(error: unknown): boolean {
-  // fetch reports every transport failure (refused, reset, closed mid-body) as a TypeError.
-  return error instanceof TypeError || (error instanceof Error && typeof (error as { code?: unknown }).code === "string");
-}
-
 /** Exponential backoff with jitter: between half and all of base·2^(attempt-1), capped. */
-export function backoff(attempt: number, retry: Required<RetryOptions>): number {
+export function backoff(attempt: number, retry: { baseDelayMs: number; maxDelayMs: number }): number {
   const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
   return ceiling / 2 + (Math.random() * ceiling) / 2;
 }

@@ -5,8 +5,13 @@ import { abortable, sleep } from "./sleep.js";
 export interface LimiterOptions {
   /** Requests in flight at once. Default unlimited. */
   concurrency?: number;
-  /** Requests started per minute. Starts are spaced evenly, 60000/rpm ms apart. Default unlimited. */
+  /** Requests started per minute, as a token bucket refilled at rpm/60 per second. Default unlimited. */
   rpm?: number;
+  /**
+   * Starts allowed at once from a full bucket, before the rate applies. Default: 10 seconds' worth
+   * (`ceil(rpm / 6)`), at least 1. `burst: 1` spaces every start 60000/rpm ms apart.
+   */
+  burst?: number;
 }
 
 /**
@@ -22,6 +27,11 @@ export interface Limiter {
   readonly active: number;
   /** Tasks waiting for a slot. */
   readonly pending: number;
+  /**
+   * Holds every start for `ms` (a provider said 429): all clients sharing the limiter back off
+   * together instead of each finding out with its own 429. Overlapping pauses end at the latest.
+   */
+  pause?(ms: number): void;
 }
 
 /** Creates a {@link Limiter}. */
@@ -31,13 +41,22 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     throw new LLMConfigError("concurrency", `concurrency must be an integer ≥ 1, got ${concurrency}.`);
   }
   if (options.rpm !== undefined && !(options.rpm > 0)) throw new LLMConfigError("rpm", `rpm must be a positive number, got ${options.rpm}.`);
-  const spacing = options.rpm ? 60_000 / options.rpm : 0;
+  const burst = options.burst ?? (options.rpm ? Math.max(1, Math.ceil(options.rpm / 6)) : 1);
+  if (!(Number.isInteger(burst) && burst >= 1)) throw new LLMConfigError("burst", `burst must be an integer ≥ 1, got ${options.burst}.`);
+  const perToken = options.rpm ? 60_000 / options.rpm : 0;
   let active = 0;
   const waiting: Array<() => void> = [];
-  // Starts queue behind one another and each waits `spacing` after the previous one's actual start,
-  // so late timers on a busy machine can delay starts but never bunch them up.
-  let lastStart = Number.NEGATIVE_INFINITY;
+  // The bucket: `tokens` at `filledAt`, refilled continuously up to `burst`.
+  let tokens = burst;
+  let filledAt = Date.now();
+  let pausedUntil = 0;
+  // Starts queue behind one another, so they keep their order and none can jump the bucket.
   let gate: Promise<void> = Promise.resolve();
+
+  function refill(now: number): void {
+    tokens = Math.min(burst, tokens + (now - filledAt) / perToken);
+    filledAt = now;
+  }
 
   async function space(signal: AbortSignal | undefined): Promise<void> {
     const previous = gate;
@@ -45,9 +64,20 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     gate = new Promise<void>((resolve) => (open = resolve));
     try {
       await abortable(previous, signal);
-      const wait = lastStart + spacing - Date.now();
-      if (wait > 0) await sleep(wait, signal);
-      lastStart = Date.now();
+      for (;;) {
+        const now = Date.now();
+        if (now < pausedUntil) {
+          await sleep(pausedUntil - now, signal);
+          continue;
+        }
+        if (perToken === 0) break;
+        refill(now);
+        if (tokens >= 1) {
+          tokens -= 1;
+          break;
+        }
+        await sleep(Math.ceil((1 - tokens) * perToken), signal);
+      }
       open();
     } catch (error) {
       // Those queued behind still go in order, after the one ahead of us.
@@ -81,13 +111,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     } else {
       active++;
     }
-    if (spacing > 0) {
-      try {
-        await space(signal);
-      } catch (error) {
-        release();
-        throw error;
-      }
+    try {
+      await space(signal);
+    } catch (error) {
+      release();
+      throw error;
     }
   }
 
@@ -113,6 +141,9 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     },
     get pending() {
       return waiting.length;
+    },
+    pause(ms) {
+      pausedUntil = Math.max(pausedUntil, Date.now() + ms);
     },
   };
 }

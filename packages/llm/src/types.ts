@@ -1,3 +1,6 @@
+import type { RetryBudget } from "./budget.js";
+import type { FinishReason } from "./finish.js";
+import type { RetryEvent } from "./http.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 
 /** A conversation turn, the same for every provider. */
@@ -25,6 +28,12 @@ export interface ToolCall {
   arguments: unknown;
 }
 
+/**
+ * Whether and which tool the model must call: `auto` (the default: it decides), `none`,
+ * `required` (some tool), or `{ name }` (that tool).
+ */
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
 /** Tokens billed for one call. */
 export interface Usage {
   inputTokens: number;
@@ -38,17 +47,37 @@ export interface UsageEvent extends Usage {
   model: string;
 }
 
-/** Options of one call. */
-export interface ChatOptions {
+/** How long a call may take and how often it may be retried: shared by chat, stream, structured and embed. */
+export interface CallBudgetOptions {
   /** Cancels the call, retries and backoff waits included. Pass `ctx.signal` inside a Node. */
   signal?: AbortSignal;
+  /** Per attempt; for a stream, the longest silence allowed. Default 120 000 ms. */
+  timeoutMs?: number;
+  /** The whole call, retries, backoff and limiter waits included. Default 600 000 ms. */
+  deadlineMs?: number;
+  /** Requests in all, the first included. Default `retry.maxAttempts` (5). */
+  maxAttempts?: number;
+  /** A budget shared with other calls (e.g. every retry of a Node): its attempts and deadline apply instead. */
+  budget?: RetryBudget;
+  /** Told before each retry's wait, e.g. to show "waiting for the model (retry 2/5 in 8 s)". */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** Options of one call. */
+export interface ChatOptions extends CallBudgetOptions {
   tools?: readonly ToolSpec[];
+  /** Default `auto`. Ignored without `tools`. */
+  toolChoice?: ToolChoice;
   temperature?: number;
+  /**
+   * The reply's cap in tokens. Default: the model's cap (`llm.limits.defaultOutputTokens`),
+   * lowered to what the prompt leaves of the context window.
+   */
+  maxOutputTokens?: number;
+  /** @deprecated The same as `maxOutputTokens`. */
   maxTokens?: number;
   /** Overrides the configured model for this call. */
   model?: string;
-  /** Per attempt; for a stream, the longest silence allowed. */
-  timeoutMs?: number;
   /** `false` skips the cache; `"refresh"` skips reading it but stores a good reply (use it for a retry of a rejected reply). */
   cache?: boolean | "refresh";
   /** Called after this call, in addition to the config's `onUsage`. */
@@ -60,21 +89,22 @@ export interface ChatResult {
   text: string;
   toolCalls: ToolCall[];
   usage: Usage;
-  /** The provider's own stop reason (`stop`, `end_turn`, `STOP`, `tool_calls`, ...). */
-  finishReason: string;
+  /**
+   * Why the reply ended. `finishReason.unified === "length"` means it was cut at the output cap:
+   * `text` is not whole (see `llm.continue`).
+   */
+  finishReason: FinishReason;
   model: string;
   /** True when the reply came from the cache. */
   cached: boolean;
+  /** Content parts that were neither text nor tool calls (an image, audio, ...), by type. Empty as a rule. */
+  ignoredParts: string[];
 }
 
 /** Options of one `embed` call. */
-export interface EmbedOptions {
-  /** Cancels the call, retries and backoff waits included. */
-  signal?: AbortSignal;
+export interface EmbedOptions extends CallBudgetOptions {
   /** Overrides the configured embedding model for this call. */
   model?: string;
-  /** Per request (texts go 100 per request). */
-  timeoutMs?: number;
   /** Called after each request, in addition to the config's `onUsage`. */
   onUsage?: (event: UsageEvent) => void;
 }

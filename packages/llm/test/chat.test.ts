@@ -135,7 +135,7 @@ describe.each(providers)("%s wire format", (provider) => {
 
 describe("chat", () => {
   it("sends max_completion_tokens to OpenAI's own API, max_tokens to compatible servers", () => {
-    const wire = { model: "gpt-x", tools: [], temperature: undefined, maxTokens: 99, stream: false };
+    const wire = { model: "gpt-x", tools: [], toolChoice: undefined, temperature: undefined, maxOutputTokens: 99, stream: false };
     const hosted = openai.request(new Connection({ provider: "openai", model: "gpt-x", apiKey: "k" }), [{ role: "user", content: "x" }], wire);
     expect(hosted.url).toBe("https://api.openai.com/v1/chat/completions");
     expect(hosted.body).toMatchObject({ max_completion_tokens: 99 });
@@ -193,7 +193,7 @@ describe("chat", () => {
       { body: JSON.stringify({ promptFeedback: { blockReason: "SAFETY" } }) },
     );
     const llm = createLLM(fake.config);
-    expect(await llm.chat("q")).toMatchObject({ text: "The answer.", usage: { inputTokens: 4, outputTokens: 2, totalTokens: 9 }, finishReason: "STOP" });
+    expect(await llm.chat("q")).toMatchObject({ text: "The answer.", usage: { inputTokens: 4, outputTokens: 2, totalTokens: 9 }, finishReason: { unified: "stop", raw: "STOP" } });
     await expect(llm.chat("q")).rejects.toThrow(/Gemini blocked the prompt \(SAFETY\)/);
   });
 

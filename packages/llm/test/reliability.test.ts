@@ -166,8 +166,8 @@ describe("limiter", () => {
     expect(limiter.active).toBe(0);
   });
 
-  it("spaces request starts to keep to rpm", async () => {
-    const limiter = createLimiter({ rpm: 600 }); // one start every 100 ms
+  it("with burst 1, spaces request starts evenly to keep to rpm", async () => {
+    const limiter = createLimiter({ rpm: 600, burst: 1 }); // one start every 100 ms
     const starts: number[] = [];
     const quitter = new AbortController();
     const runs = Array.from({ length: 5 }, (_, i) => limiter.run(async () => void starts.push(Date.now()), i === 2 ? quitter.signal : undefined));

@@ -1,98 +1,142 @@
 import { LLMResponseError } from "../errors.js";
-import type { Message } from "../types.js";
-import { type Provider, type RawReply, eventJSON, malformed, usage, vector, wrongCount } from "./provider.js";
+import type { Message, ToolChoice } from "../types.js";
+import { type Provider, type RawReply, type StreamProgress, eventJSON, isObject, malformed, optionalArray, optionalString, usage, vector, wrongCount } from "./provider.js";
 
 type Json = Record<string, unknown>;
-type Part = { text?: string; thought?: boolean; functionCall?: { id?: string; name: string; args?: unknown } };
-type Candidate = { content?: { parts?: Part[] }; finishReason?: string };
-type Reply = { candidates?: Candidate[]; usageMetadata?: Json; modelVersion?: string; promptFeedback?: { blockReason?: string } };
+const GEMINI = "Gemini";
 
 /** Google Gemini generateContent (v1beta). */
 export const gemini: Provider = {
-  request(connection, messages, options) {
-    const headers: Record<string, string> = {};
-    if (connection.apiKey) headers["x-goog-api-key"] = connection.apiKey;
+  name: "gemini",
+  defaultBaseURL: "https://generativelanguage.googleapis.com",
+  exampleModel: "gemini-2.5-flash",
+  authHeaders: (apiKey) => ({ "x-goog-api-key": apiKey }),
+
+  request(endpoint, messages, options) {
     const model = encodeURIComponent(options.model.replace(/^models\//, ""));
     const method = options.stream ? "streamGenerateContent?alt=sse" : "generateContent";
     const body: Json = { contents: toWire(messages) };
     const system = messages.filter((message) => message.role === "system").map((message) => message.content);
     if (system.length > 0) body.systemInstruction = { parts: [{ text: system.join("\n\n") }] };
-    const generationConfig: Json = {};
+    const generationConfig: Json = { maxOutputTokens: options.maxOutputTokens };
     if (options.temperature !== undefined) generationConfig.temperature = options.temperature;
-    if (options.maxTokens !== undefined) generationConfig.maxOutputTokens = options.maxTokens;
-    if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
+    body.generationConfig = generationConfig;
     if (options.tools.length > 0) {
       body.tools = [
         { functionDeclarations: options.tools.map((tool) => ({ name: tool.name, description: tool.description, parametersJsonSchema: tool.parameters })) },
       ];
+      if (options.toolChoice !== undefined) body.toolConfig = { functionCallingConfig: toolChoice(options.toolChoice) };
     }
-    return { url: `${connection.baseURL}/v1beta/models/${model}:${method}`, headers, body };
+    return { url: `${endpoint.baseURL}/v1beta/models/${model}:${method}`, headers: {}, body };
   },
 
   parse(body, model): RawReply {
-    const reply = body as Reply;
-    const candidate = firstCandidate(reply, body);
-    const parts = candidate.content?.parts ?? [];
+    if (!isObject(body)) malformed(GEMINI, body, "the body is not a JSON object");
+    const candidate = firstCandidate(body, body);
+    const { text, toolCalls, ignored } = partsOf(candidate, body);
     return {
-      text: textOf(parts),
-      toolCalls: parts
-        .filter((part) => part.functionCall)
-        .map((part, index) => ({ id: part.functionCall?.id ?? `call_${index}`, name: part.functionCall?.name ?? "", arguments: part.functionCall?.args ?? {} })),
-      usage: usage(reply.usageMetadata?.promptTokenCount, reply.usageMetadata?.candidatesTokenCount, reply.usageMetadata?.totalTokenCount),
-      finishReason: candidate.finishReason ?? "",
-      model: reply.modelVersion ?? model,
+      text,
+      toolCalls: toolCalls.map((call, index) => ({ id: call.id ?? `call_${index}`, name: call.name, arguments: call.args })),
+      usage: usageOf(body.usageMetadata),
+      finishReason: optionalString(candidate.finishReason, "candidates[0].finishReason", GEMINI, body) ?? "",
+      model: optionalString(body.modelVersion, "modelVersion", GEMINI, body) ?? model,
+      ...(ignored.length > 0 && { ignoredParts: ignored }),
     };
   },
 
   onEvent(event, progress) {
-    const reply = eventJSON(event, "Gemini") as Reply & { error?: { message?: string } };
-    if (reply.error) throw new LLMResponseError(`Gemini reported an error mid-stream: ${reply.error.message ?? "unknown"}. Retry the call.`);
-    if (reply.usageMetadata) {
-      progress.usage = usage(reply.usageMetadata.promptTokenCount, reply.usageMetadata.candidatesTokenCount, reply.usageMetadata.totalTokenCount);
+    const reply = eventJSON(event, GEMINI);
+    if (reply.error !== undefined && reply.error !== null) {
+      const message = isObject(reply.error) && typeof reply.error.message === "string" ? reply.error.message : "unknown";
+      throw new LLMResponseError(`Gemini reported an error mid-stream: ${message}. Retry the call.`, event.data);
     }
-    const candidate = firstCandidate(reply, reply);
+    if (isObject(reply.usageMetadata)) progress.usage = usageOf(reply.usageMetadata);
+    const candidate = firstCandidate(reply, event.data);
+    const { text, toolCalls } = partsOf(candidate, event.data);
+    addCalls(toolCalls, progress);
+    const finish = optionalString(candidate.finishReason, "candidates[0].finishReason", GEMINI, event.data);
     // Gemini has no end-of-stream event: the chunk carrying a finish reason is the last.
-    if (candidate.finishReason) {
-      progress.finishReason = candidate.finishReason;
+    if (finish) {
+      progress.finishReason = finish;
       progress.done = true;
     }
-    return textOf(candidate.content?.parts ?? []);
+    return text;
   },
 
   embeddings: {
     defaultModel: () => "text-embedding-004",
-    request(connection, texts, model) {
-      const headers: Record<string, string> = {};
-      if (connection.apiKey) headers["x-goog-api-key"] = connection.apiKey;
+    request(endpoint, texts, model) {
       const name = model.replace(/^models\//, "");
       const requests = texts.map((text) => ({ model: `models/${name}`, content: { parts: [{ text }] } }));
-      return { url: `${connection.baseURL}/v1beta/models/${encodeURIComponent(name)}:batchEmbedContents`, headers, body: { requests } };
+      return { url: `${endpoint.baseURL}/v1beta/models/${encodeURIComponent(name)}:batchEmbedContents`, headers: {}, body: { requests } };
     },
     parse(body, count) {
-      const reply = body as { embeddings?: Array<{ values?: unknown }> };
-      if (!Array.isArray(reply?.embeddings)) malformed("Gemini", body);
-      if (reply.embeddings.length !== count) wrongCount("Gemini", reply.embeddings.length, count);
+      if (!isObject(body) || !Array.isArray(body.embeddings)) malformed(GEMINI, body);
+      const embeddings = body.embeddings;
+      if (embeddings.length !== count) wrongCount(GEMINI, embeddings.length, count);
       // batchEmbedContents answers in request order and reports no token counts.
-      return { vectors: reply.embeddings.map((item, index) => vector(item?.values, "Gemini", index)), inputTokens: 0 };
+      return { vectors: embeddings.map((item: unknown, index) => vector(isObject(item) ? item.values : undefined, GEMINI, index)), inputTokens: 0 };
     },
   },
 };
 
-function firstCandidate(reply: Reply, body: unknown): Candidate {
-  const candidate = reply?.candidates?.[0];
-  if (candidate) return candidate;
-  if (reply?.promptFeedback?.blockReason) {
-    throw new LLMResponseError(`Gemini blocked the prompt (${reply.promptFeedback.blockReason}). Rephrase it or adjust the safety settings.`);
-  }
-  return malformed("Gemini", body);
+function usageOf(value: unknown) {
+  const counts = isObject(value) ? value : {};
+  return usage(counts.promptTokenCount, counts.candidatesTokenCount, counts.totalTokenCount);
 }
 
-/** The answer's text: thought summaries are not part of it. */
-function textOf(parts: readonly Part[]): string {
-  return parts
-    .filter((part) => typeof part.text === "string" && !part.thought)
-    .map((part) => part.text)
-    .join("");
+function firstCandidate(reply: Json, body: unknown): Json {
+  const candidate = optionalArray(reply.candidates, "candidates", GEMINI, body)[0];
+  if (isObject(candidate)) return candidate;
+  if (candidate !== undefined) malformed(GEMINI, body, "candidates[0] is not an object");
+  const feedback = isObject(reply.promptFeedback) ? reply.promptFeedback : {};
+  if (typeof feedback.blockReason === "string") {
+    throw new LLMResponseError(`Gemini blocked the prompt (${feedback.blockReason}). Rephrase it or adjust the safety settings.`, JSON.stringify(feedback));
+  }
+  return malformed(GEMINI, body, "no candidates");
+}
+
+interface FunctionCall {
+  id: string | undefined;
+  name: string;
+  args: unknown;
+}
+
+/** The answer's text (thought summaries are not part of it), its function calls, and the parts it skipped. */
+function partsOf(candidate: Json, body: unknown): { text: string; toolCalls: FunctionCall[]; ignored: string[] } {
+  const content = candidate.content;
+  if (content !== undefined && content !== null && !isObject(content)) malformed(GEMINI, body, "candidates[0].content is not an object");
+  const parts = optionalArray(content?.parts, "candidates[0].content.parts", GEMINI, body);
+  let text = "";
+  const toolCalls: FunctionCall[] = [];
+  const ignored: string[] = [];
+  for (const [index, part] of parts.entries()) {
+    if (!isObject(part)) malformed(GEMINI, body, `parts[${index}] is not an object`);
+    if (typeof part.text === "string") {
+      if (part.thought !== true) text += part.text;
+    } else if (isObject(part.functionCall)) {
+      const call = part.functionCall;
+      if (typeof call.name !== "string") malformed(GEMINI, body, `parts[${index}].functionCall has no name`);
+      toolCalls.push({ id: typeof call.id === "string" ? call.id : undefined, name: call.name, args: call.args ?? {} });
+    } else if (part.text !== undefined) malformed(GEMINI, body, `parts[${index}].text is not a string`);
+    else ignored.push(Object.keys(part)[0] ?? "empty");
+  }
+  return { text, toolCalls, ignored };
+}
+
+/** Gemini streams each function call whole, in the chunk that carries it. */
+function addCalls(calls: readonly FunctionCall[], progress: StreamProgress): void {
+  for (const call of calls) {
+    const index = progress.toolCalls.length;
+    progress.toolCalls.push({ id: call.id ?? `call_${index}`, name: call.name, arguments: isObject(call.args) ? call.args : {} });
+  }
+}
+
+function toolChoice(choice: ToolChoice): Json {
+  if (choice === "auto") return { mode: "AUTO" };
+  if (choice === "none") return { mode: "NONE" };
+  if (choice === "required") return { mode: "ANY" };
+  return { mode: "ANY", allowedFunctionNames: [choice.name] };
 }
 
 /** Gemini turns are user/model; system goes to systemInstruction and tool results ride in user turns. */
