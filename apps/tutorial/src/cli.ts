@@ -36,7 +36,8 @@ type Options = {
   output: string;
   cache: boolean;
   concurrency: number;
-  contextTokens: number;
+  contextTokens?: number;
+  maxOutputTokens?: number;
   timeout: number;
   llm?: "none" | "openai" | "anthropic" | "gemini";
   dryRun?: boolean;
@@ -75,7 +76,8 @@ function buildProgram(): Command {
     .option("-o, --output <dir>", "output folder; the tutorial goes to <dir>/<name>/", "output")
     .option("--no-cache", "do not use the LLM response cache (<output>/.flowlet/cache)")
     .option("--concurrency <n>", "LLM calls (chapters) in flight at once", integer(1), 4)
-    .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it", integer(1), 128_000)
+    .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it (default: the model's, from @flowlet/llm's table; 8192 for an unknown model)", integer(1))
+    .option("--max-output-tokens <n>", "the model's output cap in tokens; every reply is asked to fit it (default: the model's; 4096 for an unknown model)", integer(256))
     .option("--timeout <seconds>", "longest wait for one answer of the model (per attempt); a server that stays silent longer is given up on", integer(1), 120)
     .addOption(
       new Option(
@@ -186,16 +188,11 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   // Loaded only when an LLM is used: offline runs never pay for the pipeline's modules.
   const { generateTutorial } = await import("./pipeline/index.js");
   const stateDir = join(options.output, ".flowlet");
-  const llm = createLLM({
-    provider: connection.provider,
-    model: connection.model,
-    baseURL: connection.baseURL,
-    ...(connection.apiKey !== undefined && { apiKey: connection.apiKey }),
-    cache: options.cache ? join(stateDir, "cache") : false,
-    maxConcurrency: options.concurrency,
-    timeoutMs: options.timeout * 1000,
-  });
-  progress.log(`Using ${connection.provider} model ${connection.model} at ${connection.baseURL}.`);
+  const llm = clientFor(connection, options, options.cache ? join(stateDir, "cache") : false);
+  const { limits } = llm;
+  progress.log(
+    `Using ${connection.provider} model ${connection.model} at ${connection.baseURL}: ${limits.contextTokens.toLocaleString("en-US")}-token context, ${limits.maxOutputTokens.toLocaleString("en-US")}-token replies (${limitsSource(limits.source)}).`,
+  );
   const result = await generateTutorial({
     projectName,
     files: source.files,
@@ -205,7 +202,9 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
     language: options.language,
     maxAbstractions: options.maxAbstractions,
     concurrency: options.concurrency,
-    contextTokens: options.contextTokens,
+    contextTokens: limits.contextTokens,
+    maxOutputTokens: limits.maxOutputTokens,
+    callBudget: { maxAttempts: 5, deadlineMs: Math.max(600_000, options.timeout * 1000 * 5 + 60_000) },
     useCache: options.cache,
     cacheDir: join(stateDir, "cache"),
     checkpointDir: join(stateDir, "checkpoints"),
@@ -217,6 +216,25 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   progress.stop();
   printResult(result, source, print);
   return EXIT.ok;
+}
+
+/** The client for `connection`, with the limits, timeout and concurrency the options set. */
+function clientFor(connection: Connection, options: Options, cache: string | false) {
+  return createLLM({
+    provider: connection.provider,
+    model: connection.model,
+    baseURL: connection.baseURL,
+    ...(connection.apiKey !== undefined && { apiKey: connection.apiKey }),
+    ...(options.contextTokens !== undefined && { contextTokens: options.contextTokens }),
+    ...(options.maxOutputTokens !== undefined && { maxOutputTokens: options.maxOutputTokens }),
+    cache,
+    maxConcurrency: options.concurrency,
+    timeoutMs: options.timeout * 1000,
+  });
+}
+
+function limitsSource(source: string): string {
+  return source === "table" ? "known model" : source === "default" ? "unknown model: set --context-tokens and --max-output-tokens to its real limits" : "as configured";
 }
 
 /**
@@ -247,12 +265,19 @@ async function printPlan(source: LoadedSource, projectName: string, connection: 
     print(`Skipped: ${source.skipped.length}`);
     for (const file of source.skipped) print(`  ${file.path}  (${file.reason.replace("-", " ")}${file.size ? `, ${file.size.toLocaleString("en-US")} B` : ""})`);
   }
-  const plan = planTutorial({ files: source.files, maxAbstractions: options.maxAbstractions, contextTokens: options.contextTokens });
-  print(`Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")}${plan.mapReduce ? " (the files exceed one prompt: they are summarised first)" : ""}`);
+  // Without an LLM the plan is for a typical hosted model (128k context, 16k replies).
+  const limits = connection
+    ? clientFor(connection, options, false).limits
+    : { model: "gpt-4o", contextTokens: options.contextTokens ?? 128_000, maxOutputTokens: options.maxOutputTokens ?? 16_384 };
+  const window = { contextTokens: limits.contextTokens, maxOutputTokens: limits.maxOutputTokens };
+  const plan = planTutorial({ files: source.files, maxAbstractions: options.maxAbstractions, window, model: limits.model, language: options.language, projectName });
+  const levels = plan.summaryCalls.length ? ` (the files exceed one prompt: ${plan.summaryCalls.map((n, i) => `${n} summary call${n === 1 ? "" : "s"} at level ${i + 1}`).join(", ")})` : "";
+  print(`Model limits: ${window.contextTokens.toLocaleString("en-US")}-token context, ${window.maxOutputTokens.toLocaleString("en-US")}-token replies`);
+  print(`Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")} sent, about ${plan.estimatedReplyTokens.toLocaleString("en-US")} received${levels}`);
   if (connection) {
     print(`Planned LLM calls: ${plan.plannedCalls} to ${connection.provider} model ${connection.model}`);
   } else {
-    print(`Planned LLM calls: 0 (no LLM configured: structure-only mode; with an LLM this would be ${plan.plannedCalls})`);
+    print(`Planned LLM calls: 0 (no LLM configured: structure-only mode; with a 128k-token model this would be ${plan.plannedCalls})`);
   }
   print("Dry run: no LLM call was made and nothing was written.");
 }

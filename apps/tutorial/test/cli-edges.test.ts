@@ -109,6 +109,8 @@ describe("visible waiting and clear errors", () => {
     const { code, stderr } = await runCli(["--dir", SHOP, "--output", join(scratch, "out"), "--timeout", "1", "--no-cache"], { env });
     expect(code).toBe(1);
     expect(stderr).toContain("identify · abstractions: waiting for the model");
+    // The client's retries show on the progress line, with the wait before each.
+    expect(stderr).toMatch(/abstractions: waiting for the model, retry 1\/4 in \d+ s \(.*1 s/);
     expect(stderr.trim().split("\n").at(-1)).toMatch(/^error: .*Raise --timeout \(now 1 s\).*--resume/);
     // The client's attempts only: node retries do not send the hung call again.
     expect(fake.requests.length).toBe(5);

@@ -1,40 +1,87 @@
-import { type LLM, LLMHTTPError, LLMNetworkError, LLMTimeoutError, type StandardSchemaV1, type UsageEvent } from "@flowlet/llm";
+import { type ChatResult, createRetryBudget, type LLM, LLMError, type RetryBudget, type RetryEvent, type StandardSchemaV1, type UsageEvent } from "@flowlet/llm";
 import type { SourceFile } from "../source/types.js";
+import { type Room, Tokens } from "./budget.js";
+import { type CallKind, type ModelWindow, Sizing } from "./limits.js";
 import type { Language } from "./prompts.js";
 
 /** A progress report: the stage, how far it is, and the tokens used so far in this process. */
 export type ProgressEvent = { stage: string; done?: number; total?: number; tokens?: number; message?: string };
 
+/** What a call is for: its stage and kind, a label for the progress line ("chapter 4"), and the node attempt (0-based). */
+export type CallInfo = { stage: string; kind: CallKind; label: string; attempt: number };
+
+/** Requests and time one call may take in all, node retries included (see {@link RunContext}). */
+export type CallBudget = { maxAttempts: number; deadlineMs: number };
+
+/** What {@link RunContext} is made from. */
+export interface RunContextInput {
+  llm: LLM;
+  files: readonly SourceFile[];
+  window: ModelWindow;
+  maxAbstractions: number;
+  lang: Language;
+  /** `false` turns the LLM response cache off for this run's calls. */
+  useCache: boolean;
+  budget: CallBudget;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
 /**
- * What the nodes of one run share besides the store: the LLM client, the source files, and
- * progress reporting. It holds functions and a client, so it lives in the nodes' constructors,
- * never in the (checkpointed, JSON-only) store.
+ * What the nodes of one run share besides the store: the LLM client, the source files, the token
+ * counter and the model's window, and progress reporting. It holds functions and a client, so it
+ * lives in the nodes' constructors, never in the (checkpointed, JSON-only) store.
  */
 export class RunContext {
   /** Tokens billed in this process (cache hits are free). */
   tokens = 0;
+  readonly llm: LLM;
+  readonly files: readonly SourceFile[];
+  readonly window: ModelWindow;
+  readonly maxAbstractions: number;
+  readonly lang: Language;
+  /** Counts tokens for the run's model. */
+  readonly counter: Tokens;
+  /** How prompts and replies are sized. */
+  readonly sizing: Sizing;
+  readonly #useCache: boolean;
+  readonly #budget: CallBudget;
+  readonly #onProgress: ((event: ProgressEvent) => void) | undefined;
   /** Items done per batch stage; a resumed stage starts from what its checkpoint already holds. */
   readonly #counts = new Map<string, { done: number; total: number }>();
   /** Items a resumed checkpoint holds per batch stage, used once by the stage's next `begin`. */
   readonly #resumed = new Map<string, number>();
-  /** The transport failure of each call, by label: the client already retried it, so the node does not again. */
-  readonly #failed = new Map<string, unknown>();
+  /** One retry budget per call, shared by the node's retries of it, so they cannot multiply the client's. */
+  readonly #budgets = new Map<string, RetryBudget>();
+  /** The last transport failure per call, rethrown by a node retry that finds the call's budget spent. */
+  readonly #failures = new Map<string, LLMError>();
 
-  constructor(
-    readonly llm: LLM,
-    readonly files: readonly SourceFile[],
-    /** Tokens a prompt may use. */
-    readonly budget: number,
-    readonly lang: Language,
-    /** `false` turns the LLM response cache off for this run's calls. */
-    readonly useCache: boolean,
-    private readonly onProgress: ((event: ProgressEvent) => void) | undefined,
-  ) {}
+  constructor(input: RunContextInput) {
+    this.llm = input.llm;
+    this.files = input.files;
+    this.window = input.window;
+    this.maxAbstractions = input.maxAbstractions;
+    this.lang = input.lang;
+    this.counter = new Tokens(input.llm.limits.model);
+    this.sizing = new Sizing(this.counter, input.window, input.maxAbstractions, input.lang);
+    this.#useCache = input.useCache;
+    this.#budget = input.budget;
+    this.#onProgress = input.onProgress;
+  }
+
+  /** The room a prompt of `kind` has: the window less its reply cap and re-ask reserve. */
+  room(kind: CallKind): Room {
+    return this.sizing.room(kind);
+  }
+
+  /** The output cap a call of `kind` asks for. */
+  reply(kind: CallKind): number {
+    return this.sizing.reply(kind);
+  }
 
   progress(event: Omit<ProgressEvent, "tokens">): void {
     // A progress display that throws must not fail a run that may have cost real money.
     try {
-      this.onProgress?.({ ...event, tokens: this.tokens });
+      this.#onProgress?.({ ...event, tokens: this.tokens });
     } catch {}
   }
 
@@ -63,36 +110,59 @@ export class RunContext {
   };
 
   /**
-   * Runs one LLM call for `call.label` ("chapter 4"), telling the progress line what it waits for
-   * (and which node attempt this is). A call whose last attempt failed in transport (timeout,
-   * network, HTTP error) was already retried by the client: a node retry rethrows that failure
-   * rather than multiplying the client's attempts by the node's.
+   * The options every call shares: its output cap, its retry budget (one per label, so a node's
+   * retry continues the same budget rather than starting a new one), and a progress line naming
+   * what it waits for and the client's retries ("chapter 4: waiting for the model, retry 2/5 in 8 s").
    */
-  async #call<T>(call: CallInfo, run: () => Promise<T>): Promise<T> {
-    const { stage, label, attempt, attempts } = call;
-    if (attempt > 0 && this.#failed.has(label)) throw this.#failed.get(label);
-    this.progress({ stage, ...this.#counts.get(stage), message: `${label}: waiting for the model${attempt > 0 ? `, retry ${attempt}/${attempts - 1}` : ""}` });
+  #options(call: CallInfo, signal: AbortSignal) {
+    const { stage, label } = call;
+    let budget = this.#budgets.get(label);
+    if (!budget) {
+      budget = createRetryBudget(this.#budget);
+      this.#budgets.set(label, budget);
+    }
+    // A spent budget still lets a new call make its first request: a node retry must not.
+    const failed = this.#failures.get(label);
+    if (budget.exhausted && failed) throw failed;
+    this.progress({ stage, ...this.#counts.get(stage), message: `${label}: waiting for the model${call.attempt > 0 ? ` (attempt ${call.attempt + 1})` : ""}` });
+    const onRetry = (event: RetryEvent) =>
+      this.progress({
+        stage,
+        ...this.#counts.get(stage),
+        message: `${label}: waiting for the model, retry ${event.attempt}/${event.maxAttempts - 1} in ${Math.max(1, Math.round(event.delayMs / 1000))} s (${shortError(event.error)})`,
+      });
+    return { signal, budget, onRetry, onUsage: this.#onUsage, maxOutputTokens: this.reply(call.kind) };
+  }
+
+  /** A reply validated by `schema` (YAML); `llm.structured` re-asks with the schema's issues, and asks again with room when a reply is cut. */
+  ask<S extends StandardSchemaV1>(call: CallInfo, prompt: string, schema: S, signal: AbortSignal): Promise<StandardSchemaV1.InferOutput<S>> {
+    return this.#remember(call, () =>
+      this.llm.structured(prompt, schema, { format: "yaml", ...this.#options(call, signal), ...(this.#useCache ? {} : { cache: false }) }),
+    );
+  }
+
+  async #remember<T>(call: CallInfo, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof LLMTimeoutError || error instanceof LLMNetworkError || error instanceof LLMHTTPError) this.#failed.set(label, error);
+      if (error instanceof LLMError) this.#failures.set(call.label, error);
       throw error;
     }
   }
 
-  /** A reply validated by `schema` (YAML); `llm.structured` re-asks with the schema's issues. */
-  ask<S extends StandardSchemaV1>(call: CallInfo, prompt: string, schema: S, signal: AbortSignal): Promise<StandardSchemaV1.InferOutput<S>> {
-    return this.#call(call, () =>
-      this.llm.structured(prompt, schema, { format: "yaml", signal, onUsage: this.#onUsage, ...(this.useCache ? {} : { cache: false }) }),
-    );
+  /** Free text (a chapter), with its finish reason. A retry skips reading the cache, which may hold the reply being retried. */
+  write(call: CallInfo, prompt: string, signal: AbortSignal): Promise<ChatResult> {
+    const cache = !this.#useCache ? false : call.attempt > 0 ? "refresh" : undefined;
+    return this.#remember(call, () => this.llm.chat(prompt, { ...this.#options(call, signal), ...(cache !== undefined && { cache }) }));
   }
 
-  /** Free text (a chapter). A retry skips reading the cache, which may hold the reply being retried. */
-  write(call: CallInfo, prompt: string, signal: AbortSignal): Promise<string> {
-    const cache = !this.useCache ? false : call.attempt > 0 ? "refresh" : undefined;
-    return this.#call(call, async () => (await this.llm.chat(prompt, { signal, onUsage: this.#onUsage, ...(cache !== undefined && { cache }) })).text);
+  /** Continues a reply cut at its output cap (see `llm.continue`), within the same budget. */
+  continue(call: CallInfo, prompt: string, reply: ChatResult, signal: AbortSignal): Promise<ChatResult> {
+    return this.#remember(call, () => this.llm.continue(prompt, reply, { ...this.#options(call, signal), maxContinuations: 2 }));
   }
 }
 
-/** What a call is for, for the progress line and the retry guard: its stage, a label, the node attempt (0-based) of how many. */
-export type CallInfo = { stage: string; label: string; attempt: number; attempts: number };
+function shortError(error: LLMError): string {
+  const message = error instanceof LLMError ? error.message : String(error);
+  return message.length > 80 ? `${message.slice(0, 79)}…` : message;
+}
