@@ -22,7 +22,7 @@ export interface TutorialPlan {
 
 /** The assumptions about what the model answers, where the plan cannot know it before the run. */
 const ASSUMED = {
-  /** Files each abstraction names (the prompt's example lists two; models name a handful). */
+  /** Most files an abstraction names (models name a handful; in a small codebase each file serves one or two). */
   filesPerAbstraction: 6,
   /** A level-1 file summary (the prompt asks for at most 60 words). */
   summary:
@@ -95,11 +95,13 @@ export function planTutorial(input: PlanInput): TutorialPlan {
   const identifySections = units ? units.map((u) => renderUnit(files, u)) : wholeFiles(files);
   sent += count(identifyPrompt(project, sizing.room("identify"), lang, maxAbstractions, identifySections, mapReduce));
 
-  // The abstractions the model would name: six files each, spread evenly over the codebase.
+  // The abstractions the model would name: up to six files each (each file in about one and a
+  // half abstractions in a small codebase), spread evenly over the codebase.
+  const perAbstraction = Math.max(1, Math.min(ASSUMED.filesPerAbstraction, Math.ceil((files.length * 1.5) / maxAbstractions)));
   const abstractions = Array.from({ length: maxAbstractions }, (_, a) => ({
     name: `Abstraction ${a + 1}`,
     description: ASSUMED.description,
-    files: spread(files.length, ASSUMED.filesPerAbstraction, a, maxAbstractions),
+    files: spread(files.length, perAbstraction, a, maxAbstractions),
   }));
   const shown = (index: number) => `${fileHeader(index, files[index]!.path)}\n${units ? ASSUMED.summary : files[index]!.content}`;
   const used = [...new Set(abstractions.flatMap((a) => a.files))].sort((a, b) => a - b);
