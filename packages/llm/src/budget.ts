@@ -1,4 +1,4 @@
-import { LLMConfigError } from "./errors.js";
+import { LLMConfigError, type LLMError } from "./errors.js";
 
 /** Options of {@link createRetryBudget}. */
 export interface RetryBudgetOptions {
@@ -20,6 +20,7 @@ export class RetryBudget {
   /** When the budget runs out, in `Date.now()` terms. */
   readonly deadline: number;
   #failures = 0;
+  #last: LLMError | undefined;
 
   constructor(options: RetryBudgetOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -41,9 +42,15 @@ export class RetryBudget {
     return Math.max(0, this.deadline - now);
   }
 
+  /** The failure that spent the budget's last attempt, if it is spent. */
+  get lastFailure(): LLMError | undefined {
+    return this.#last;
+  }
+
   /** @internal Counts a failed request; true while another attempt is allowed. */
-  fail(): boolean {
+  fail(error: LLMError): boolean {
     this.#failures++;
+    this.#last = error;
     return this.#failures < this.maxAttempts;
   }
 

@@ -8,23 +8,23 @@ export const CONTINUE_INSTRUCTION =
 type Chat = (messages: readonly Message[], options: ChatOptions) => Promise<ChatResult>;
 
 /**
- * Continues `reply` while it ends at its output cap. Anthropic continues a trailing assistant
- * message itself (a prefill); the others are asked to, with {@link CONTINUE_INSTRUCTION}.
+ * Continues `reply` while it ends at its output cap. A provider with `prefill` (Anthropic)
+ * continues a trailing assistant message itself; the others are asked to, with {@link CONTINUE_INSTRUCTION}.
  */
 export async function continueReply(
   chat: Chat,
   prompt: readonly Message[],
   reply: ChatResult,
   options: ChatOptions & { maxContinuations?: number },
-  provider: string,
+  prefill: boolean,
 ): Promise<ChatResult> {
   const { maxContinuations = 3, ...chatOptions } = options;
   let joined = reply;
   for (let round = 0; round < maxContinuations && joined.finishReason.unified === "length"; round++) {
     // Anthropic refuses a prefill that ends in whitespace; the cut is made before it.
-    const sofar = provider === "anthropic" ? joined.text.trimEnd() : joined.text;
+    const sofar = prefill ? joined.text.trimEnd() : joined.text;
     const messages: Message[] =
-      provider === "anthropic"
+      prefill
         ? [...prompt, { role: "assistant", content: sofar }]
         : [...prompt, { role: "assistant", content: sofar }, { role: "user", content: CONTINUE_INSTRUCTION }];
     const next = await chat(messages, { ...chatOptions, cache: false });

@@ -10,25 +10,125 @@ interface Block {
   body: string;
 }
 
-/** The fenced blocks of a reply; an unclosed fence runs to the end (a reply cut short, or a model that forgot). */
+/** Nesting deeper than this is refused before parsing: real data never needs it, and parsers recurse. */
+export const MAX_NESTING = 100;
+
+interface Opening {
+  char: string;
+  length: number;
+  language: string;
+  indent: number;
+  bodyStart: number;
+}
+
+/** The next opening fence at or after `from`: three or more backticks or tildes, then an info string and a line break. */
+function nextOpening(reply: string, from: number): Opening | undefined {
+  const ticks = reply.indexOf("```", from);
+  const tildes = reply.indexOf("~~~", from);
+  const start = ticks === -1 ? tildes : tildes === -1 ? ticks : Math.min(ticks, tildes);
+  if (start === -1) return undefined;
+  const char = reply[start] as string;
+  let at = start;
+  while (reply[at] === char) at++;
+  const length = at - start;
+  while (reply[at] === " " || reply[at] === "\t") at++;
+  const languageStart = at;
+  while (at < reply.length && isInfoChar(reply.charCodeAt(at))) at++;
+  const language = reply.slice(languageStart, at).toLowerCase();
+  const lineEnd = reply.indexOf("\n", at);
+  if (lineEnd === -1) return undefined; // a fence on the last line opens nothing
+  // A fence indented by spaces only keeps its indentation; one after prose counts as unindented.
+  const lineStart = reply.lastIndexOf("\n", start - 1) + 1;
+  let indent = 0;
+  while (lineStart + indent < start && (reply[lineStart + indent] === " " || reply[lineStart + indent] === "\t")) indent++;
+  return { char, length, language, indent: lineStart + indent === start ? indent : 0, bodyStart: lineEnd + 1 };
+}
+
+function isInfoChar(code: number): boolean {
+  // [A-Za-z0-9_.+-]
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 43 || code === 45;
+}
+
+/** Whether reply[start, end) is a closing fence for `open`: no deeper indent, as long a run of its character, nothing after. */
+function closes(reply: string, start: number, end: number, open: Opening): boolean {
+  let at = start;
+  while (at < end && at - start <= open.indent && (reply[at] === " " || reply[at] === "\t")) at++;
+  if (at - start > open.indent) return false;
+  const runStart = at;
+  while (at < end && reply[at] === open.char) at++;
+  if (at - runStart < open.length) return false;
+  while (at < end && (reply[at] === " " || reply[at] === "\t" || reply[at] === "\r")) at++;
+  return at === end;
+}
+
+/**
+ * The fenced blocks of a reply, in one linear pass; an unclosed fence runs to the end (a reply cut
+ * short, or a model that forgot). A closing fence sits no deeper than its opening one, so fences
+ * nested in the data (a YAML block scalar holding code) stay inside.
+ */
 function fencedBlocks(reply: string): Block[] {
   const blocks: Block[] = [];
-  const opening = /(`{3,}|~{3,})[ \t]*([\w.+-]*)[^\n]*\n/g;
-  for (let match = opening.exec(reply); match; match = opening.exec(reply)) {
-    const [, fence = "```", language = ""] = match;
-    const start = opening.lastIndex;
-    // A closing fence sits no deeper than its opening one, so fences nested in the data
-    // (a YAML block scalar holding code) stay inside. An opening fence after prose counts as unindented.
-    const before = reply.slice(reply.lastIndexOf("\n", match.index) + 1, match.index);
-    const indent = /^[ \t]*$/.test(before) ? before.length : 0;
-    const closing = new RegExp(`^[ \\t]{0,${indent}}${fence[0] === "`" ? "`" : "~"}{${fence.length},}[ \\t]*$`, "m");
-    const rest = reply.slice(start);
-    const end = rest.search(closing);
-    blocks.push({ language: language.toLowerCase(), body: end === -1 ? rest : rest.slice(0, end) });
+  let from = 0;
+  for (let open = nextOpening(reply, from); open; open = nextOpening(reply, from)) {
+    let line = open.bodyStart;
+    let end = -1;
+    for (;;) {
+      const newline = reply.indexOf("\n", line);
+      const lineEnd = newline === -1 ? reply.length : newline;
+      if (closes(reply, line, lineEnd, open)) {
+        end = line;
+        from = newline === -1 ? reply.length : newline + 1;
+        break;
+      }
+      if (newline === -1) break;
+      line = newline + 1;
+    }
+    blocks.push({ language: open.language, body: end === -1 ? reply.slice(open.bodyStart) : reply.slice(open.bodyStart, end) });
     if (end === -1) break;
-    opening.lastIndex = start + end + (rest.slice(end).match(closing)?.[0].length ?? 0);
   }
   return blocks;
+}
+
+/**
+ * How deeply `text` nests, in one pass: flow brackets (`[`, `{`) outside quoted strings, and
+ * YAML's compact nesting (`- - - x`, `a: b: c:` on one line). Parsers recurse per level, so a
+ * hostile reply nested thousands deep must be refused before it reaches them.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let quote = "";
+  let compact = 0;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (lineStart && char === " ") {
+      // Block nesting by indentation: ~4 spaces a level at the very least a parser must recurse for.
+      deepest = Math.max(deepest, Math.floor(++indent / 4));
+      continue;
+    }
+    if (quote) {
+      if (char === "\\" && quote === '"') i++;
+      else if (char === quote || char === "\n") quote = "";
+      continue;
+    }
+    if (char === '"' || char === "'") quote = char as string;
+    else if (char === "[" || char === "{") deepest = Math.max(deepest, ++depth);
+    else if (char === "]" || char === "}") depth = Math.max(0, depth - 1);
+    else if (char === "\n") {
+      compact = 0;
+      indent = 0;
+      lineStart = true;
+      continue;
+    } else if ((char === "-" || char === "?" || char === ":") && (text[i + 1] === " " || text[i + 1] === "\t")) {
+      // Indicators that open a nested node on the same line.
+      if (lineStart || char === ":") deepest = Math.max(deepest, depth + ++compact);
+      continue;
+    }
+    if (char !== " " && char !== "\t") lineStart = false;
+  }
+  return deepest;
 }
 
 /**
@@ -46,6 +146,7 @@ export function extractBlock(reply: string, format: StructuredFormat): string {
 export function parseReply(reply: string, format: StructuredFormat): { value: unknown } | { error: string } {
   const block = extractBlock(reply, format);
   if (block === "") return { error: `The reply holds no ${format.toUpperCase()}.` };
+  if (nestingDepth(block) > MAX_NESTING) return { error: `The ${format.toUpperCase()} nests deeper than ${MAX_NESTING} levels: reply with flatter data` };
   if (format === "json") {
     try {
       return { value: JSON.parse(block) };
@@ -66,6 +167,6 @@ export function parseReply(reply: string, format: StructuredFormat): { value: un
   try {
     return { value: parseYAML(block) };
   } catch (error) {
-    return { error: `The YAML does not parse: ${(error as Error).message.split("\n")[0]}` };
+    return { error: `The YAML does not parse: ${String((error as Error)?.message ?? error).split("\n")[0]}` };
   }
 }

@@ -75,6 +75,8 @@ export async function exchange<T>(request: HttpRequest, options: ExchangeOptions
   const { retry, signal, budget } = options;
   const where = safeURL(request.url);
   for (;;) {
+    // A budget shared with earlier calls (a Node's previous attempts) may be spent already: no request then.
+    if (budget.failures >= budget.maxAttempts) throw budget.lastFailure ?? new LLMError(`The retry budget of ${budget.maxAttempts} attempts is spent.`);
     const attempt = budget.failures + 1;
     let failure: LLMError;
     let retryAfterMs: number | undefined;
@@ -142,15 +144,16 @@ export async function exchange<T>(request: HttpRequest, options: ExchangeOptions
       } else if (error instanceof LLMError) throw error;
       else if (timer.signal.aborted) {
         if (byDeadline || budget.remainingMs() === 0) {
-          budget.fail();
-          throw new LLMDeadlineError(where, budget.deadlineMs, attempt);
+          const late = new LLMDeadlineError(where, budget.deadlineMs, attempt);
+          budget.fail(late);
+          throw late;
         }
         failure = new LLMTimeoutError(where, options.timeoutMs, attempt);
       } else failure = new LLMNetworkError(where, attempt, error);
     } finally {
       if (!open) live.finish();
     }
-    if (!budget.fail()) throw failure;
+    if (!budget.fail(failure)) throw failure;
     const delayMs = retryAfterMs ?? backoff(attempt, retry);
     // A wait that would outlast the deadline is pointless: report the failure now.
     if (delayMs >= budget.remainingMs()) throw failure;

@@ -217,7 +217,7 @@ export function createLLM(config: LLMConfig = {}): LLM {
       return chat(prompt, options);
     },
     continue(prompt, reply, options = {}) {
-      return continueReply((messages, callOptions) => chat(messages, callOptions), toMessages(prompt), reply, options, primary.provider);
+      return continueReply((messages, callOptions) => chat(messages, callOptions), toMessages(prompt), reply, options, primary.api.prefill === true);
     },
     stream(prompt, options = {}) {
       return stream(prompt, options);

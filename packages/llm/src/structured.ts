@@ -51,7 +51,7 @@ export async function structured<S extends StandardSchemaV1>(
   schema: S,
   options: StructuredOptions,
 ): Promise<StandardSchemaV1.InferOutput<S>> {
-  const { format = "yaml", maxAttempts = 3, budget: _budget, ...chatOptions } = options;
+  const { format = "yaml", maxAttempts = 3, ...chatOptions } = options;
   const fence = `\`\`\`${format}`;
   const question = withInstruction(prompt, `Reply with the result as ${format.toUpperCase()} in a single ${fence} fenced block.`);
   const model = chatOptions.model ?? host.model;
@@ -83,7 +83,7 @@ export async function structured<S extends StandardSchemaV1>(
     }
     const parsed = parseReply(raw, format);
     if ("value" in parsed) {
-      const checked = await validate(schema, parsed.value);
+      const checked = await validateSafely(schema, parsed.value);
       if (!checked.issues) {
         if (completion.cache && firstKey && !reply.cached) await save(completion.cache, firstKey, completion.raw);
         return checked.value;
@@ -103,6 +103,15 @@ export async function structured<S extends StandardSchemaV1>(
     ];
   }
   throw new StructuredOutputError(raw, issues, attempts);
+}
+
+/** A schema library that throws (a stack overflow on odd data, a bug) is a failed validation, not a crash. */
+async function validateSafely<S extends StandardSchemaV1>(schema: S, value: unknown): ReturnType<typeof validate<S>> {
+  try {
+    return await validate(schema, value);
+  } catch (error) {
+    return { issues: [{ message: `the schema could not check the value (${String((error as Error)?.message ?? error).slice(0, 200)})` }] };
+  }
 }
 
 function cutInstruction(fence: string): string {

@@ -51,7 +51,62 @@ export function encodingFor(model: string): Encoding | undefined {
  */
 export function countTokens(text: string, model: string): number {
   const encoding = encodingFor(model);
-  return encoding ? encoder(encoding).countTokens(text, PLAIN_TEXT) : estimateTokens(text);
+  return encoding ? exactTokens(encoding, text) : estimateTokens(text);
+}
+
+/**
+ * Longest run of one character class handed to the BPE in one piece. BPE merging is quadratic
+ * in a piece's length, and a hostile or odd text (100,000 `[`, a long unbroken word) is a single
+ * piece: cut there, the count stays linear in time and off by at most one token per cut.
+ * Ordinary text never has such runs, so its count is exact.
+ */
+export const MAX_RUN = 64;
+
+/** @internal The real count, with runs longer than {@link MAX_RUN} cut (see there). */
+export function exactTokens(encoding: Encoding, text: string): number {
+  const tokenizer = encoder(encoding);
+  let total = 0;
+  for (const piece of pieces(text)) total += tokenizer.countTokens(piece, PLAIN_TEXT);
+  return total;
+}
+
+/** @internal The tokens of `text`, encoded piece by piece as {@link exactTokens} counts them. */
+export function exactEncode(encoding: Encoding, text: string): number[] {
+  const tokenizer = encoder(encoding);
+  const tokens: number[] = [];
+  for (const piece of pieces(text)) for (const token of tokenizer.encode(piece, PLAIN_TEXT)) tokens.push(token);
+  return tokens;
+}
+
+/** `text` cut inside any run of more than {@link MAX_RUN} characters of one class; usually `[text]`. */
+function pieces(text: string): string[] {
+  const cuts: number[] = [];
+  let run = 0;
+  let previous = -1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const kind = code === 32 || code === 9 || code === 10 || code === 13 ? 0 : (code >= 48 && code <= 57) ? 1 : isLetter(code) ? 2 : 3;
+    run = kind === previous ? run + 1 : 1;
+    previous = kind;
+    // Never between the halves of a surrogate pair.
+    if (run > MAX_RUN && !(code >= 0xdc00 && code <= 0xdfff)) {
+      cuts.push(i);
+      run = 1;
+    }
+  }
+  if (cuts.length === 0) return [text];
+  const result: string[] = [];
+  let start = 0;
+  for (const cut of cuts) {
+    result.push(text.slice(start, cut));
+    start = cut;
+  }
+  result.push(text.slice(start));
+  return result;
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code >= 128;
 }
 
 /** Which method {@link countTokens} uses for `model`. */

@@ -2,7 +2,7 @@ import { type } from "arktype";
 import * as v from "valibot";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { StructuredOutputError, createLLM, extractBlock, parseReply } from "../src/index.js";
+import { REASK_EXCERPT_CHARS, StructuredOutputError, createLLM, extractBlock, parseReply } from "../src/index.js";
 import { type FakeLLM, startFakeLLM } from "../src/testing/index.js";
 
 let fake: FakeLLM | undefined;
@@ -88,5 +88,52 @@ describe("structured", () => {
     expect(failure.raw).toBe("still: wrong");
     expect(failure.issues.map((issue) => issue.path?.[0])).toEqual(expect.arrayContaining(["name", "files"]));
     expect(fake.requests).toHaveLength(3);
+  });
+});
+
+describe("hostile replies", () => {
+  it("re-asks quote a bounded excerpt of the failed reply, so they fit the context whatever the reply was", async () => {
+    fake = await startFakeLLM({ limits: { contextTokens: 30_000, maxOutputTokens: 16_000 } });
+    const huge = `\`\`\`yaml\nname: [${"never closed, ".repeat(40_000)}`; // ~120k tokens
+    fake.enqueue({ text: huge, finishReason: "stop" }, "```yaml\nname: a\nfiles: [1]\n```");
+    const llm = createLLM(fake.config);
+    const prompt = "Describe the module. ".repeat(2_000); // ~8k tokens
+    expect(await llm.structured(prompt, Abstraction)).toEqual({ name: "a", files: [1] });
+    const [first, second] = fake.requests;
+    const size = (request: typeof first) => request!.messages.reduce((sum, message) => sum + message.content.length, 0);
+    expect(second!.messages.map((message) => message.role)).toEqual(["user", "assistant", "user"]);
+    expect(second!.messages[1]!.content.length).toBeLessThanOrEqual(REASK_EXCERPT_CHARS + 100);
+    expect(second!.messages[1]!.content).toMatch(/characters left out/);
+    expect(size(second) - size(first)).toBeLessThan(REASK_EXCERPT_CHARS + 1_500);
+  });
+
+  it("re-asks do not grow with the attempts: each quotes only the latest failure", async () => {
+    fake = await startFakeLLM();
+    fake.enqueue("not: [yaml", "also: [bad", "still: [bad", "```yaml\nname: a\nfiles: []\n```");
+    const llm = createLLM(fake.config);
+    await llm.structured("q", Abstraction, { maxAttempts: 4 });
+    expect(fake.requests.map((request) => request.messages.length)).toEqual([1, 3, 3, 3]);
+  });
+
+  it("reads content sent as a list of parts, and reports the parts that are not text", async () => {
+    fake = await startFakeLLM();
+    fake.enqueue(
+      { contentParts: [{ type: "text", text: "Hello, " }, { type: "image_url", image_url: { url: "x" } }, { type: "text", text: "world" }] },
+      { text: "```yaml\nname: a\nfiles: [2]\n```", contentParts: true },
+    );
+    const llm = createLLM(fake.config);
+    expect(await llm.chat("q")).toMatchObject({ text: "Hello, world", ignoredParts: ["image_url"] });
+    expect(await llm.structured("q", Abstraction)).toEqual({ name: "a", files: [2] });
+  });
+
+  it.each(["[", "{", "- ", '{"a":'])("a reply nested 100,000 deep in %j is a parse failure, not a crash", async (open) => {
+    fake = await startFakeLLM();
+    fake.respond(() => ({ text: open.repeat(100_000), finishReason: "stop" }));
+    const llm = createLLM(fake.config);
+    for (const format of ["yaml", "json"] as const) {
+      const error = await llm.structured("q", Abstraction, { format, maxAttempts: 1 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StructuredOutputError);
+      expect((error as Error).message).toMatch(/nests deeper than 100 levels/);
+    }
   });
 });

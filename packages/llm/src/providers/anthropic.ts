@@ -13,6 +13,7 @@ export const anthropic: Provider = {
   name: "anthropic",
   defaultBaseURL: "https://api.anthropic.com",
   exampleModel: "claude-sonnet-4-5",
+  prefill: true,
   authHeaders: (apiKey) => ({ "x-api-key": apiKey }),
 
   request(endpoint, messages, options) {

@@ -91,6 +91,8 @@ export interface Provider {
   parse(body: unknown, model: string): RawReply;
   /** Folds one server-sent event into `progress` and returns the text it adds. */
   onEvent(event: ServerEvent, progress: StreamProgress): string;
+  /** True when a conversation ending in an assistant message is continued by the model (Anthropic's prefill): `llm.continue` uses it. */
+  readonly prefill?: boolean;
   /** Maps a raw stop reason; default {@link unifyFinishReason}, which knows all three built-in formats. */
   finishReason?(raw: string): FinishReason;
   /** Absent when the provider has no embeddings API. */

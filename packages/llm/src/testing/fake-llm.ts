@@ -2,6 +2,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { ProviderName } from "../config.js";
 import type { Message } from "../types.js";
+import { type FakeLimits, contextError, fakeLimits, firstTokens, outputCapError, realTokens } from "./limits.js";
 import { type Answer, type FakeTool, WIRES } from "./wire.js";
 
 /** A request the fake received, raw and read back into provider-neutral terms. */
@@ -45,9 +46,19 @@ export interface FakeStreamScript {
 export interface FakeReply {
   text?: string;
   toolCalls?: Array<{ id?: string; name: string; arguments: unknown }>;
-  /** Token counts to report. Default: about one token per 4 characters. */
+  /** Token counts to report. Default: the real (o200k) counts of the prompt and the reply. */
   usage?: { inputTokens?: number; outputTokens?: number };
+  /**
+   * The finish reason to report, as the provider spells it. Default: the provider's "stop" (or
+   * "tool calls"); its "length" when `text` is longer than the request's output cap, and then the
+   * text is cut at the cap, mid-word, as a real model's is.
+   */
   finishReason?: string;
+  /**
+   * OpenAI only: send the content as a list of parts, as several OpenAI-compatible servers do.
+   * `true` sends `[{ type: "text", text }]`; a list is sent exactly as given.
+   */
+  contentParts?: true | unknown[];
   /** An error reply in the provider's format: e.g. `{ status: 429, headers: { "retry-after": "1" } }`. */
   status?: number;
   /** The error message, with `status`. */
@@ -55,8 +66,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** A raw body sent as is (status 200 unless `status` says otherwise), e.g. invalid JSON. */
   body?: string;
-  /** Never answer: the client has to time out or abort. */
-  hang?: boolean;
+  /** Never answer (`true`), or send the status and headers and then nothing (`"after-headers"`): the client has to time out or abort. */
+  hang?: boolean | "after-headers";
   /** Wait this long before answering. */
   delayMs?: number;
   /** Applies when the request asked for a stream. */
@@ -85,13 +96,29 @@ export interface FakeLLMOptions {
   apiKey?: string | false;
   /** The embedding model `config` names. Default `fake-<provider>-embedding`. */
   embeddingModel?: string;
+  /**
+   * The model's context window and output cap, enforced as the real provider does: a prompt over
+   * the window (counted with the real o200k tokenizer) gets the provider's real 400, an output cap
+   * over the model's gets OpenAI's and Anthropic's 400, a reply longer than the request's cap is
+   * cut with finish reason "length" (`max_tokens`, `MAX_TOKENS`). Default: a known model's limits
+   * from the table, else 128 000 / 16 384. `config` carries them, so the client knows them too.
+   */
+  limits?: Partial<FakeLimits>;
 }
 
 /** A running fake provider. */
 export interface FakeLLM {
   readonly provider: ProviderName;
   /** What `createLLM` needs to talk to this fake. */
-  readonly config: { provider: ProviderName; baseURL: string; apiKey?: string; model: string; embeddingModel: string };
+  readonly config: {
+    provider: ProviderName;
+    baseURL: string;
+    apiKey?: string;
+    model: string;
+    embeddingModel: string;
+    contextTokens: number;
+    maxOutputTokens: number;
+  };
   /** Every request received, in order. */
   readonly requests: FakeRequest[];
   /** Queues replies, used one per request before the handler is consulted. */
@@ -189,16 +216,39 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     if (!scripted) {
       return send(res, 400, wire.error(400, `fake ${provider} LLM: nothing scripted for request #${requests.length}. Call enqueue() or respond() first.`));
     }
+    // The provider checks the request against the model's limits before anything else.
+    const modelName = parsed.model || model;
+    const limits = fakeLimits(modelName, options.limits);
+    const inputTokens = promptTokens(parsed.messages, parsed.tools);
+    const cap = parsed.maxOutputTokens;
+    if (cap !== undefined && cap > limits.maxOutputTokens) {
+      const error = outputCapError(provider, cap, limits, modelName);
+      if (error) return send(res, 400, wire.error(400, error.message, error.code));
+    }
+    const reserved = provider === "gemini" ? 0 : (cap ?? 0);
+    if (inputTokens > limits.contextTokens || inputTokens + reserved > limits.contextTokens) {
+      const error = contextError(provider, inputTokens, reserved, limits, modelName);
+      return send(res, 400, wire.error(400, error.message, error.code));
+    }
     if (await sendScripted(res, scripted)) return;
 
-    const text = scripted.text ?? "";
+    let text = scripted.text ?? "";
+    const allowed = Math.min(cap ?? limits.maxOutputTokens, limits.maxOutputTokens);
+    let outputTokens = text ? realTokens(text) : 1;
+    let finishReason = scripted.finishReason;
+    if (outputTokens > allowed && scripted.finishReason === undefined) {
+      text = firstTokens(text, allowed);
+      outputTokens = allowed;
+      finishReason = LENGTH[provider];
+    }
     const answer: Answer = {
       text,
       toolCalls: (scripted.toolCalls ?? []).map((call, index) => ({ id: call.id ?? `call_${requests.length}_${index}`, name: call.name, arguments: call.arguments })),
-      inputTokens: scripted.usage?.inputTokens ?? Math.ceil(parsed.messages.reduce((sum, message) => sum + message.content.length, 0) / 4),
-      outputTokens: scripted.usage?.outputTokens ?? Math.max(1, Math.ceil(text.length / 4)),
-      finishReason: scripted.finishReason,
-      model: parsed.model || model,
+      inputTokens: scripted.usage?.inputTokens ?? inputTokens,
+      outputTokens: scripted.usage?.outputTokens ?? outputTokens,
+      finishReason,
+      model: modelName,
+      contentParts: scripted.contentParts === true ? [{ type: "text", text }] : scripted.contentParts,
     };
     if (!parsed.stream) return send(res, 200, wire.reply(answer), scripted.headers);
     await stream(res, scripted.stream ?? {}, scripted.stream?.raw ?? wire.events(answer, split(text, scripted.stream?.deltaSize)), scripted.headers);
@@ -207,6 +257,11 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
   /** Delays, hangs, errors and raw bodies, common to every endpoint. True when the reply is dealt with. */
   async function sendScripted(res: ServerResponse, scripted: FakeEmbeddingsReply): Promise<boolean> {
     if (scripted.delayMs) await pause(scripted.delayMs);
+    if (scripted.hang === "after-headers") {
+      res.writeHead(scripted.status ?? 200, { "content-type": "application/json", ...scripted.headers });
+      res.flushHeaders();
+      return true;
+    }
     if (scripted.hang) return true; // The socket stays open until the client gives up or close() runs.
     if (scripted.status && scripted.status >= 400) {
       send(res, scripted.status, scripted.body ?? wire.error(scripted.status, scripted.error ?? `fake error ${scripted.status}`), scripted.headers);
@@ -249,6 +304,7 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
       ...(apiKey !== undefined && { apiKey }),
       model,
       embeddingModel: options.embeddingModel ?? `fake-${provider}-embedding`,
+      ...fakeLimits(model, options.limits),
     },
     requests,
     enqueue(...replies) {
@@ -296,6 +352,19 @@ export function fakeEmbedding(text: string): number[] {
     vector[hash % FAKE_EMBEDDING_DIMENSIONS]! += 1;
   }
   return vector;
+}
+
+/** Each provider's spelling of "cut at the output cap". */
+const LENGTH: Readonly<Record<ProviderName, string>> = { openai: "length", anthropic: "max_tokens", gemini: "MAX_TOKENS" };
+
+/** The prompt's real size: message texts, tool calls and tool definitions, plus a few framing tokens per message. */
+function promptTokens(messages: readonly Message[], tools: readonly FakeTool[]): number {
+  let total = 3;
+  for (const message of messages) {
+    total += 4 + realTokens(message.content);
+    if (message.role === "assistant" && message.toolCalls?.length) total += realTokens(JSON.stringify(message.toolCalls));
+  }
+  return tools.length > 0 ? total + realTokens(JSON.stringify(tools)) : total;
 }
 
 function normalize(reply: FakeReply | string): FakeReply {

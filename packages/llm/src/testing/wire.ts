@@ -17,6 +17,8 @@ export interface ParsedRequest {
   messages: Message[];
   tools: FakeTool[];
   stream: boolean;
+  /** The output cap the request asked for, if any. */
+  maxOutputTokens: number | undefined;
 }
 
 /** A reply ready to render: text, tool calls and token counts. */
@@ -27,6 +29,8 @@ export interface Answer {
   outputTokens: number;
   finishReason: string | undefined;
   model: string;
+  /** OpenAI only: send `message.content` (and stream deltas' content) as this list of parts instead of a string. */
+  contentParts?: unknown[] | undefined;
 }
 
 /** How one provider's wire format is read and written by the fake. */
@@ -39,7 +43,7 @@ export interface FakeWire {
   reply(answer: Answer): Json;
   /** The SSE body, as one string per event, deltas split into `pieces`. */
   events(answer: Answer, pieces: readonly string[]): string[];
-  error(status: number, message: string): Json;
+  error(status: number, message: string, code?: string): Json;
   /** Absent when the provider has no embeddings API. */
   embeddings?: FakeEmbeddingsWire;
 }
@@ -57,6 +61,10 @@ function text(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((part) => (typeof part === "string" ? part : typeof part?.text === "string" ? part.text : "")).join("");
   return "";
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 function parseArguments(value: unknown): unknown {
@@ -96,7 +104,7 @@ const openai: FakeWire = {
       }
     }
     const tools = ((body.tools as Array<{ function: FakeTool }> | undefined) ?? []).map((tool) => tool.function);
-    return { model: String(body.model), messages, tools, stream: body.stream === true };
+    return { model: String(body.model), messages, tools, stream: body.stream === true, maxOutputTokens: count(body.max_completion_tokens ?? body.max_tokens) };
   },
   reply: (answer) => ({
     id: "chatcmpl-fake",
@@ -108,7 +116,7 @@ const openai: FakeWire = {
         index: 0,
         message: {
           role: "assistant",
-          content: answer.toolCalls.length > 0 && !answer.text ? null : answer.text,
+          content: answer.contentParts ?? (answer.toolCalls.length > 0 && !answer.text ? null : answer.text),
           ...(answer.toolCalls.length > 0 && {
             tool_calls: answer.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
           }),
@@ -128,8 +136,11 @@ const openai: FakeWire = {
     });
     return [
       sse(chunk({ role: "assistant", content: "" }, null)),
-      ...pieces.map((piece) => sse(chunk({ content: piece }, null))),
-      sse(chunk({}, answer.finishReason ?? "stop")),
+      ...pieces.map((piece) => sse(chunk({ content: answer.contentParts ? [{ type: "text", text: piece }] : piece }, null))),
+      ...answer.toolCalls.map((call, index) =>
+        sse(chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] }, null)),
+      ),
+      sse(chunk({}, answer.finishReason ?? (answer.toolCalls.length > 0 ? "tool_calls" : "stop"))),
       sse({
         id: "chatcmpl-fake",
         object: "chat.completion.chunk",
@@ -140,7 +151,7 @@ const openai: FakeWire = {
       sse("[DONE]"),
     ];
   },
-  error: (status, message) => ({ error: { message, type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", code: null } }),
+  error: (status, message, code) => ({ error: { message, type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", param: null, code: code ?? null } }),
   embeddings: {
     route: (path) => (path === "/v1/embeddings" ? {} : undefined),
     parse(body) {
@@ -180,7 +191,7 @@ const anthropic: FakeWire = {
       if (words.length > 0) messages.push({ role: "user", content: words.join("") });
     }
     const tools = ((body.tools as Json[] | undefined) ?? []).map((tool) => ({ name: String(tool.name), description: tool.description as string | undefined, parameters: tool.input_schema }));
-    return { model: String(body.model), messages, tools, stream: body.stream === true };
+    return { model: String(body.model), messages, tools, stream: body.stream === true, maxOutputTokens: count(body.max_tokens) };
   },
   reply: (answer) => ({
     id: "msg_fake",
@@ -207,7 +218,25 @@ const anthropic: FakeWire = {
     sse({ type: "ping" }, "ping"),
     ...pieces.map((piece) => sse({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: piece } }, "content_block_delta")),
     sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
-    sse({ type: "message_delta", delta: { stop_reason: answer.finishReason ?? "end_turn", stop_sequence: null }, usage: { output_tokens: answer.outputTokens } }, "message_delta"),
+    ...answer.toolCalls.flatMap((call, offset) => {
+      const index = offset + 1;
+      const json = JSON.stringify(call.arguments);
+      const half = Math.floor(json.length / 2);
+      return [
+        sse({ type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } }, "content_block_start"),
+        sse({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(0, half) } }, "content_block_delta"),
+        sse({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(half) } }, "content_block_delta"),
+        sse({ type: "content_block_stop", index }, "content_block_stop"),
+      ];
+    }),
+    sse(
+      {
+        type: "message_delta",
+        delta: { stop_reason: answer.finishReason ?? (answer.toolCalls.length > 0 ? "tool_use" : "end_turn"), stop_sequence: null },
+        usage: { output_tokens: answer.outputTokens },
+      },
+      "message_delta",
+    ),
     sse({ type: "message_stop" }, "message_stop"),
   ],
   error: (status, message) => ({ type: "error", error: { type: status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error", message } }),
@@ -244,7 +273,8 @@ const gemini: FakeWire = {
     }
     const declarations = ((body.tools as Array<{ functionDeclarations?: Json[] }> | undefined) ?? []).flatMap((tool) => tool.functionDeclarations ?? []);
     const tools = declarations.map((tool) => ({ name: String(tool.name), description: tool.description as string | undefined, parameters: tool.parametersJsonSchema ?? tool.parameters }));
-    return { model: route.model ?? "", messages, tools, stream: route.stream };
+    const generation = (body.generationConfig as Json | undefined) ?? {};
+    return { model: route.model ?? "", messages, tools, stream: route.stream, maxOutputTokens: count(generation.maxOutputTokens) };
   },
   reply: (answer) => ({
     candidates: [
@@ -265,7 +295,16 @@ const gemini: FakeWire = {
     (pieces.length > 0 ? pieces : [""]).map((piece, index, all) => {
       const last = index === all.length - 1;
       const chunk = {
-        candidates: [{ content: { role: "model", parts: [{ text: piece }] }, index: 0, ...(last && { finishReason: answer.finishReason ?? "STOP" }) }],
+        candidates: [
+          {
+            content: {
+              role: "model",
+              parts: [{ text: piece }, ...(last ? answer.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.arguments } })) : [])],
+            },
+            index: 0,
+            ...(last && { finishReason: answer.finishReason ?? "STOP" }),
+          },
+        ],
         usageMetadata: { promptTokenCount: answer.inputTokens, ...(last && { candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens }) },
         modelVersion: answer.model,
       };
