@@ -9,12 +9,12 @@ import { DROPPED_DIAGRAM } from "../src/pipeline/nodes/chapters.js";
 import { ChapterCutError, generateTutorial, planTutorial } from "../src/pipeline/index.js";
 import type { SourceFile } from "../src/source/types.js";
 import { chapterOf, kindOf, promptOf } from "./fixtures/pipeline-support/fake-tutor.js";
-import { modelLikeReply, noViolations, promptTokensOf, type RealLimits, requestedCap, withLimits } from "./fixtures/realistic.js";
+import { modelLikeReply, noViolations, observe, promptTokensOf, type RealLimits, requestedCap } from "./fixtures/realistic.js";
 import { expressLike, largeRepository, manySmallFiles, minifiedBundle, pocketflowLike } from "./fixtures/repos.js";
 
 // The pipeline against the project's fake LLM over real HTTP, with the limits real models have:
-// the fake counts prompts with the model's own tokenizer, refuses what overflows the window, and
-// cuts replies at the requested cap with finish reason `length`.
+// the fake counts prompts with the real tokenizer, refuses (400) a prompt over the window or an
+// output cap over the model's, and cuts replies at the requested cap with finish reason `length`.
 
 let fake: FakeLLM | undefined;
 let dir: string;
@@ -29,9 +29,11 @@ afterEach(async () => {
 });
 
 async function run(options: { provider?: ProviderName; limits: RealLimits; files: SourceFile[]; maxAbstractions?: number; handler: Parameters<FakeLLM["respond"]>[0] }) {
-  fake = await startFakeLLM({ provider: options.provider ?? "openai", model: options.limits.model });
+  const { model, contextTokens, maxOutputTokens } = options.limits;
+  fake = await startFakeLLM({ provider: options.provider ?? "openai", model, limits: { contextTokens, maxOutputTokens } });
   fake.respond(options.handler);
-  const llm = createLLM({ ...fake.config, contextTokens: options.limits.contextTokens, maxOutputTokens: options.limits.maxOutputTokens, retry: { maxRetries: 0 } });
+  // The client knows the limits from the fake's config, as it would from its table for a real model.
+  const llm = createLLM({ ...fake.config, retry: { maxRetries: 0 } });
   return generateTutorial({
     projectName: "project",
     files: options.files,
@@ -55,7 +57,7 @@ describe("budget by input and output, against realistic limits", () => {
     const limits = { model: "gpt-4o", contextTokens: 128_000, maxOutputTokens: 16_384 };
     const files = manySmallFiles(2000);
     const violations = noViolations();
-    await run({ limits, files, handler: withLimits(limits, modelLikeReply({ fileCount: files.length }), violations) });
+    await run({ limits, files, handler: observe(modelLikeReply({ fileCount: files.length }), violations) });
     expect(violations).toEqual(noViolations());
     const summaries = requestsOf("summarize");
     expect(summaries.length).toBeGreaterThanOrEqual(Math.ceil(2000 / 67));
@@ -66,10 +68,10 @@ describe("budget by input and output, against realistic limits", () => {
   }, 120_000);
 
   it("Anthropic with 4k output: every request carries max_tokens within the cap, the map-reduce and chapters fit", async () => {
-    const limits = { model: "claude-3-haiku-20240307", contextTokens: 48_000, maxOutputTokens: 4096, requiresMaxTokens: true };
+    const limits = { model: "claude-3-haiku-20240307", contextTokens: 48_000, maxOutputTokens: 4096 };
     const files = pocketflowLike(40);
     const violations = noViolations();
-    await run({ provider: "anthropic", limits, files, handler: withLimits(limits, modelLikeReply({ fileCount: files.length, chapterWords: 1500 }), violations) });
+    await run({ provider: "anthropic", limits, files, handler: observe(modelLikeReply({ fileCount: files.length, chapterWords: 1500 }), violations) });
     expect(violations).toEqual(noViolations());
     expect(requestsOf("summarize").length).toBeGreaterThan(1);
     for (const request of fake!.requests) expect(requestedCap(request)).toBeLessThanOrEqual(4096);
@@ -87,8 +89,8 @@ describe("budget by input and output, against realistic limits", () => {
     // chars/4 would call each bundle about 24k tokens; o200k counts far more.
     expect(promptTokensOf({ messages: [{ role: "user", content: files[1]!.content }] } as FakeRequest, "gpt-4o")).toBeGreaterThan(95 * 1024 / 4 * 1.3);
     const violations = noViolations();
-    await run({ limits, files, maxAbstractions: 3, handler: withLimits(limits, modelLikeReply({ fileCount: files.length, abstractions: 3 }), violations) });
-    expect(violations.overContext).toEqual([]);
+    await run({ limits, files, maxAbstractions: 3, handler: observe(modelLikeReply({ fileCount: files.length, abstractions: 3 }), violations) });
+    expect(violations).toEqual(noViolations());
     for (const request of fake!.requests) expect(promptTokensOf(request, "gpt-4o") + requestedCap(request)!).toBeLessThanOrEqual(32_000);
   }, 120_000);
 });
@@ -100,9 +102,8 @@ describe("never a cut chapter", () => {
     const files = expressLike();
     const violations = noViolations();
     const base = modelLikeReply({ fileCount: files.length, abstractions: 3 });
-    const handler = withLimits(
-      limits,
-      (request) => {
+    const handler = observe(
+      (request: FakeRequest) => {
         const last = request.messages.at(-1)?.content ?? "";
         if (last === CONTINUE_INSTRUCTION) return { text: " and the rest of chapter 2.\n\nThe end of chapter 2.\n" };
         if (kindOf(request) === "chapter" && chapterOf(request) === 2) return { text: `# Chapter 2: Concept\n\n${"word ".repeat(9000)}` };
@@ -121,7 +122,7 @@ describe("never a cut chapter", () => {
   it("fails naming the chapter and what to do when even a shorter chapter is cut, and publishes nothing", async () => {
     const files = expressLike();
     const base = modelLikeReply({ fileCount: files.length, abstractions: 3 });
-    const handler = withLimits(limits, (request) => (kindOf(request) === "chapter" && chapterOf(request) === 3 ? { text: "long ".repeat(9000) } : base(request)), noViolations());
+    const handler = observe((request) => (kindOf(request) === "chapter" && chapterOf(request) === 3 ? { text: "long ".repeat(9000) } : base(request)), noViolations());
     const error = await run({ limits, files, maxAbstractions: 3, handler }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     const cut = (error as { cause?: unknown }).cause ?? error;
@@ -141,9 +142,8 @@ describe("broken Markdown and Mermaid from the model", () => {
     const files = expressLike();
     const base = modelLikeReply({ fileCount: files.length, abstractions: 4 });
     const badDiagram = "```mermaid\nflowchart TD\n  A[App (main)] --> B[Router\n```";
-    const handler = withLimits(
-      limits,
-      (request) => {
+    const handler = observe(
+      (request: FakeRequest) => {
         const prompt = promptOf(request);
         if (prompt.startsWith("This Mermaid diagram from a tutorial chapter does not parse")) {
           // Chapter 3's diagram is repaired; chapter 4's repair is as broken as the original.
@@ -184,7 +184,7 @@ describe("--dry-run accuracy", () => {
     it(`estimates what ${name} sends within ±33%`, async () => {
       const files = make();
       const plan = planTutorial({ files, maxAbstractions: 5, window: limits, model: limits.model, projectName: "project" });
-      await run({ limits, files, handler: withLimits(limits, modelLikeReply({ fileCount: files.length }), noViolations()) });
+      await run({ limits, files, handler: observe(modelLikeReply({ fileCount: files.length }), noViolations()) });
       const sent = fake!.requests.reduce((sum, request) => sum + promptTokensOf(request, limits.model), 0);
       const ratio = plan.estimatedTokens / sent;
       if (process.env.FLOWLET_PRINT_PLAN) console.log(`${name}: planned ${plan.estimatedTokens}, sent ${sent}, ratio ${ratio.toFixed(2)}`);
