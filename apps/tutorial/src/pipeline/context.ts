@@ -52,8 +52,6 @@ export class RunContext {
   readonly #resumed = new Map<string, number>();
   /** One retry budget per call, shared by the node's retries of it, so they cannot multiply the client's. */
   readonly #budgets = new Map<string, RetryBudget>();
-  /** The last transport failure per call, rethrown by a node retry that finds the call's budget spent. */
-  readonly #failures = new Map<string, LLMError>();
 
   constructor(input: RunContextInput) {
     this.llm = input.llm;
@@ -121,9 +119,6 @@ export class RunContext {
       budget = createRetryBudget(this.#budget);
       this.#budgets.set(label, budget);
     }
-    // A spent budget still lets a new call make its first request: a node retry must not.
-    const failed = this.#failures.get(label);
-    if (budget.exhausted && failed) throw failed;
     this.progress({ stage, ...this.#counts.get(stage), message: `${label}: waiting for the model${call.attempt > 0 ? ` (attempt ${call.attempt + 1})` : ""}` });
     const onRetry = (event: RetryEvent) =>
       this.progress({
@@ -136,29 +131,18 @@ export class RunContext {
 
   /** A reply validated by `schema` (YAML); `llm.structured` re-asks with the schema's issues, and asks again with room when a reply is cut. */
   ask<S extends StandardSchemaV1>(call: CallInfo, prompt: string, schema: S, signal: AbortSignal): Promise<StandardSchemaV1.InferOutput<S>> {
-    return this.#remember(call, () =>
-      this.llm.structured(prompt, schema, { format: "yaml", ...this.#options(call, signal), ...(this.#useCache ? {} : { cache: false }) }),
-    );
-  }
-
-  async #remember<T>(call: CallInfo, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof LLMError) this.#failures.set(call.label, error);
-      throw error;
-    }
+    return this.llm.structured(prompt, schema, { format: "yaml", ...this.#options(call, signal), ...(this.#useCache ? {} : { cache: false }) });
   }
 
   /** Free text (a chapter), with its finish reason. A retry skips reading the cache, which may hold the reply being retried. */
   write(call: CallInfo, prompt: string, signal: AbortSignal): Promise<ChatResult> {
     const cache = !this.#useCache ? false : call.attempt > 0 ? "refresh" : undefined;
-    return this.#remember(call, () => this.llm.chat(prompt, { ...this.#options(call, signal), ...(cache !== undefined && { cache }) }));
+    return this.llm.chat(prompt, { ...this.#options(call, signal), ...(cache !== undefined && { cache }) });
   }
 
   /** Continues a reply cut at its output cap (see `llm.continue`), within the same budget. */
   continue(call: CallInfo, prompt: string, reply: ChatResult, signal: AbortSignal): Promise<ChatResult> {
-    return this.#remember(call, () => this.llm.continue(prompt, reply, { ...this.#options(call, signal), maxContinuations: 2 }));
+    return this.llm.continue(prompt, reply, { ...this.#options(call, signal), maxContinuations: 2 });
   }
 }
 
