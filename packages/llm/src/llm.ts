@@ -223,7 +223,8 @@ export function createLLM(config: LLMConfig = {}): LLM {
       return stream(prompt, options);
     },
     structured(prompt, schema, options = {}) {
-      const budget = budgetFor(options);
+      // Its maxAttempts counts re-asks; the transport's attempts are the client's (or the budget's).
+      const budget = budgetFor({ ...options, maxAttempts: undefined });
       return structured(
         {
           complete: (messages, callOptions) => withFallback(callOptions, budget, (each, current) => each.complete(messages, callOptions, false, current)),

@@ -18,10 +18,13 @@ export interface Completion {
 }
 
 /** Options of `llm.structured`. */
-export interface StructuredOptions extends Omit<ChatOptions, "tools" | "toolChoice"> {
+export interface StructuredOptions extends Omit<ChatOptions, "tools" | "toolChoice" | "maxAttempts"> {
   /** Default "yaml": easier for models to write than JSON (no escaping of quotes and newlines). */
   format?: StructuredFormat;
-  /** Calls in all, the first included (re-asks after a bad or cut-off reply). Default 3. */
+  /**
+   * Replies asked for in all, the first included (re-asks after a bad or cut-off reply). Default 3.
+   * Transport retries (a 500, a timeout) are not counted here: they follow `retry` or `budget`.
+   */
   maxAttempts?: number;
 }
 

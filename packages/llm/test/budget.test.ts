@@ -1,4 +1,5 @@
 import { Flow, Node, type NodeContext } from "flowlet";
+import { z } from "zod";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   LLMDeadlineError,
@@ -65,6 +66,14 @@ describe("one retry budget per call", () => {
     const error = await new Flow(new Ask({ maxRetries: 3 })).run({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(fake.requests).toHaveLength(5);
+  });
+
+  it("structured()'s maxAttempts counts re-asks, not the transport's retries", async () => {
+    fake = await startFakeLLM();
+    fake.enqueue({ status: 500 }, { status: 502 }, "```yaml\nok: true\n```");
+    const llm = createLLM({ ...fake.config, retry: fast });
+    expect(await llm.structured("q", z.object({ ok: z.boolean() }), { maxAttempts: 1 })).toEqual({ ok: true });
+    expect(fake.requests).toHaveLength(3);
   });
 
   it("a hung server is given up on at the deadline, not after every attempt's timeout", async () => {

@@ -34,20 +34,36 @@ function generator(seed: number) {
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const nested = (n: number) => pick(["[", "{", '{"a":', "- ", "a: "]).repeat(n);
   const garbage = (n: number) => Array.from({ length: n }, () => String.fromCharCode(int(0xffff))).join("");
+  // Thunks: only the value picked is built.
   const oddValue = (): unknown =>
-    pick([null, 0, -1, 3.5, true, "", "text", [], [1, "a", null], {}, { text: 5 }, garbage(20), "x".repeat(100_000), nested(3_000)]);
+    pick<() => unknown>([
+      () => null,
+      () => 0,
+      () => -1,
+      () => 3.5,
+      () => true,
+      () => "",
+      () => "text",
+      () => [],
+      () => [1, "a", null],
+      () => ({}),
+      () => ({ text: 5 }),
+      () => garbage(20),
+      () => "x".repeat(100_000),
+      () => nested(3_000),
+    ])();
   const texts = () =>
-    pick([
-      "```yaml\nname: a\nfiles: [1, 2]\n```",
-      "```yaml\nname: [unclosed\n",
-      '```json\n{"name": "a", "files": [1,',
-      nested(int(20_000) + 1_000),
-      `${nested(5_000)}${"]".repeat(5_000)}`,
-      garbage(int(500)),
-      "name: a\nfiles: [x]",
-      "~~~\n".repeat(2_000),
-      "```".repeat(3_000),
-    ]);
+    pick<() => string>([
+      () => "```yaml\nname: a\nfiles: [1, 2]\n```",
+      () => "```yaml\nname: [unclosed\n",
+      () => '```json\n{"name": "a", "files": [1,',
+      () => nested(int(20_000) + 1_000),
+      () => `${nested(5_000)}${"]".repeat(5_000)}`,
+      () => garbage(int(500)),
+      () => "name: a\nfiles: [x]",
+      () => "~~~\n".repeat(2_000),
+      () => "```".repeat(3_000),
+    ])();
 
   /** Replaces one field, at a random depth, with a value of the wrong type. */
   function mutate(value: unknown, depth: number): unknown {

@@ -56,7 +56,8 @@ describe.each(providers)("%s: finish reasons", (provider) => {
     const whole = await llm.continue("write", cut);
     expect(whole.text).toBe("The first half of a sentence that ends here.");
     expect(whole.finishReason.unified).toBe("stop");
-    expect(whole.usage.outputTokens).toBe(cut.usage.outputTokens + (fake.requests.length > 1 ? whole.usage.outputTokens - cut.usage.outputTokens : 0));
+    expect(whole.usage.outputTokens).toBeGreaterThan(cut.usage.outputTokens);
+    expect(fake.requests).toHaveLength(2);
     const last = fake.requests[1]!;
     if (provider === "anthropic") expect(last.messages.at(-1)).toMatchObject({ role: "assistant", content: "The first half of a sentence that" });
     else expect(last.messages.at(-1)?.role).toBe("user");
