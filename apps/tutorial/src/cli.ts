@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Connection, createLLM, LLMConfigError, LLMError, resolveLLMConfig } from "@flowlet/llm";
+import { type Connection, createLLM, LLMConfigError, LLMError, LLMTimeoutError, resolveLLMConfig } from "@flowlet/llm";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { FlowletError } from "flowlet";
+import { InterruptedError, OutputPathError } from "./errors.js";
+import { detectLocalLLM, probeTargets } from "./local-llm.js";
 import { generateOfflineTutorial, STRUCTURE_ONLY_NOTICE } from "./offline/index.js";
+import { checkOutputFolder } from "./output.js";
 import { PipelineConfigError, PipelineError, ResumeMismatchError } from "./pipeline/errors.js";
 import { createProgress, type Progress } from "./progress.js";
 import {
@@ -16,6 +19,7 @@ import {
   type LoadedSource,
   loadSource,
   SourceError,
+  usageSelector,
 } from "./source/index.js";
 
 /** The options after parsing, as commander names them. */
@@ -32,7 +36,9 @@ type Options = {
   output: string;
   cache: boolean;
   concurrency: number;
-  contextTokens: number;
+  contextTokens?: number;
+  maxOutputTokens?: number;
+  timeout: number;
   llm?: "none" | "openai" | "anthropic" | "gemini";
   dryRun?: boolean;
   resume?: boolean;
@@ -70,9 +76,14 @@ function buildProgram(): Command {
     .option("-o, --output <dir>", "output folder; the tutorial goes to <dir>/<name>/", "output")
     .option("--no-cache", "do not use the LLM response cache (<output>/.flowlet/cache)")
     .option("--concurrency <n>", "LLM calls (chapters) in flight at once", integer(1), 4)
-    .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it", integer(1), 128_000)
+    .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it (default: the model's, from @flowlet/llm's table; 8192 for an unknown model)", integer(1))
+    .option("--max-output-tokens <n>", "the model's output cap in tokens; every reply is asked to fit it (default: the model's; 4096 for an unknown model)", integer(256))
+    .option("--timeout <seconds>", "longest wait for one answer of the model (per attempt); a server that stays silent longer is given up on", integer(1), 120)
     .addOption(
-      new Option("--llm <provider>", "LLM to use (default: FLOWLET_LLM_PROVIDER with FLOWLET_LLM_MODEL, FLOWLET_LLM_API_KEY, FLOWLET_LLM_BASE_URL; none if unset)").choices([
+      new Option(
+        "--llm <provider>",
+        "LLM to use (default: FLOWLET_LLM_PROVIDER with FLOWLET_LLM_MODEL, FLOWLET_LLM_API_KEY, FLOWLET_LLM_BASE_URL; if unset, a local Ollama, LM Studio or llama.cpp server when one runs, else none)",
+      ).choices([
         "none",
         "openai",
         "anthropic",
@@ -110,11 +121,12 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on("SIGINT", interrupt);
   const progress = createProgress(err);
   const secret = options.token;
+  const state = { usesLLM: false };
   try {
-    return await run(options, progress, out, controller.signal);
+    return await run(options, progress, out, controller.signal, state);
   } catch (error) {
     progress.stop();
-    const { message, code } = explain(error, controller.signal, options);
+    const { message, code } = explain(error, controller.signal, options, state.usesLLM);
     err.write(`${secret ? message.replaceAll(secret, "***") : message}\n`);
     return code;
   } finally {
@@ -123,19 +135,24 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function run(options: Options, progress: Progress, out: NodeJS.WriteStream, signal: AbortSignal): Promise<number> {
+async function run(options: Options, progress: Progress, out: NodeJS.WriteStream, signal: AbortSignal, state: { usesLLM: boolean }): Promise<number> {
   // Resolve the LLM first: a configuration mistake should not cost a GitHub download.
-  const connection = resolveConnection(options.llm);
+  const connection = await resolveConnection(options.llm, (message) => progress.log(message), signal);
+  state.usesLLM = connection !== undefined;
   const print = (line = "") => out.write(`${line}\n`);
 
   const dir = options.dir ?? ".";
   if (!options.repo) await checkDirectory(dir);
+  await checkOutputFolder(options.output);
   progress.update({ stage: "reading files" });
   // A tutorial written inside the folder it explains must not be read back on the next run.
   const outputInside = options.repo ? "" : relative(resolve(dir), resolve(options.output)).split(sep).join("/");
   const excludeOutput = outputInside && !outputInside.startsWith("..") && !isAbsolute(outputInside) ? [`/${outputInside}/`] : [];
+  const exclude = [...(options.exclude ?? DEFAULT_EXCLUDE), ...excludeOutput];
   const source = await loadSource(options.repo ? { repo: options.repo } : { dir }, {
-    selector: new FileSelector(options.include ?? DEFAULT_INCLUDE, [...(options.exclude ?? DEFAULT_EXCLUDE), ...excludeOutput]),
+    selector: new FileSelector(options.include ?? DEFAULT_INCLUDE, exclude),
+    // Offline, tests and examples are read too (from folders and clones), for the chapters' "In use" passages.
+    ...(!connection && !options.dryRun && { companions: usageSelector(exclude) }),
     maxSize: options.maxSize,
     token: options.token,
     signal,
@@ -158,6 +175,7 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
       sourceUrl: source.sourceUrl,
       outputDir: options.output,
       maxChapters: options.maxAbstractions,
+      companions: source.companions,
       onProgress: (event) => progress.update(event),
     });
     progress.stop();
@@ -170,12 +188,11 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   // Loaded only when an LLM is used: offline runs never pay for the pipeline's modules.
   const { generateTutorial } = await import("./pipeline/index.js");
   const stateDir = join(options.output, ".flowlet");
-  const llm = createLLM({
-    env: { ...process.env, FLOWLET_LLM_PROVIDER: connection.provider },
-    cache: options.cache ? join(stateDir, "cache") : false,
-    maxConcurrency: options.concurrency,
-  });
-  progress.log(`Using ${connection.provider} model ${connection.model} at ${connection.baseURL}.`);
+  const llm = clientFor(connection, options, options.cache ? join(stateDir, "cache") : false);
+  const { limits } = llm;
+  progress.log(
+    `Using ${connection.provider} model ${connection.model} at ${connection.baseURL}: ${limits.contextTokens.toLocaleString("en-US")}-token context, ${limits.maxOutputTokens.toLocaleString("en-US")}-token replies (${limitsSource(limits.source)}).`,
+  );
   const result = await generateTutorial({
     projectName,
     files: source.files,
@@ -185,12 +202,15 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
     language: options.language,
     maxAbstractions: options.maxAbstractions,
     concurrency: options.concurrency,
-    contextTokens: options.contextTokens,
+    contextTokens: limits.contextTokens,
+    maxOutputTokens: limits.maxOutputTokens,
+    callBudget: { maxAttempts: 5, deadlineMs: Math.max(600_000, options.timeout * 1000 * 5 + 60_000) },
     useCache: options.cache,
     cacheDir: join(stateDir, "cache"),
     checkpointDir: join(stateDir, "checkpoints"),
     resume: options.resume ?? false,
-    onProgress: (event) => progress.update(event),
+    // Notes about the run itself (nothing to resume, resuming after a step) stay on screen.
+    onProgress: (event) => (event.stage === "resume" && event.message ? progress.log(event.message) : progress.update(event)),
     signal,
   });
   progress.stop();
@@ -198,10 +218,41 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   return EXIT.ok;
 }
 
-/** The LLM to use: `--llm` overrides the provider, the rest comes from FLOWLET_LLM_*; `undefined` means offline. */
-function resolveConnection(flag: Options["llm"]): Connection | undefined {
+/** The client for `connection`, with the limits, timeout and concurrency the options set. */
+function clientFor(connection: Connection, options: Options, cache: string | false) {
+  return createLLM({
+    provider: connection.provider,
+    model: connection.model,
+    baseURL: connection.baseURL,
+    ...(connection.apiKey !== undefined && { apiKey: connection.apiKey }),
+    ...(options.contextTokens !== undefined && { contextTokens: options.contextTokens }),
+    ...(options.maxOutputTokens !== undefined && { maxOutputTokens: options.maxOutputTokens }),
+    cache,
+    maxConcurrency: options.concurrency,
+    timeoutMs: options.timeout * 1000,
+  });
+}
+
+function limitsSource(source: string): string {
+  return source === "table" ? "known model" : source === "default" ? "unknown model: set --context-tokens and --max-output-tokens to its real limits" : "as configured";
+}
+
+/**
+ * The LLM to use: `--llm` overrides the provider, the rest comes from FLOWLET_LLM_*. With neither,
+ * a local OpenAI-compatible server (Ollama, LM Studio, llama.cpp) is looked for on its default port
+ * (FLOWLET_LLM_PROBE overrides the addresses), and `undefined`, offline, only when none answers.
+ */
+async function resolveConnection(flag: Options["llm"], say: (message: string) => void, signal: AbortSignal): Promise<Connection | undefined> {
   if (flag === "none") return undefined;
-  return resolveLLMConfig({}, flag ? { ...process.env, FLOWLET_LLM_PROVIDER: flag } : process.env);
+  const env = process.env;
+  const configured = flag || env.FLOWLET_LLM_PROVIDER?.trim() || env.FLOWLET_LLM_BASE_URL?.trim() || env.FLOWLET_LLM_API_KEY?.trim();
+  if (configured) return resolveLLMConfig({}, flag ? { ...env, FLOWLET_LLM_PROVIDER: flag } : env);
+  const preferred = env.FLOWLET_LLM_MODEL?.trim() || undefined;
+  const local = await detectLocalLLM(probeTargets(env), { preferred, signal });
+  if (!local) return undefined;
+  const others = local.models.length > 1 ? ` (it lists ${local.models.length} models; set FLOWLET_LLM_MODEL to choose another)` : "";
+  say(`No LLM configured: found ${local.name} at ${local.baseURL}, using its model ${local.model}${others}. Pass --llm none for the structure-only tutorial.`);
+  return resolveLLMConfig({ provider: "openai", baseURL: local.baseURL, model: local.model });
 }
 
 async function printPlan(source: LoadedSource, projectName: string, connection: Connection | undefined, options: Options, print: (line?: string) => void) {
@@ -214,12 +265,19 @@ async function printPlan(source: LoadedSource, projectName: string, connection: 
     print(`Skipped: ${source.skipped.length}`);
     for (const file of source.skipped) print(`  ${file.path}  (${file.reason.replace("-", " ")}${file.size ? `, ${file.size.toLocaleString("en-US")} B` : ""})`);
   }
-  const plan = planTutorial({ files: source.files, maxAbstractions: options.maxAbstractions, contextTokens: options.contextTokens });
-  print(`Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")}${plan.mapReduce ? " (the files exceed one prompt: they are summarised first)" : ""}`);
+  // Without an LLM the plan is for a typical hosted model (128k context, 16k replies).
+  const limits = connection
+    ? clientFor(connection, options, false).limits
+    : { model: "gpt-4o", contextTokens: options.contextTokens ?? 128_000, maxOutputTokens: options.maxOutputTokens ?? 16_384 };
+  const window = { contextTokens: limits.contextTokens, maxOutputTokens: limits.maxOutputTokens };
+  const plan = planTutorial({ files: source.files, maxAbstractions: options.maxAbstractions, window, model: limits.model, language: options.language, projectName });
+  const levels = plan.summaryCalls.length ? ` (the files exceed one prompt: ${plan.summaryCalls.map((n, i) => `${n} summary call${n === 1 ? "" : "s"} at level ${i + 1}`).join(", ")})` : "";
+  print(`Model limits: ${window.contextTokens.toLocaleString("en-US")}-token context, ${window.maxOutputTokens.toLocaleString("en-US")}-token replies`);
+  print(`Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")} sent, about ${plan.estimatedReplyTokens.toLocaleString("en-US")} received${levels}`);
   if (connection) {
     print(`Planned LLM calls: ${plan.plannedCalls} to ${connection.provider} model ${connection.model}`);
   } else {
-    print(`Planned LLM calls: 0 (no LLM configured: structure-only mode; with an LLM this would be ${plan.plannedCalls})`);
+    print(`Planned LLM calls: 0 (no LLM configured: structure-only mode; with a 128k-token model this would be ${plan.plannedCalls})`);
   }
   print("Dry run: no LLM call was made and nothing was written.");
 }
@@ -234,24 +292,20 @@ function printResult(result: { indexPath: string; chapterFiles: string[] }, sour
   }
 }
 
-/** The run was stopped with Ctrl-C. */
-class InterruptedError extends Error {
-  override name = "InterruptedError";
-  constructor() {
-    super("Interrupted.");
-  }
-}
-
 /** A one-line message and exit code for an error: what went wrong and what to do, never a stack trace. */
-function explain(error: unknown, signal: AbortSignal, options: Options): { message: string; code: number } {
-  const resume = resolvedLLM(options) ? " Run the same command with --resume to continue from the last checkpoint." : "";
+function explain(error: unknown, signal: AbortSignal, options: Options, usesLLM: boolean): { message: string; code: number } {
+  // Only an LLM run has checkpoints to resume.
+  const resume = usesLLM ? " Run the same command with --resume to continue from the last checkpoint." : "";
   if (signal.aborted) return { message: `Interrupted.${resume}`, code: EXIT.interrupted };
   const message = error instanceof Error ? error.message : String(error);
-  const badInput = error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError;
+  const badInput = error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError || error instanceof OutputPathError;
   if (badInput || error instanceof LLMConfigError || error instanceof PipelineConfigError || error instanceof ResumeMismatchError) {
     return { message: `error: ${message}`, code: EXIT.usage };
   }
   if (error instanceof SourceError) return { message: `error: ${message}`, code: EXIT.failed };
+  if (causes(error).some((cause) => cause instanceof LLMTimeoutError)) {
+    return { message: `error: ${message} Raise --timeout (now ${options.timeout} s) for a slow model, or check that the server answers.${resume}`, code: EXIT.failed };
+  }
   if (error instanceof LLMError || error instanceof FlowletError || error instanceof PipelineError) {
     return { message: `error: ${message}${resume}`, code: EXIT.failed };
   }
@@ -259,12 +313,11 @@ function explain(error: unknown, signal: AbortSignal, options: Options): { messa
   return { message: `error: unexpected failure: ${message} (set FLOWLET_DEBUG=1 for details).${detail}`, code: EXIT.failed };
 }
 
-function resolvedLLM(options: Options): boolean {
-  try {
-    return resolveConnection(options.llm) !== undefined;
-  } catch {
-    return false;
-  }
+/** An error and its causes, outermost first (a node's failure wraps the LLM error that caused it). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown }).cause) chain.push(current);
+  return chain;
 }
 
 process.exitCode = await main(process.argv);

@@ -89,6 +89,10 @@ describe("flowlet-tutorial CLI with an LLM (fake OpenAI-compatible server on 127
     expect(again.map(kindOf)).not.toContain("identify");
     expect(again.map(kindOf)).not.toContain("order");
     expect(again.filter((request) => kindOf(request) === "chapter").map(chapterOf).sort()).toEqual([3, 4]);
+    // The chapter count continues from the checkpoint: 2 of 4 were done, so it never shows 0/4.
+    expect(resumed.stderr).toMatch(/chapters · 2\/4/);
+    expect(resumed.stderr).not.toMatch(/chapters · [01]\/4/);
+    expect(resumed.stderr).toMatch(/Resuming run "tiny-shop-[0-9a-f]+" after /);
     expect(resumed.stdout).toMatch(/and 4 chapters/);
   });
 });

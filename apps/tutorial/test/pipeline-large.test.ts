@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createLLM } from "@flowlet/llm";
 import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { type ProgressEvent, estimateTokens, generateTutorial, planTutorial, promptBudget } from "../src/pipeline/index.js";
+import { type ProgressEvent, Tokens, generateTutorial, planTutorial } from "../src/pipeline/index.js";
 import { type Script, kindOf, promptOf, textOf, tutorReply } from "./fixtures/pipeline-support/fake-tutor.js";
 
 let fake: FakeLLM;
@@ -20,7 +20,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** 40 ordinary files of ~600 tokens and one of ~10 000 tokens: about 34 000 tokens against a 2 000-token window. */
+/** 40 ordinary files of ~800 tokens and one of ~13 000 tokens: about 45 000 tokens against a 4 096-token window. */
 function bigRepository() {
   const files = Array.from({ length: 40 }, (_, i) => ({
     path: `src/module${String(i).padStart(2, "0")}.ts`,
@@ -46,9 +46,9 @@ const script: Script = {
 
 it("summarises a codebase too large for the context in a map-reduce, and no prompt exceeds the budget", async () => {
   const files = bigRepository();
-  const contextTokens = 2000;
-  const budget = promptBudget(contextTokens);
-  expect(estimateTokens(files.map((f) => f.content).join("\n"))).toBeGreaterThan(15 * contextTokens);
+  const contextTokens = 4096;
+  const counter = new Tokens(fake.config.model);
+  expect(counter.count(files.map((f) => f.content).join("\n"))).toBeGreaterThan(10 * contextTokens);
   fake.respond((request) => tutorReply(script, request));
   const events: ProgressEvent[] = [];
 
@@ -77,8 +77,11 @@ it("summarises a codebase too large for the context in a map-reduce, and no prom
   expect(kinds.slice(summaries + merges)).toEqual(["identify", "relationships", "order", "chapter", "chapter", "chapter"]);
   expect(kinds).not.toContain("unknown");
 
+  // Every prompt and the reply it asks room for fit the window, by the model's own count.
   for (const request of fake.requests) {
-    expect(estimateTokens(textOf(request)), `${kindOf(request)} prompt`).toBeLessThanOrEqual(budget);
+    const reply = Number(request.body.max_tokens);
+    expect(reply, `${kindOf(request)} output cap`).toBeGreaterThan(0);
+    expect(counter.count(textOf(request)) + reply, `${kindOf(request)} prompt`).toBeLessThanOrEqual(contextTokens);
   }
 
   // Every file was summarised; the huge one part by part.
@@ -105,7 +108,7 @@ it("summarises a codebase too large for the context in a map-reduce, and no prom
   expect(events.some((e) => e.message?.startsWith("level 2: merging"))).toBe(true);
 
   // The dry-run plan saw the same: map-reduce, with about as many calls.
-  const plan = planTutorial({ files, maxAbstractions: 3, contextTokens });
+  const plan = planTutorial({ files, maxAbstractions: 3, window: { contextTokens, maxOutputTokens: 4096 }, model: fake.config.model });
   expect(plan.mapReduce).toBe(true);
   expect(plan.plannedCalls).toBeGreaterThanOrEqual(summaries + 6);
 });

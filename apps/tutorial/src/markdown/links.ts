@@ -1,3 +1,5 @@
+import { plainText } from "./text.js";
+
 /** A chapter as other pages link to it. */
 export type ChapterRef = { title: string; file: string };
 
@@ -5,12 +7,7 @@ export type ChapterRef = { title: string; file: string };
 export function markdownLink(text: string, target: string): string {
   // Only what ends a link destination is encoded: non-Latin file names stay readable.
   const safeTarget = target.replace(/[\s()<>%]/gu, (c) => encodeURIComponent(c).replace(/[()]/g, (p) => `%${p.charCodeAt(0).toString(16).toUpperCase()}`));
-  return `[${escapeMarkdownText(text)}](${safeTarget})`;
-}
-
-/** Escapes the characters that would turn plain text into Markdown markup. */
-export function escapeMarkdownText(text: string): string {
-  return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
+  return `[${plainText(text)}](${safeTarget})`;
 }
 
 /**

@@ -1,19 +1,22 @@
 import { posix } from "node:path";
 import type { SourceFile } from "../source/types.js";
+import { type EntryPoint, findEntryPoints } from "./entries.js";
 import { orderByDependencies } from "./graph.js";
 import { analyzeJavaScript } from "./javascript.js";
 import { analyzePython } from "./python.js";
+import { appendixGroup } from "./noise.js";
 import type { ModuleFacts } from "./types.js";
+import { findUsage, type Usage, type UsageSource } from "./usage.js";
 
 const LANGUAGES: Record<string, string> = {
   ts: "TypeScript", tsx: "TypeScript", mts: "TypeScript", cts: "TypeScript",
   js: "JavaScript", jsx: "JavaScript", mjs: "JavaScript", cjs: "JavaScript",
   py: "Python", pyi: "Python", pyx: "Cython", go: "Go", java: "Java", rs: "Rust",
   c: "C", h: "C/C++", cc: "C++", cpp: "C++", hpp: "C++",
-  md: "Markdown", rst: "reStructuredText", yaml: "YAML", yml: "YAML",
+  md: "Markdown", rst: "reStructuredText", yaml: "YAML", yml: "YAML", json: "JSON", toml: "TOML",
 };
 const JS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".d.ts"];
-const NOT_CODE = new Set(["Markdown", "reStructuredText", "YAML", "Dockerfile", "Makefile", "other"]);
+const NOT_CODE = new Set(["Markdown", "reStructuredText", "YAML", "JSON", "TOML", "Dockerfile", "Makefile", "other"]);
 
 /** A source file that holds code, with what it imports (resolved to files of the project) and exports. */
 export type Module = {
@@ -25,6 +28,8 @@ export type Module = {
   /** Packages it imports from outside the project. */
   external: string[];
   lines: number;
+  /** How a reader reaches this module when it is an entry point (package.json bin, `python -m`, …). */
+  entry?: EntryPoint;
 };
 
 /** A chapter of the structure-only tutorial: one folder's modules (deep folders merged into their parents). */
@@ -37,12 +42,35 @@ export type Chapter = {
   usedBy: number[];
   /** How many imports lead from this chapter to each chapter it depends on. */
   importCounts: Map<number, number>;
-  /** The first paragraph of the folder's README, when it has one. */
+  /** The first paragraph of the folder's README, or of its main module's doc comment or docstring. */
   intro?: string;
+  /** Where `intro` comes from: a README's path, or a module's. */
+  introSource?: string;
+  /** Passages of examples and tests that use this chapter's modules. */
+  usage: Usage[];
+  /** The last chapter, holding examples, benchmarks, scripts and configuration: `groups` by folder. */
+  appendix?: { groups: AppendixGroup[] };
 };
 
+/** One folder of the appendix (an example, the benchmarks, …): what its README says and what it holds. */
+export type AppendixGroup = { folder: string; intro?: string; modules: Module[] };
+
 /** What the offline mode knows about a project. */
-export type Analysis = { modules: Module[]; chapters: Chapter[]; languages: Map<string, number> };
+export type Analysis = {
+  modules: Module[];
+  chapters: Chapter[];
+  languages: Map<string, number>;
+  entryPoints: EntryPoint[];
+  /** The first paragraph of the project's top-level README. */
+  about?: string;
+};
+
+/** Options of {@link analyzeProject}. */
+export type AnalyzeOptions = {
+  /** Tests and examples outside the selection, searched for usage of each chapter's code. */
+  companions?: readonly SourceFile[];
+  onModule?: (done: number, total: number) => void;
+};
 
 /** The language of a file, from its name (`Dockerfile` and `Makefile` included). */
 export function languageOf(path: string): string {
@@ -57,7 +85,8 @@ export function languageOf(path: string): string {
  * exports, resolves imports to files of the project, groups modules by folder into at most
  * `maxChapters` chapters, and orders the chapters so that what others depend on comes first.
  */
-export function analyzeProject(files: readonly SourceFile[], maxChapters: number, onModule?: (done: number, total: number) => void): Analysis {
+export function analyzeProject(files: readonly SourceFile[], maxChapters: number, options: AnalyzeOptions = {}): Analysis {
+  const { onModule, companions = [] } = options;
   const languages = new Map<string, number>();
   for (const file of files) {
     const language = languageOf(file.path);
@@ -70,8 +99,7 @@ export function analyzeProject(files: readonly SourceFile[], maxChapters: number
   // one of them is the project's own package seen from another root, not a third-party package.
   const ownNames = new Set(files.flatMap((file) => file.path.replace(/\.pyi?$/, "").split("/")));
 
-  const modules = codeFiles.map((file, i): Module => {
-    onModule?.(i + 1, codeFiles.length);
+  const describe = (file: SourceFile): Module => {
     const language = languageOf(file.path);
     const facts = factsOf(file, language);
     const dependsOn = new Set<string>();
@@ -85,10 +113,30 @@ export function analyzeProject(files: readonly SourceFile[], maxChapters: number
       }
     }
     return { path: file.path, language, facts, dependsOn: [...dependsOn], external: [...external].sort(), lines: file.content.split("\n").length };
+  };
+  const modules = codeFiles.map((file, i) => {
+    onModule?.(i + 1, codeFiles.length);
+    return describe(file);
   });
+  const modulePaths = new Set(modules.map((module) => module.path));
+  const entryPoints = findEntryPoints(files, (path) => modulePaths.has(path));
+  const entryOf = new Map(entryPoints.map((entry) => [entry.path, entry]));
+  for (const module of modules) {
+    const entry = entryOf.get(module.path);
+    if (entry) module.entry = entry;
+  }
+  const contents = new Map(files.map((file) => [file.path, file.content]));
+  const usageSources: UsageSource[] = [
+    ...companions.filter((file) => !modulePaths.has(file.path) && !NOT_CODE.has(languageOf(file.path))).map((file) => ({ ...file, dependsOn: describe(file).dependsOn })),
+    ...modules.filter((module) => appendixGroup(module.path) !== undefined).map((module) => ({ path: module.path, content: contents.get(module.path) ?? "", dependsOn: module.dependsOn })),
+  ];
 
-  const chapters = groupIntoChapters(modules, Math.max(1, maxChapters), files);
-  return { modules, chapters, languages };
+  const chapters = groupIntoChapters(modules, Math.max(1, maxChapters), files, usageSources);
+  // The appendix's own entry points (each example's main.py) are not where a reader starts.
+  const inChapters = new Set(chapters.filter((chapter) => !chapter.appendix).flatMap((chapter) => chapter.modules.map((module) => module.path)));
+  const readme = files.find((file) => /^readme\.(md|rst)$/i.test(file.path));
+  const about = firstParagraph(readme?.content);
+  return { modules, chapters, languages, entryPoints: entryPoints.filter((entry) => inChapters.has(entry.path)), ...(about && { about }) };
 }
 
 function factsOf(file: SourceFile, language: string): ModuleFacts {
@@ -139,14 +187,18 @@ function createResolver(paths: readonly string[]) {
         const [folder] = folders;
         return first(["src/index", "index"].flatMap((entry) => JS_EXTENSIONS.map((extension) => `${folder}/${entry}${extension}`)));
       }
-      const base = posix.normalize(posix.join(posix.dirname(from), specifier));
+      // `require("..")` and `require("../")` name a folder: its index file.
+      const base = posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\/+$/, "") || ".";
       const swapped = base.replace(/\.js$/, ".ts").replace(/\.jsx$/, ".tsx").replace(/\.mjs$/, ".mts").replace(/\.cjs$/, ".cts");
+      // A launcher importing the build output (`../dist/cli.js`) uses the source it is built from.
+      const built = /(^|\/)(dist|build)\//.test(base) ? base.replace(/(^|\/)(dist|build)\//, "$1src/").replace(/\.[cm]?js$/, "") : undefined;
       return first([
+        ...(built ? [`${built}.ts`, `${built}.tsx`, `${built}.mts`, `${built}.js`] : []),
         base,
         swapped,
         base.replace(/\.js$/, ".tsx"),
         ...JS_EXTENSIONS.map((extension) => base + extension),
-        ...JS_EXTENSIONS.map((extension) => `${base}/index${extension}`),
+        ...JS_EXTENSIONS.map((extension) => (base === "." ? `index${extension}` : `${base}/index${extension}`)),
       ]);
     },
     python(from: string, specifier: string): string | undefined {
@@ -167,7 +219,137 @@ function createResolver(paths: readonly string[]) {
   };
 }
 
-function groupIntoChapters(modules: Module[], maxChapters: number, files: readonly SourceFile[]): Chapter[] {
+const APPENDIX_TITLE = "Appendix: examples, tools and configuration";
+
+/**
+ * Chapters in reading order: the project proper grouped by folder into at most `maxChapters`
+ * (one fewer when there is an appendix), the chapters holding entry points first (the public API
+ * used by most others leading), then what they use, breadth first, then the rest foundations
+ * first; examples, benchmarks, scripts and configuration last, in one appendix.
+ */
+function groupIntoChapters(all: Module[], maxChapters: number, files: readonly SourceFile[], usageSources: readonly UsageSource[]): Chapter[] {
+  const noise = all.filter((module) => appendixGroup(module.path) !== undefined);
+  // A project made only of examples has no appendix: its examples are the project.
+  const modules = noise.length < all.length ? all.filter((module) => appendixGroup(module.path) === undefined) : all;
+  const appendixModules = modules === all ? [] : noise;
+  const groups = mergeFolders(modules, Math.max(1, maxChapters - (appendixModules.length > 0 ? 1 : 0)));
+
+  const folderOf = new Map<string, string>();
+  for (const [folder, members] of groups) for (const module of members) folderOf.set(module.path, folder);
+  const folderDeps = new Map<string, Set<string>>();
+  const moduleDeps = new Map<string, Set<string>>();
+  for (const module of modules) {
+    moduleDeps.set(module.path, new Set(module.dependsOn));
+    const folder = folderOf.get(module.path)!;
+    const deps = folderDeps.get(folder) ?? new Set<string>();
+    for (const target of module.dependsOn) {
+      const other = folderOf.get(target);
+      if (other !== undefined && other !== folder) deps.add(other);
+    }
+    folderDeps.set(folder, deps);
+  }
+
+  const order = readingOrder(orderByDependencies([...groups.keys()], folderDeps), folderDeps, groups);
+  const position = new Map(order.map((folder, i) => [folder, i]));
+  const readmes = new Map(files.filter((file) => /(^|\/)readme\.(md|rst)$/i.test(file.path)).map((file) => [posix.dirname(file.path), file]));
+  const chapters = order.map((folder): Chapter => {
+    const members = groups.get(folder)!;
+    const dependencyOrder = orderByDependencies(members.map((module) => module.path), moduleDeps);
+    const byPath = new Map(members.map((module) => [module.path, module]));
+    const ordered = dependencyOrder.map((path) => byPath.get(path)!);
+    const entries = ordered.filter((module) => module.entry).sort((a, b) => a.entry!.rank - b.entry!.rank);
+    const sorted = [...entries, ...ordered.filter((module) => !module.entry)];
+    const importCounts = new Map<number, number>();
+    for (const module of members) {
+      for (const target of module.dependsOn) {
+        const other = folderOf.has(target) ? position.get(folderOf.get(target)!)! : undefined;
+        if (other !== undefined && other !== position.get(folder)) importCounts.set(other, (importCounts.get(other) ?? 0) + 1);
+      }
+    }
+    const parentFolder = folder.replace(/\/(src|lib)$/, "");
+    const readme = readmes.get(folder || ".") ?? readmes.get(parentFolder || ".");
+    const intro = introOf(readme, sorted);
+    const names = sorted.flatMap((module) => module.facts.exports.map((symbol) => symbol.name));
+    return {
+      title: folder ? parentFolder : "Top-level files",
+      folder,
+      modules: sorted,
+      dependsOn: [...importCounts.keys()].sort((a, b) => a - b),
+      usedBy: [],
+      importCounts,
+      ...intro,
+      usage: findUsage(new Set(members.map((module) => module.path)), names, usageSources),
+    };
+  });
+  chapters.forEach((chapter, i) => {
+    for (const dep of chapter.dependsOn) chapters[dep]!.usedBy.push(i);
+  });
+  if (appendixModules.length > 0) chapters.push(appendixChapter(appendixModules, readmes));
+  return chapters;
+}
+
+/** The appendix: its modules by folder (`cookbook/agent`, `bench`), each with its README's first paragraph. */
+function appendixChapter(modules: Module[], readmes: ReadonlyMap<string, SourceFile>): Chapter {
+  const byFolder = new Map<string, Module[]>();
+  for (const module of modules) {
+    const folder = appendixGroup(module.path) ?? "";
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), module]);
+  }
+  const groups = [...byFolder]
+    .sort(([a], [b]) => compareSegments(a, b))
+    .map(([folder, members]): AppendixGroup => {
+      // The project's own README describes the project, not its top-level configuration files.
+      const intro = folder ? firstParagraph(readmes.get(folder)?.content) : undefined;
+      return { folder, modules: members, ...(intro && { intro }) };
+    });
+  return { title: APPENDIX_TITLE, folder: "", modules, dependsOn: [], usedBy: [], importCounts: new Map(), usage: [], appendix: { groups } };
+}
+
+/** The intro of a chapter: its README's first paragraph, else the doc of its main module. */
+function introOf(readme: SourceFile | undefined, modules: readonly Module[]): { intro?: string; introSource?: string } {
+  const fromReadme = firstParagraph(readme?.content);
+  if (fromReadme && readme) return { intro: fromReadme, introSource: readme.path };
+  const main =
+    modules.find((module) => module.entry && module.facts.doc) ??
+    modules.find((module) => /(^|\/)(index\.[cm]?[jt]sx?|__init__\.py|main\.[a-z]+|mod\.rs)$/.test(module.path) && module.facts.doc);
+  const fromDoc = firstParagraph(main?.facts.doc);
+  return fromDoc && main ? { intro: fromDoc, introSource: main.path } : {};
+}
+
+/**
+ * Entry-point chapters first (those most used by other chapters leading: a library's core before
+ * the tools built on it), then breadth first along what each uses, then the rest in `dependencyOrder`.
+ */
+function readingOrder(dependencyOrder: string[], deps: ReadonlyMap<string, ReadonlySet<string>>, groups: ReadonlyMap<string, Module[]>): string[] {
+  const position = new Map(dependencyOrder.map((folder, i) => [folder, i]));
+  const usedBy = new Map<string, number>();
+  for (const targets of deps.values()) for (const target of targets) usedBy.set(target, (usedBy.get(target) ?? 0) + 1);
+  const rank = (folder: string) => Math.min(...groups.get(folder)!.map((module) => module.entry?.rank ?? 9));
+  const entries = dependencyOrder
+    .filter((folder) => rank(folder) < 9)
+    .sort((a, b) => (usedBy.get(b) ?? 0) - (usedBy.get(a) ?? 0) || rank(a) - rank(b) || position.get(a)! - position.get(b)!);
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (folder: string) => {
+    if (!seen.has(folder)) {
+      seen.add(folder);
+      order.push(folder);
+    }
+  };
+  entries.forEach(visit);
+  for (let i = 0; i < order.length; i++) {
+    [...(deps.get(order[i]!) ?? [])].sort((a, b) => position.get(a)! - position.get(b)!).forEach(visit);
+  }
+  dependencyOrder.forEach(visit);
+  return order;
+}
+
+/**
+ * Modules by folder, the two folders with the deepest common parent (the smallest pair on ties)
+ * merged into that parent until at most `maxChapters` remain. Sorted by segments, such a pair is
+ * always adjacent.
+ */
+function mergeFolders(modules: readonly Module[], maxChapters: number): Map<string, Module[]> {
   const groups = new Map<string, Module[]>();
   for (const module of modules) {
     const folder = posix.dirname(module.path) === "." ? "" : posix.dirname(module.path);
@@ -175,8 +357,14 @@ function groupIntoChapters(modules: Module[], maxChapters: number, files: readon
     members.push(module);
     groups.set(folder, members);
   }
-  // Merge the two folders with the deepest common parent (the smallest pair on ties) into that
-  // parent until few enough remain. Sorted by segments, such a pair is always adjacent.
+  // A package's `bin/` launcher belongs with the code it launches, not in a chapter of its own.
+  for (const folder of [...groups.keys()].filter((name) => name === "bin" || name.endsWith("/bin"))) {
+    const parent = folder === "bin" ? "" : folder.slice(0, -"/bin".length);
+    const home = [parent ? `${parent}/src` : "src", parent].find((candidate) => groups.has(candidate));
+    if (home === undefined) continue;
+    groups.get(home)!.push(...groups.get(folder)!);
+    groups.delete(folder);
+  }
   while (groups.size > maxChapters) {
     const folders = [...groups.keys()].sort((a, b) => compareSegments(a, b));
     let best = { parent: "", depth: -1, size: Number.POSITIVE_INFINITY };
@@ -189,48 +377,7 @@ function groupIntoChapters(modules: Module[], maxChapters: number, files: readon
     groups.set(best.parent, merged.flatMap((folder) => groups.get(folder)!));
     for (const folder of merged) if (folder !== best.parent) groups.delete(folder);
   }
-
-  const folderOf = new Map<string, string>();
-  for (const [folder, members] of groups) for (const module of members) folderOf.set(module.path, folder);
-  const folderDeps = new Map<string, Set<string>>();
-  const moduleDeps = new Map<string, Set<string>>();
-  for (const module of modules) {
-    moduleDeps.set(module.path, new Set(module.dependsOn));
-    const folder = folderOf.get(module.path)!;
-    const deps = folderDeps.get(folder) ?? new Set<string>();
-    for (const target of module.dependsOn) if (folderOf.get(target) !== folder) deps.add(folderOf.get(target)!);
-    folderDeps.set(folder, deps);
-  }
-
-  const order = orderByDependencies([...groups.keys()], folderDeps);
-  const position = new Map(order.map((folder, i) => [folder, i]));
-  const readmes = new Map(files.filter((file) => /(^|\/)readme\.(md|rst)$/i.test(file.path)).map((file) => [posix.dirname(file.path), file.content]));
-  const chapters = order.map((folder): Chapter => {
-    const members = groups.get(folder)!;
-    const memberOrder = orderByDependencies(members.map((module) => module.path), moduleDeps);
-    const byPath = new Map(members.map((module) => [module.path, module]));
-    const importCounts = new Map<number, number>();
-    for (const module of members) {
-      for (const target of module.dependsOn) {
-        const other = position.get(folderOf.get(target)!)!;
-        if (other !== position.get(folder)) importCounts.set(other, (importCounts.get(other) ?? 0) + 1);
-      }
-    }
-    const parentFolder = folder.replace(/\/(src|lib)$/, "");
-    return {
-      title: folder ? parentFolder : "Top-level files",
-      folder,
-      modules: memberOrder.map((path) => byPath.get(path)!),
-      dependsOn: [...importCounts.keys()].sort((a, b) => a - b),
-      usedBy: [],
-      importCounts,
-      intro: firstParagraph(readmes.get(folder || ".") ?? readmes.get(parentFolder || ".")),
-    };
-  });
-  chapters.forEach((chapter, i) => {
-    for (const dep of chapter.dependsOn) chapters[dep]!.usedBy.push(i);
-  });
-  return chapters;
+  return groups;
 }
 
 function compareSegments(a: string, b: string): number {

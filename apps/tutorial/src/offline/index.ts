@@ -5,7 +5,9 @@ import type { SourceFile } from "../source/types.js";
 import { analyzeProject } from "./analyze.js";
 import { type RenderInput, renderChapter, renderIndex } from "./render.js";
 
-export { analyzeProject, languageOf, type Analysis, type Chapter, type Module } from "./analyze.js";
+export { analyzeProject, languageOf, type Analysis, type AnalyzeOptions, type AppendixGroup, type Chapter, type Module } from "./analyze.js";
+export { findEntryPoints, type EntryPoint } from "./entries.js";
+export type { Usage } from "./usage.js";
 export { analyzeJavaScript } from "./javascript.js";
 export { analyzePython } from "./python.js";
 export { orderByDependencies } from "./graph.js";
@@ -23,6 +25,8 @@ export type OfflineInput = {
   outputDir: string;
   /** The most chapters to write (the LLM mode's --max-abstractions). */
   maxChapters: number;
+  /** Tests and examples outside `files`, searched for usage of each chapter's code. */
+  companions?: readonly SourceFile[];
   onProgress?: (event: OfflineProgress) => void;
 };
 
@@ -32,8 +36,11 @@ export type OfflineInput = {
  */
 export async function generateOfflineTutorial(input: OfflineInput): Promise<{ indexPath: string; chapterFiles: string[] }> {
   const { onProgress } = input;
-  const analysis = analyzeProject(input.files, input.maxChapters, (done, total) => {
-    if (done === total || done % 25 === 0) onProgress?.({ stage: "analyze", done, total });
+  const analysis = analyzeProject(input.files, input.maxChapters, {
+    companions: input.companions,
+    onModule: (done, total) => {
+      if (done === total || done % 25 === 0) onProgress?.({ stage: "analyze", done, total });
+    },
   });
   const names = analysis.chapters.map((chapter, i) => chapterFileName(i + 1, chapter.title));
   const render: RenderInput = {

@@ -1,4 +1,5 @@
 import { type Comment, parseSync, Visitor } from "oxc-parser";
+import { commonJsExports, type Describe } from "./commonjs.js";
 import type { ExportedSymbol, ModuleFacts } from "./types.js";
 
 const EXCERPT_LINES = 8;
@@ -37,7 +38,8 @@ export function analyzeJavaScript(path: string, content: string): ModuleFacts {
       const declaration = statement.declaration as Declaration | null;
       if (declaration) {
         for (const name of declaredNames(declaration)) {
-          exports.push({ name, kind: kindOf(declaration), doc, excerpt: excerpt(content, statement), line });
+          const members = classMembers(declaration);
+          exports.push({ name, kind: kindOf(declaration), doc, excerpt: excerpt(content, statement), line, ...(members && { members }) });
         }
       } else {
         for (const specifier of statement.specifiers) {
@@ -54,10 +56,32 @@ export function analyzeJavaScript(path: string, content: string): ModuleFacts {
       exports.push({ name: "export =", kind: "export", doc, excerpt: excerpt(content, statement), line });
     }
   }
+  if (exports.length === 0) {
+    const describe: Describe = (target, statement) => ({
+      doc: docs.before(target.start) ?? docs.before(statement.start),
+      excerpt: excerpt(content, target),
+      line: lineOf(content, target.start),
+    });
+    exports.push(...commonJsExports(result.program.body as unknown as Parameters<typeof commonJsExports>[0], describe));
+  }
   const first = result.program.body[0];
   const fileDoc = docs.leading(first ? first.start : content.length, first?.type === "ImportDeclaration");
   const parseError = result.errors[0]?.message;
   return { imports: [...imports], exports, doc: fileDoc, ...(parseError ? { parseError } : {}) };
+}
+
+/** The public methods and accessors of a class declaration (not the constructor, `#private`, `private` or `_internal` ones). */
+function classMembers(declaration: Declaration): string[] | undefined {
+  if (declaration.type !== "ClassDeclaration") return undefined;
+  type Member = { type: string; kind?: string; accessibility?: string | null; key?: { type: string; name?: string } };
+  const body = (declaration as unknown as { body?: { body?: Member[] } }).body?.body ?? [];
+  const names = body.flatMap((member) => {
+    const method = member.type === "MethodDefinition" || member.type === "TSAbstractMethodDefinition";
+    const name = member.key?.type === "Identifier" ? member.key.name : undefined;
+    if (!method || !name || member.kind === "constructor" || name.startsWith("_")) return [];
+    return member.accessibility === "private" || member.accessibility === "protected" ? [] : [name];
+  });
+  return [...new Set(names)];
 }
 
 function declaredNames(declaration: Declaration): string[] {

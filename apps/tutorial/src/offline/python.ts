@@ -8,8 +8,10 @@ const EXCERPT_LINES = 8;
  *
  * Known limits: imports built at run time (`importlib.import_module(name)`) are not seen; a
  * `from x import (…)` list is read across lines, but other backslash continuations are not;
- * `from . import name` counts only when `name` is a submodule; `__all__` is not consulted: every top-level `def`/`class` without a leading underscore counts
- * as exported; text inside triple-quoted strings is skipped.
+ * `from . import name` counts only when `name` is a submodule; text inside triple-quoted strings is
+ * skipped. The exports are the names a literal `__all__` lists (a list or tuple, across lines,
+ * `+=` included; names it lists that the file does not define are re-exports), else every
+ * top-level `def`/`class` without a leading underscore. A class also lists its public methods.
  */
 export function analyzePython(content: string): ModuleFacts {
   const lines = content.split(/\r?\n/);
@@ -48,7 +50,7 @@ export function analyzePython(content: string): ModuleFacts {
       // __init__ would otherwise look like a dependency of every sibling.
       if (!/^\.+$/.test(module)) imports.push(module);
       for (const name of list) if (name !== "*") imports.push(`${module}${module.endsWith(".") ? "" : "."}${name}`);
-    } else if (definition && !definition[2]!.startsWith("_")) {
+    } else if (definition) {
       const end = blockEnd(lines, i);
       const body = lines.slice(i, end);
       const docLine = body.findIndex((text, index) => index > 0 && text.trim() !== "");
@@ -58,6 +60,7 @@ export function analyzePython(content: string): ModuleFacts {
         doc: docLine > 0 ? docstringAt(lines, i + docLine) : undefined,
         excerpt: body.length > EXCERPT_LINES ? `${body.slice(0, EXCERPT_LINES).join("\n")}\n    # …` : body.join("\n").trimEnd(),
         line: i + 1,
+        ...(definition[1] === "class" && { members: publicMethods(body) }),
       });
     }
     for (const quote of ['"""', "'''"]) {
@@ -67,7 +70,33 @@ export function analyzePython(content: string): ModuleFacts {
       }
     }
   }
-  return { imports: [...new Set(imports)], exports, doc };
+  const listed = dunderAll(content);
+  if (!listed) return { imports: [...new Set(imports)], exports: exports.filter((symbol) => !symbol.name.startsWith("_")), doc };
+  const defined = new Map(exports.map((symbol) => [symbol.name, symbol]));
+  const chosen = listed.map((name) => defined.get(name) ?? { name, kind: "re-export", line: 1 });
+  return { imports: [...new Set(imports)], exports: chosen, doc };
+}
+
+/** The names of a literal `__all__` (assigned and `+=`-extended lists or tuples of strings), or undefined when there is none. */
+function dunderAll(content: string): string[] | undefined {
+  const matches = [...content.matchAll(/^__all__\s*(?::[^=\n]*)?(\+?=)\s*[[(]([^\])]*)[\])]/gm)];
+  if (matches.length === 0) return undefined;
+  const names: string[] = [];
+  for (const match of matches) {
+    if (match[1] === "=") names.length = 0;
+    for (const name of match[2]!.matchAll(/["']([A-Za-z_]\w*)["']/g)) if (!names.includes(name[1]!)) names.push(name[1]!);
+  }
+  return names;
+}
+
+/** The public methods defined directly in a class body (one indent level in). */
+function publicMethods(body: string[]): string[] {
+  const indent = /^(\s+)\S/.exec(body.slice(1).find((line) => line.trim() !== "") ?? "")?.[1] ?? "    ";
+  const names = body.flatMap((line) => {
+    const match = new RegExp(`^${indent}(?:async\\s+)?def\\s+(\\w+)`).exec(line);
+    return match && (!match[1]!.startsWith("_") || match[1] === "__init__" || match[1] === "__call__") ? [match[1]!] : [];
+  });
+  return [...new Set(names)];
 }
 
 function countOf(line: string, quote: string): number {

@@ -2,6 +2,7 @@ import {
   chapterNavigation,
   codeBlock,
   escapeMarkdownText,
+  plainText,
   footer,
   inlineCode,
   markdownLink,
@@ -9,12 +10,19 @@ import {
   mermaidId,
   mermaidLabel,
 } from "../markdown/index.js";
-import type { Analysis, Chapter, Module } from "./analyze.js";
+import type { Analysis, AppendixGroup, Chapter, Module } from "./analyze.js";
 import type { ExportedSymbol } from "./types.js";
 
 const MAX_TREE_ENTRIES = 300;
 const MAX_DIAGRAM_NODES = 40;
+/** Modules shown in full per chapter; the rest are listed in a line each, so a chapter stays readable. */
+const MAX_DETAILED_MODULES = 25;
+const MAX_APPENDIX_GROUPS = 120;
 const FENCE_LANGUAGE: Record<string, string> = { TypeScript: "ts", JavaScript: "js", Python: "python" };
+const fenceOf = (path: string) => ({ py: "python", ts: "ts", tsx: "tsx", js: "js", jsx: "jsx", mjs: "js", cjs: "js", mts: "ts", cts: "ts" })[path.slice(path.lastIndexOf(".") + 1)] ?? "";
+
+/** How the chapters are ordered, for the index page. */
+const ORDER_NOTE = "entry points and the public API first, then the code they use; examples, tools and configuration last, in an appendix";
 
 /** Printed at the top of index.md and on stdout: what this output is, and how to get the real thing. */
 export const STRUCTURE_ONLY_NOTICE =
@@ -42,19 +50,36 @@ export function renderIndex(input: RenderInput): string {
     "",
     `> **${STRUCTURE_ONLY_NOTICE.replace(/:/, ":**")}`,
     "",
+    ...(analysis.about ? [analysis.about, ""] : []),
     `**Source:** ${!sourceUrl ? `the local folder ${inlineCode(projectName)}` : /^https?:\/\//.test(sourceUrl) ? markdownLink(sourceUrl, sourceUrl) : inlineCode(sourceUrl)}`,
     "",
-    `${paths.length} files (${counts.join(", ")}); ${modules.length} code modules exporting ${symbols} symbols, in ${chapters.length} chapters ordered so that each comes after the code it uses.`,
+    `${paths.length} files (${counts.join(", ")}); ${modules.length} code modules exporting ${symbols} symbols, in ${chapters.length} chapters: ${ORDER_NOTE}.`,
     "",
   ];
-  if (chapters.length > 1) {
+  const chapterOf = chapterIndex(chapters);
+  if (analysis.entryPoints.length > 0) {
+    out.push("## Start here", "", "Where the project is entered: what it runs, and what it offers to code that uses it.", "");
+    for (const entry of analysis.entryPoints.slice(0, 12)) {
+      const chapter = chapterOf.get(entry.path);
+      out.push(`- ${inlineCode(entry.path)}: ${escapeMarkdownText(entry.reason)}${chapter === undefined ? "" : ` (${markdownLink(`chapter ${chapter + 1}`, chapterFiles[chapter]!)})`}`);
+    }
+    if (analysis.entryPoints.length > 12) out.push(`- … and ${analysis.entryPoints.length - 12} more`);
+    out.push("");
+  }
+  if (chapters.filter((chapter) => !chapter.appendix).length > 1) {
     out.push("## How the parts depend on each other", "", "An arrow points from a part to a part it imports.", "", mermaidBlock(chapterDiagram(chapters)), "");
   }
   out.push("## Chapters", "");
   chapters.forEach((chapter, i) => {
     const names = chapter.modules.flatMap((module) => module.facts.exports.map((symbol) => symbol.name)).filter((name) => name !== "default" && name !== "*");
-    const sample = [...new Set(names)].slice(0, 6).map(inlineCode).join(", ");
-    out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"}${sample ? `, exports ${sample}${names.length > 6 ? ", …" : ""}` : ""}`);
+    const unique = [...new Set(names)];
+    const sample = unique.slice(0, 6).map(inlineCode).join(", ");
+    if (chapter.appendix) {
+      const groups = chapter.appendix.groups.length;
+      out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} file${chapter.modules.length === 1 ? "" : "s"} in ${groups} folder${groups === 1 ? "" : "s"}`);
+      return;
+    }
+    out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"}${sample ? `, exports ${sample}${unique.length > 6 ? ", …" : ""}` : ""}`);
   });
   out.push("", "## Files", "", codeBlock(fileTree(paths), "text"), "", footer("structure-only, no LLM"));
   return out.join("\n");
@@ -69,22 +94,41 @@ export function renderChapter(input: RenderInput, index: number): string {
   const link = (i: number) => markdownLink(ref(i).title, ref(i).file);
   const previous = index > 0 ? ref(index - 1) : undefined;
   const next = index + 1 < chapters.length ? ref(index + 1) : undefined;
-  const chapterOf = new Map<string, number>();
-  chapters.forEach((other, i) => {
-    for (const module of other.modules) chapterOf.set(module.path, i);
-  });
+  const chapterOf = chapterIndex(chapters);
 
-  const out = [`# Chapter ${index + 1}: ${escapeMarkdownText(chapter.title)}`, "", chapterNavigation(previous, next), ""];
-  if (chapter.intro) out.push(chapter.intro, "");
-  const where = chapter.folder ? `the folder ${inlineCode(chapter.folder)}` : "the top of the project";
-  out.push(`This chapter covers ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"} in ${where}.`);
-  if (chapter.dependsOn.length) out.push(`It builds on ${chapter.dependsOn.map(link).join(", ")}.`);
-  if (chapter.usedBy.length) out.push(`It is used by ${chapter.usedBy.map(link).join(", ")}.`);
-  out.push("");
-  const diagram = moduleDiagram(chapter);
-  if (diagram) out.push("An arrow points from a module to a module it imports.", "", mermaidBlock(diagram), "");
-
-  for (const module of chapter.modules) out.push(...renderModule(module, chapterOf, index, files));
+  const out = [`# Chapter ${index + 1}: ${plainText(chapter.title)}`, "", chapterNavigation(previous, next), ""];
+  if (chapter.intro) {
+    out.push(...chapter.intro.split("\n").map((line) => `> ${line}`));
+    if (chapter.introSource) out.push(">", `> — ${inlineCode(chapter.introSource)}`);
+    out.push("");
+  }
+  if (chapter.appendix) {
+    out.push(...renderAppendix(chapter.appendix.groups, chapterOf, files));
+  } else {
+    const where = chapter.folder ? `the folder ${inlineCode(chapter.folder)}` : "the top of the project";
+    out.push(`This chapter covers ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"} in ${where}.`);
+    const entries = chapter.modules.filter((module) => module.entry);
+    if (entries.length) out.push(`Start with ${entries.slice(0, 4).map((module) => `${inlineCode(module.path)} (${escapeMarkdownText(module.entry!.reason)})`).join(", ")}${entries.length > 4 ? ", …" : ""}.`);
+    if (chapter.dependsOn.length) out.push(`It builds on ${chapter.dependsOn.map(link).join(", ")}.`);
+    if (chapter.usedBy.length) out.push(`It is used by ${chapter.usedBy.map(link).join(", ")}.`);
+    out.push("");
+    const diagram = moduleDiagram(chapter);
+    if (diagram) out.push(diagram.note, "", mermaidBlock(diagram.source), "");
+    if (chapter.usage.length) {
+      out.push("## In use", "");
+      for (const usage of chapter.usage) {
+        out.push(`From the ${usage.kind} ${inlineCode(usage.path)}, line ${usage.line}:`, "", codeBlock(usage.excerpt, fenceOf(usage.path)), "");
+      }
+    }
+    const detailed = chapter.modules.slice(0, MAX_DETAILED_MODULES);
+    for (const module of detailed) out.push(...renderModule(module, chapterOf, index, files));
+    const rest = chapter.modules.slice(MAX_DETAILED_MODULES);
+    if (rest.length) {
+      out.push("## More modules of this chapter", "", `The first ${detailed.length} of the ${chapter.modules.length} modules are shown above in full; the other ${rest.length} are listed here.`, "");
+      for (const module of rest) out.push(`- ${moduleLine(module)}`);
+      out.push("");
+    }
+  }
 
   out.push("## What's next", "");
   out.push(next ? `Continue with ${markdownLink(next.title, next.file)}.` : `That was the last chapter. Back to the ${markdownLink("contents", "index.md")}.`);
@@ -118,6 +162,7 @@ function renderModule(module: Module, chapterOf: Map<string, number>, current: n
 function renderSymbol(symbol: ExportedSymbol, module: Module): string[] {
   const out = [`### ${inlineCode(symbol.name)} (${symbol.kind}, line ${symbol.line})`, ""];
   if (symbol.doc) out.push(docText(symbol.doc), "");
+  if (symbol.members?.length) out.push(`Methods: ${symbol.members.map(inlineCode).join(", ")}.`, "");
   if (symbol.excerpt) out.push(codeBlock(symbol.excerpt, FENCE_LANGUAGE[module.language] ?? ""), "");
   return out;
 }
@@ -132,6 +177,7 @@ function docText(doc: string): string {
 function chapterDiagram(chapters: readonly Chapter[]): string {
   const lines = ["flowchart TD"];
   chapters.forEach((chapter, i) => {
+    if (chapter.appendix) return;
     lines.push(`  ${mermaidId("C", i)}[${mermaidLabel(`${i + 1}. ${chapter.title}`, 40)}]`);
   });
   chapters.forEach((chapter, i) => {
@@ -143,13 +189,74 @@ function chapterDiagram(chapters: readonly Chapter[]): string {
   return lines.join("\n");
 }
 
-function moduleDiagram(chapter: Chapter): string | undefined {
-  const members = chapter.modules.slice(0, MAX_DIAGRAM_NODES);
+/**
+ * The imports between a chapter's modules. Past {@link MAX_DIAGRAM_NODES} modules it shows the
+ * entry points and the most connected modules, and its note says how many of how many.
+ */
+function moduleDiagram(chapter: Chapter): { source: string; note: string } | undefined {
+  const inChapter = new Set(chapter.modules.map((module) => module.path));
+  const degree = new Map(chapter.modules.map((module) => [module.path, 0]));
+  for (const module of chapter.modules) {
+    for (const target of module.dependsOn) {
+      if (!inChapter.has(target) || target === module.path) continue;
+      degree.set(module.path, degree.get(module.path)! + 1);
+      degree.set(target, degree.get(target)! + 1);
+    }
+  }
+  const cut = chapter.modules.length > MAX_DIAGRAM_NODES;
+  const chosen = cut
+    ? new Set(
+        [...chapter.modules]
+          .sort((a, b) => Number(!!b.entry) - Number(!!a.entry) || degree.get(b.path)! - degree.get(a.path)!)
+          .slice(0, MAX_DIAGRAM_NODES)
+          .map((module) => module.path),
+      )
+    : inChapter;
+  const members = chapter.modules.filter((module) => chosen.has(module.path));
   const ids = new Map(members.map((module, i) => [module.path, mermaidId("M", i)]));
-  const edges = members.flatMap((module) => module.dependsOn.filter((target) => ids.has(target)).map((target) => `  ${ids.get(module.path)} --> ${ids.get(target)}`));
+  const edges = members.flatMap((module) => module.dependsOn.filter((target) => ids.has(target) && target !== module.path).map((target) => `  ${ids.get(module.path)} --> ${ids.get(target)}`));
   if (edges.length === 0) return undefined;
   const label = (path: string) => (chapter.folder && path.startsWith(`${chapter.folder}/`) ? path.slice(chapter.folder.length + 1) : path);
-  return ["flowchart LR", ...members.map((module) => `  ${ids.get(module.path)}[${mermaidLabel(label(module.path), 40)}]`), ...edges].join("\n");
+  const source = ["flowchart LR", ...members.map((module) => `  ${ids.get(module.path)}[${mermaidLabel(label(module.path), 40)}]`), ...edges].join("\n");
+  const note = cut
+    ? `An arrow points from a module to a module it imports. The diagram is a summary: it shows ${members.length} of the ${chapter.modules.length} modules (the entry points and the most connected); every module is described below.`
+    : "An arrow points from a module to a module it imports.";
+  return { source, note };
+}
+
+/** The appendix: each folder with its README's first paragraph, its files and what they use from the chapters. */
+function renderAppendix(groups: readonly AppendixGroup[], chapterOf: Map<string, number>, files: readonly string[]): string[] {
+  const out = [
+    "These folders show the project in use or support it: examples, benchmarks, scripts and configuration. They are listed here, after the chapters, rather than explained.",
+    "",
+  ];
+  for (const group of groups.slice(0, MAX_APPENDIX_GROUPS)) {
+    out.push(`## ${group.folder ? inlineCode(group.folder) : "Top-level configuration"}`, "");
+    if (group.intro) out.push(group.intro, "");
+    const shown = group.modules.slice(0, 12).map((module) => inlineCode(group.folder ? module.path.slice(group.folder.length + 1) : module.path));
+    const uses = new Set<number>();
+    for (const module of group.modules) for (const target of module.dependsOn) if (chapterOf.has(target)) uses.add(chapterOf.get(target)!);
+    const usesText = uses.size ? ` It uses ${[...uses].sort((a, b) => a - b).map((i) => markdownLink(`chapter ${i + 1}`, files[i]!)).join(", ")}.` : "";
+    out.push(`${group.modules.length} file${group.modules.length === 1 ? "" : "s"}: ${shown.join(", ")}${group.modules.length > 12 ? ", …" : ""}.${usesText}`, "");
+  }
+  if (groups.length > MAX_APPENDIX_GROUPS) out.push(`… and ${groups.length - MAX_APPENDIX_GROUPS} more folders (see the file list in the ${markdownLink("contents", "index.md")}).`, "");
+  return out;
+}
+
+/** A module in one line: path, size and what it exports. */
+function moduleLine(module: Module): string {
+  const names = module.facts.exports.map((symbol) => symbol.name).filter((name) => name !== "default" && name !== "*");
+  return `${inlineCode(module.path)} (${module.lines} lines)${names.length ? `: exports ${names.slice(0, 8).map(inlineCode).join(", ")}${names.length > 8 ? ", …" : ""}` : ""}`;
+}
+
+/** The chapter of each module, by path. */
+function chapterIndex(chapters: readonly Chapter[]): Map<string, number> {
+  const chapterOf = new Map<string, number>();
+  chapters.forEach((chapter, i) => {
+    if (chapter.appendix) return;
+    for (const module of chapter.modules) chapterOf.set(module.path, i);
+  });
+  return chapterOf;
 }
 
 /** The paths as an indented tree, folders first; long trees are cut with a count of what was left out. */

@@ -9,6 +9,8 @@ export type ExportedSymbol = {
   excerpt?: string;
   /** 1-based line of the declaration. */
   line: number;
+  /** A class's public methods, in source order. */
+  members?: string[];
 };
 
 /** What static analysis learnt about one source file. */

@@ -9,6 +9,12 @@ import { WriteChapters } from "./nodes/chapters.js";
 import type { TutorialStore } from "./store.js";
 
 /**
+ * The batch stages by their place in the graph, which is how a checkpoint keys a batch's finished
+ * items (`Checkpoint.frames`): SummarizeFiles is node 0, WriteChapters node 4 (see the wiring below).
+ */
+export const BATCH_STAGES: Readonly<Record<string, string>> = { "0": "summarize", "4": "chapters" };
+
+/**
  * The pipeline as a graph:
  *
  * SummarizeFiles ⟲ "again" → IdentifyAbstractions → AnalyzeRelationships → OrderChapters → WriteChapters → CombineTutorial

@@ -4,10 +4,9 @@ import { FileSaver } from "@flowlet/file-saver";
 import type { LLM } from "@flowlet/llm";
 import { type RunResult, readCheckpoint } from "flowlet";
 import type { SourceFile } from "../source/types.js";
-import { promptBudget } from "./budget.js";
-import { type ProgressEvent, RunContext } from "./context.js";
+import { type CallBudget, type ProgressEvent, RunContext } from "./context.js";
 import { PipelineConfigError, PipelineError, ResumeMismatchError } from "./errors.js";
-import { tutorialFlow } from "./flow.js";
+import { BATCH_STAGES, tutorialFlow } from "./flow.js";
 import { checkLimits } from "./input.js";
 import { language } from "./prompts.js";
 import { type RunInput, type TutorialStore, initialStore } from "./store.js";
@@ -26,8 +25,12 @@ export interface GenerateTutorialInput {
   maxAbstractions: number;
   /** Chapters (and summary groups) written at once. */
   concurrency: number;
-  /** The model's context window in tokens; prompts are kept within it (see `budget.ts`). */
-  contextTokens: number;
+  /** The model's context window in tokens; prompts are kept within it. Default: `llm.limits.contextTokens`. */
+  contextTokens?: number;
+  /** The model's output cap in tokens; every reply is asked to fit it. Default: `llm.limits.maxOutputTokens`. */
+  maxOutputTokens?: number;
+  /** Requests and time one LLM call may take in all, node retries included. Default: 5 requests, 10 minutes. */
+  callBudget?: CallBudget;
   /**
    * `false` bypasses the LLM response cache for every call. The cache itself is the `llm`'s own:
    * create it with `createLLM({ cache: cacheDir })` for `useCache` to have anything to use.
@@ -54,20 +57,50 @@ export interface GenerateTutorialInput {
  * @throws {ResumeMismatchError} when `resume` finds a checkpoint made from other inputs.
  */
 export async function generateTutorial(input: GenerateTutorialInput): Promise<{ indexPath: string; chapterFiles: string[] }> {
-  checkInput(input);
-  const run = new RunContext(input.llm, input.files, promptBudget(input.contextTokens), language(input.language), input.useCache, input.onProgress);
+  const window = {
+    contextTokens: input.contextTokens ?? input.llm.limits.contextTokens,
+    maxOutputTokens: input.maxOutputTokens ?? input.llm.limits.maxOutputTokens,
+  };
+  checkInput({ ...input, ...window });
+  const run = new RunContext({
+    llm: input.llm,
+    files: input.files,
+    window,
+    maxAbstractions: input.maxAbstractions,
+    lang: language(input.language),
+    useCache: input.useCache,
+    budget: input.callBudget ?? { maxAttempts: 5, deadlineMs: 600_000 },
+    onProgress: input.onProgress,
+  });
   const flow = tutorialFlow(run, input.concurrency);
-  const runInput = describeInput(input);
+  const runInput = describeInput({ ...input, ...window });
+  // A run keeps its newest few full checkpoints (the default retention): enough to resume past a damaged one.
   const saver = new FileSaver(input.checkpointDir);
   const runId = runIdOf(input.projectName);
   let previous = input.resume ? await readCheckpoint(saver, runId) : undefined;
+  if (input.resume && !previous) {
+    run.progress({ stage: "resume", message: `Nothing to resume: no checkpoint of "${input.projectName}" in ${input.checkpointDir}. Starting a new run.` });
+  }
   // A finished run whose output was since deleted is simply run again (the LLM cache makes that cheap).
   const finished = (previous?.shared as Partial<TutorialStore> | undefined)?.output;
-  if (previous?.status === "completed" && !(finished && existsSync(finished.indexPath))) previous = undefined;
+  if (previous?.status === "completed") {
+    const kept = finished && existsSync(finished.indexPath);
+    run.progress({
+      stage: "resume",
+      message: kept
+        ? `Nothing to resume: the last run of "${input.projectName}" finished, and its tutorial is at ${finished.indexPath}.`
+        : `Nothing to resume: the last run of "${input.projectName}" finished, but its output is gone. Writing it again (cached replies cost nothing).`,
+    });
+    if (!kept) previous = undefined;
+  }
   let result: RunResult<TutorialStore>;
   if (previous) {
     checkSameInput((previous.shared as Partial<TutorialStore> | null)?.input, runInput, input.checkpointDir);
-    run.progress({ stage: "resume", message: `continuing run "${runId}" after ${previous.node}` });
+    if (previous.status !== "completed") run.progress({ stage: "resume", message: `Resuming run "${runId}" after ${previous.node}.` });
+    for (const [key, frame] of Object.entries(previous.frames)) {
+      const stage = BATCH_STAGES[key];
+      if (stage && frame.kind === "batch") run.resumedFrom(stage, Object.keys(frame.done).length);
+    }
     result = await flow.resume(runId, { checkpoint: saver, signal: input.signal });
   } else {
     await saver.delete(runId);
@@ -78,7 +111,7 @@ export async function generateTutorial(input: GenerateTutorialInput): Promise<{ 
   return output;
 }
 
-function checkInput(input: GenerateTutorialInput): void {
+function checkInput(input: GenerateTutorialInput & { contextTokens: number; maxOutputTokens: number }): void {
   if (!input.projectName?.trim()) throw new PipelineConfigError("projectName is empty: name the project (the CLI's --name).");
   if (input.files.length === 0) {
     throw new PipelineConfigError("There are no source files to explain: check the include and exclude patterns and the maximum file size.");
@@ -86,7 +119,7 @@ function checkInput(input: GenerateTutorialInput): void {
   checkLimits(input);
 }
 
-function describeInput(input: GenerateTutorialInput): RunInput {
+function describeInput(input: GenerateTutorialInput & { contextTokens: number; maxOutputTokens: number }): RunInput {
   const digest = createHash("sha256");
   for (const file of input.files) digest.update(file.path).update("\0").update(file.content).update("\0");
   return {
@@ -95,6 +128,7 @@ function describeInput(input: GenerateTutorialInput): RunInput {
     language: input.language,
     maxAbstractions: input.maxAbstractions,
     contextTokens: input.contextTokens,
+    maxOutputTokens: input.maxOutputTokens,
     outputDir: input.outputDir,
     fileCount: input.files.length,
     filesDigest: digest.digest("hex"),

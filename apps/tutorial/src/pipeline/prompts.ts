@@ -1,4 +1,4 @@
-import { estimateTokens, packSections } from "./budget.js";
+import type { Room } from "./budget.js";
 import { PipelineConfigError } from "./errors.js";
 
 /**
@@ -16,14 +16,15 @@ export const APPENDED_INSTRUCTION = 32;
  * `template(context)` with `sections` packed into the room the template leaves under `budget`.
  * Throws {@link PipelineConfigError} when the fixed part alone leaves no useful room.
  */
-export function fitPrompt(stage: string, budget: number, sections: readonly string[], template: (context: string) => string): string {
-  const room = budget - APPENDED_INSTRUCTION - estimateTokens(template(""));
-  if (room < MIN_CONTEXT_ROOM) {
+export function fitPrompt(stage: string, room: Room, sections: readonly string[], template: (context: string) => string): string {
+  const { tokens, budget } = room;
+  const left = budget - APPENDED_INSTRUCTION - tokens.count(template(""));
+  if (left < MIN_CONTEXT_ROOM) {
     throw new PipelineConfigError(
-      `The ${stage} prompt needs about ${budget - room + MIN_CONTEXT_ROOM} tokens but the budget is ${budget}: raise contextTokens (the model's context window), or lower maxAbstractions.`,
+      `The ${stage} prompt needs about ${budget - left + MIN_CONTEXT_ROOM} tokens but only ${budget} are left of the context window once its reply is set aside: raise contextTokens (--context-tokens, the model's context window), lower maxOutputTokens, or lower maxAbstractions.`,
     );
   }
-  return template(packSections(sections, room));
+  return template(tokens.pack(sections, left));
 }
 
 export interface Language {
@@ -60,8 +61,8 @@ function shortPath(path: string): string {
   return clean.length <= 160 ? clean : `${clean.slice(0, 60)}…${clean.slice(-99)}`;
 }
 
-export function summarizeFilesPrompt(project: string, budget: number, indices: readonly number[], sections: readonly string[]): string {
-  return fitPrompt("file summary", budget, sections, (context) =>
+export function summarizeFilesPrompt(project: string, room: Room, indices: readonly number[], sections: readonly string[]): string {
+  return fitPrompt("file summary", room, sections, (context) =>
     [
       `You are reading part of the codebase of the project \`${project}\`. It is too large to read at once, so it is summarised a few files at a time.`,
       context,
@@ -76,8 +77,8 @@ export function summarizeFilesPrompt(project: string, budget: number, indices: r
   );
 }
 
-export function mergeSummariesPrompt(project: string, budget: number, first: number, last: number, sections: readonly string[]): string {
-  return fitPrompt("summary merge", budget, sections, (context) =>
+export function mergeSummariesPrompt(project: string, room: Room, first: number, last: number, sections: readonly string[]): string {
+  return fitPrompt("summary merge", room, sections, (context) =>
     [
       `These are summaries of files ${first} to ${last} of the project \`${project}\`, which is too large to read at once.`,
       context,
@@ -90,9 +91,9 @@ summary: |
   );
 }
 
-export function identifyPrompt(project: string, budget: number, lang: Language, maxAbstractions: number, sections: readonly string[], summarised: boolean): string {
+export function identifyPrompt(project: string, room: Room, lang: Language, maxAbstractions: number, sections: readonly string[], summarised: boolean): string {
   const min = Math.min(5, maxAbstractions);
-  return fitPrompt("identify abstractions", budget, sections, (context) =>
+  return fitPrompt("identify abstractions", room, sections, (context) =>
     [
       `For the project \`${project}\`:`,
       summarised
@@ -127,8 +128,8 @@ export function abstractionList(abstractions: readonly { name: string; descripti
     .join("\n");
 }
 
-export function relationshipsPrompt(project: string, budget: number, lang: Language, abstractions: string, sections: readonly string[]): string {
-  return fitPrompt("analyze relationships", budget, sections, (context) =>
+export function relationshipsPrompt(project: string, room: Room, lang: Language, abstractions: string, sections: readonly string[]): string {
+  return fitPrompt("analyze relationships", room, sections, (context) =>
     [
       `These are the core abstractions of the project \`${project}\`, as "index # name":`,
       abstractions,
@@ -152,8 +153,8 @@ relationships:
   );
 }
 
-export function orderPrompt(project: string, budget: number, abstractions: string, summary: string, relationships: readonly string[]): string {
-  return fitPrompt("order chapters", budget, relationships, (context) =>
+export function orderPrompt(project: string, room: Room, abstractions: string, summary: string, relationships: readonly string[]): string {
+  return fitPrompt("order chapters", room, relationships, (context) =>
     [
       `These are the core abstractions of the project \`${project}\`, as "index # name":`,
       abstractions,
@@ -182,12 +183,14 @@ export interface ChapterBrief {
   next?: { name: string; file: string };
   /** This abstraction's relationships, as lines. */
   relationships: readonly string[];
+  /** The most words the chapter may take, so that it ends before the model's output cap. */
+  words: number;
 }
 
-export function chapterPrompt(brief: ChapterBrief, budget: number, lang: Language, sections: readonly string[]): string {
+export function chapterPrompt(brief: ChapterBrief, room: Room, lang: Language, sections: readonly string[]): string {
   const { number, name } = brief;
   const link = (c: { name: string; file: string }) => `[${c.name}](${c.file})`;
-  return fitPrompt(`chapter ${number}`, budget, [brief.outline, ...sections], (context) =>
+  return fitPrompt(`chapter ${number}`, room, [brief.outline, ...sections], (context) =>
     [
       `${inLanguage(lang, "the whole chapter (headings, explanations, code comments, diagram labels)")}Write a very beginner-friendly tutorial chapter (in Markdown) about the concept "${name}" of the project \`${brief.project}\`. This is Chapter ${number}.`,
       `The project: ${brief.summary}`,
@@ -209,10 +212,23 @@ export function chapterPrompt(brief: ChapterBrief, budget: number, lang: Languag
         "- When another concept comes up, link to its chapter with the file names from the outline, e.g. [Name](file.md).",
         brief.next ? `- End with a short conclusion that leads to the next chapter, ${link(brief.next)}.` : "- This is the last chapter: end with a conclusion that wraps up the tutorial.",
         "- Use analogies and examples; keep a friendly, welcoming tone.",
+        `- Keep the whole chapter within about ${brief.words} words, so that it is never cut off.`,
         "Write only the chapter's Markdown, with no extra commentary.",
       ].join("\n"),
     ]
       .filter(Boolean)
       .join("\n\n"),
+  );
+}
+
+/** A diagram of a chapter that did not parse, sent back once with what is wrong. */
+export function fixDiagramPrompt(source: string, problems: readonly string[], room: Room): string {
+  return fitPrompt("diagram repair", room, [source], (context) =>
+    [
+      "This Mermaid diagram from a tutorial chapter does not parse:",
+      `\`\`\`mermaid\n${context}\n\`\`\``,
+      `The problems:\n${problems.slice(0, 10).map((p) => `- ${p}`).join("\n")}`,
+      'Reply with the corrected diagram only, in one ```mermaid block. Keep its meaning; quote every label ("..."), and use a sequenceDiagram or a flowchart TD.',
+    ].join("\n\n"),
   );
 }

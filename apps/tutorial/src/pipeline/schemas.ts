@@ -32,7 +32,8 @@ export function abstractionsSchema(fileCount: number, maxAbstractions: number) {
   return z
     .array(
       z.object({
-        name: text("name"),
+        // One line: a name is a heading, a link text and a diagram label.
+        name: text("name").transform((name) => name.replace(/\s+/g, " ")),
         description: text("description"),
         file_indices: z.array(indexRef(fileCount, "file")).min(1, "list at least one relevant file index"),
       }),

@@ -27,6 +27,7 @@ export interface RunInput {
   language: string;
   maxAbstractions: number;
   contextTokens: number;
+  maxOutputTokens: number;
   outputDir: string;
   fileCount: number;
   /** sha-256 over every file's path and content. */

@@ -63,6 +63,19 @@ export class GitCloneError extends SourceError {
     readonly url: string,
     readonly detail: string,
   ) {
-    super(`git clone ${url} failed: ${detail || "no output"}. Check the URL and your access to it (is git installed?).`);
+    super(`git clone ${url} failed: ${detail || "git printed nothing"}. Check the URL and your access to it (is git installed?).`);
+  }
+}
+
+/** GitHub (or the API named by FLOWLET_GITHUB_API_URL) could not be reached at all: offline, DNS, refused, TLS. */
+export class GitHubUnreachableError extends SourceError {
+  override name = "GitHubUnreachableError";
+  constructor(
+    readonly origin: string,
+    readonly detail: string,
+  ) {
+    super(
+      `Could not reach ${origin} (${detail}). Check the network connection (and a proxy, if you use one), or explain a local copy with --dir.`,
+    );
   }
 }

@@ -34,9 +34,30 @@ function gitClone(url: string, destination: string, signal?: AbortSignal): Promi
     child.on("error", (error) => reject(signal?.aborted ? signal.reason : new GitCloneError(redact(url), redact(error.message))));
     child.on("close", (code) => {
       if (code === 0) resolve();
-      else reject(new GitCloneError(redact(url), redact(stderr.trim().split("\n").at(-1) ?? "")));
+      else reject(new GitCloneError(redact(url), redact(cloneFailure(stderr))));
     });
   });
+}
+
+/**
+ * What git said went wrong, as one sentence: its `fatal:`/`error:` lines with the hints after them
+ * joined ("Could not read from remote repository. Please make sure you have the correct access
+ * rights and the repository exists"), not the last line alone, and without a final period.
+ */
+export function cloneFailure(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line && !/^(cloning into|hint:|warning:)/i.test(line))
+    .map((line) => line.replace(/^(fatal|error):\s*/i, ""));
+  // Git wraps its hints over lines: a line starting in lower case continues the sentence before it.
+  let text = "";
+  for (const line of lines) {
+    if (!text) text = line;
+    else if (/^[a-z]/.test(line)) text += ` ${line}`;
+    else text += `${/[.:!?]$/.test(text) ? "" : "."} ${line}`;
+  }
+  return text.replace(/[.\s]+$/, "");
 }
 
 /** Removes `user:password@` from URLs so credentials embedded in them never reach a message. */

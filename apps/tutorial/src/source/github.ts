@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeText, hasBinaryExtension } from "./decode.js";
-import { GitHubError, GitHubRateLimitError } from "./errors.js";
+import { GitHubError, GitHubRateLimitError, GitHubUnreachableError } from "./errors.js";
 import { GitignoreRules } from "./gitignore.js";
 import type { Collected, ReadOptions, SkippedFile } from "./local.js";
 import type { SourceFile } from "./types.js";
@@ -117,7 +117,7 @@ function createClient(options: GitHubOptions) {
 
   async function get(path: string, what: string, notFoundIsUndefined = false): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
-      const response = await fetch(base + path, { headers, signal: options.signal });
+      const response = await reach(base + path, { headers, signal: options.signal });
       if (response.ok) return response.json();
       const waitMs = rateLimitWait(response);
       if (waitMs !== undefined && attempt <= 3) {
@@ -180,4 +180,18 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * `fetch`, with a failure to connect (offline, DNS, refused, TLS) turned into {@link GitHubUnreachableError}
+ * rather than undici's bare "fetch failed". An abort stays an abort.
+ */
+async function reach(url: string, init: RequestInit & { signal?: AbortSignal }): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new GitHubUnreachableError(new URL(url).origin, cause?.code ?? cause?.message ?? (error as Error).message);
+  }
 }

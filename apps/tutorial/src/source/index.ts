@@ -5,7 +5,7 @@ import { type GitHubOptions, parseGitHubUrl, readGitHubRepository } from "./gith
 import { type Collected, type ReadOptions, readLocalDirectory } from "./local.js";
 
 export type { SourceFile } from "./types.js";
-export { FileSelector, DEFAULT_INCLUDE, DEFAULT_EXCLUDE } from "./select.js";
+export { FileSelector, DEFAULT_INCLUDE, DEFAULT_EXCLUDE, USAGE_PATTERNS, usageSelector } from "./select.js";
 export { GitignoreRules } from "./gitignore.js";
 export { decodeText, hasBinaryExtension } from "./decode.js";
 export { readLocalDirectory, checkDirectory, type Collected, type SkippedFile, type SkipReason, type ReadOptions } from "./local.js";

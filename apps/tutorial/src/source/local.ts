@@ -12,11 +12,20 @@ export type SkipReason = "binary" | "too-large" | "outside-root" | "symlink-loop
 /** A file left out, and why (shown by --dry-run and in the run summary). */
 export type SkippedFile = { path: string; reason: SkipReason; size?: number };
 
-/** What a source produced: the files to explain and the ones skipped. */
-export type Collected = { files: SourceFile[]; skipped: SkippedFile[] };
+/**
+ * What a source produced: the files to explain and the ones skipped, and the usage files (tests,
+ * examples) read for `companions`.
+ */
+export type Collected = { files: SourceFile[]; skipped: SkippedFile[]; companions?: SourceFile[] };
 
-/** How files are chosen. */
-export type ReadOptions = { selector: FileSelector; maxSize: number; signal?: AbortSignal };
+/** Most usage files read: they illustrate, so a few hundred are plenty. */
+export const MAX_COMPANIONS = 300;
+
+/**
+ * How files are chosen. `companions` selects files the selector leaves out that show the code in
+ * use (tests, examples): they are read into `companions`, never into `files`.
+ */
+export type ReadOptions = { selector: FileSelector; maxSize: number; signal?: AbortSignal; companions?: FileSelector };
 
 /**
  * Reads the selected text files under `root`, never leaving it: a symlink whose target lies outside
@@ -25,18 +34,20 @@ export type ReadOptions = { selector: FileSelector; maxSize: number; signal?: Ab
  * skipped. The walk is iterative, so depth is limited only by the file system.
  */
 export async function readLocalDirectory(root: string, options: ReadOptions): Promise<Collected> {
-  const { selector, maxSize, signal } = options;
+  const { selector, maxSize, signal, companions } = options;
   const rootReal = await checkDirectory(root);
   const inside = (real: string) => real === rootReal || real.startsWith(rootReal + sep);
   const gitignore = new GitignoreRules();
   const visited = new Set([rootReal]);
   const files: SourceFile[] = [];
+  const usage: SourceFile[] = [];
   const skipped: SkippedFile[] = [];
-  const pending: string[] = [""];
+  // `main`: the folder may hold files to explain; `companion`: it may hold usage files.
+  const pending: { folder: string; main: boolean; companion: boolean }[] = [{ folder: "", main: true, companion: companions !== undefined }];
 
   while (pending.length > 0) {
     signal?.throwIfAborted();
-    const folder = pending.pop()!;
+    const { folder, main, companion } = pending.pop()!;
     const absoluteFolder = join(rootReal, folder);
     const entries = await readdir(absoluteFolder, { withFileTypes: true }).catch(() => {
       skipped.push({ path: folder, reason: "unreadable" });
@@ -45,7 +56,7 @@ export async function readLocalDirectory(root: string, options: ReadOptions): Pr
     if (entries.some((entry) => entry.name === ".gitignore" && entry.isFile())) {
       gitignore.add(folder, await readFile(join(absoluteFolder, ".gitignore"), "utf8").catch(() => ""));
     }
-    const subfolders: string[] = [];
+    const subfolders: { folder: string; main: boolean; companion: boolean }[] = [];
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = folder ? `${folder}/${entry.name}` : entry.name;
       const absolute = join(absoluteFolder, entry.name);
@@ -74,18 +85,24 @@ export async function readLocalDirectory(root: string, options: ReadOptions): Pr
         }
       }
       if (isDirectory) {
-        if (!selector.excludesDirectory(path) && !gitignore.ignores(path, true)) subfolders.push(path);
-      } else if (isFile && selector.selectsFile(path) && !gitignore.ignores(path, false)) {
+        if (gitignore.ignores(path, true)) continue;
+        const inMain = main && !selector.excludesDirectory(path);
+        const inCompanion = companion && companions !== undefined && !companions.excludesDirectory(path);
+        if (inMain || inCompanion) subfolders.push({ folder: path, main: inMain, companion: inCompanion });
+      } else if (isFile && main && selector.selectsFile(path) && !gitignore.ignores(path, false)) {
         const result = await readSelected(absolute, path, maxSize);
         if ("content" in result) files.push(result);
         else skipped.push(result);
+      } else if (isFile && companion && usage.length < MAX_COMPANIONS && companions?.selectsFile(path) && !gitignore.ignores(path, false)) {
+        const result = await readSelected(absolute, path, maxSize);
+        if ("content" in result) usage.push(result);
       }
     }
     // Reversed so the stack pops folders in name order: the output is deterministic.
     pending.push(...subfolders.reverse());
   }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, skipped };
+  const byPath = (a: SourceFile, b: SourceFile) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  return { files: files.sort(byPath), skipped, ...(companions && { companions: usage.sort(byPath) }) };
 }
 
 /** The real path of `folder`, or {@link DirectoryNotFoundError} when it is not an existing directory. */

@@ -4,7 +4,7 @@ import picomatch from "picomatch";
 export const DEFAULT_INCLUDE: readonly string[] = [
   "*.py", "*.pyi", "*.pyx", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts",
   "*.go", "*.java", "*.rs", "*.c", "*.cc", "*.cpp", "*.h", "*.hpp", "*.md", "*.rst",
-  "*.yaml", "*.yml", "Dockerfile", "Makefile",
+  "*.yaml", "*.yml", "Dockerfile", "Makefile", "package.json", "pyproject.toml",
 ];
 
 /**
@@ -16,6 +16,20 @@ export const DEFAULT_EXCLUDE: readonly string[] = [
   "venv/", ".venv/", "test/", "tests/", "__tests__/", "*.test.*", "*.spec.*", "test_*.py", "*_test.py", "*_test.go",
   "examples/", "dist/", "build/", "legacy/", "coverage/", ".git/", ".github/", ".next/", "node_modules/", "*.log",
 ];
+
+/** The default exclusions that name tests and examples: where the offline mode looks for usage. */
+export const USAGE_PATTERNS: readonly string[] = [
+  "test/", "tests/", "__tests__/", "*.test.*", "*.spec.*", "test_*.py", "*_test.py", "examples/", "example/", "cookbook/",
+];
+
+/**
+ * The files that show code in use (tests, examples) which `exclude` leaves out: code files only,
+ * under the same exclusions minus the test and example ones.
+ */
+export function usageSelector(exclude: readonly string[]): FileSelector {
+  const code = ["*.py", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts"];
+  return new FileSelector(code, exclude.filter((pattern) => !USAGE_PATTERNS.includes(pattern)));
+}
 
 type Matcher = (path: string, isDirectory: boolean) => boolean;
 

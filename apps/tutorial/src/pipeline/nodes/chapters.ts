@@ -1,11 +1,16 @@
 import { type NodeContext, ParallelBatchNode } from "flowlet";
 import type { RunContext } from "../context.js";
-import { PipelineError } from "../errors.js";
+import { ChapterCutError, PipelineError } from "../errors.js";
 import { outlineText, plannedChapters } from "../outline.js";
-import { chapterPrompt, fileHeader } from "../prompts.js";
+import { findMermaidBlocks, mermaidProblems, normalizeMarkdown, plainText, replaceMermaidBlocks } from "../../markdown/index.js";
+import { type ChapterBrief, chapterPrompt, fileHeader, fixDiagramPrompt } from "../prompts.js";
+import { chapterWords } from "../limits.js";
 import type { TutorialStore } from "../store.js";
 
-type Job = { number: number; name: string; prompt: string };
+type Job = { number: number; name: string; prompt: string; brief: ChapterBrief; sections: string[] };
+
+/** What replaces a diagram that still did not parse after one repair. */
+export const DROPPED_DIAGRAM = "*(A diagram was left out here: the model's Mermaid did not parse, even after one repair.)*";
 
 /**
  * Writes every chapter at once (at most `concurrency` in flight). A chapter is written from the
@@ -37,7 +42,8 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
         const summary = summaries?.[index];
         return `${fileHeader(index, file.path)}\n${summary ? `(Summary: ${summary})\n` : ""}${file.content}`;
       });
-      const brief = {
+      const brief: ChapterBrief = {
+        words: chapterWords(this.pipeline.window, this.pipeline.maxAbstractions),
         project: shared.input.projectName,
         number: chapter.number,
         name: chapter.name,
@@ -48,18 +54,73 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
         ...(previous && { previous: { name: previous.name, file: previous.file } }),
         ...(next && { next: { name: next.name, file: next.file } }),
       };
-      return { number: chapter.number, name: chapter.name, prompt: chapterPrompt(brief, this.pipeline.budget, this.pipeline.lang, sections) };
+      const prompt = chapterPrompt(brief, this.pipeline.room("chapter"), this.pipeline.lang, sections);
+      return { number: chapter.number, name: chapter.name, prompt, brief, sections };
     });
     this.pipeline.begin("chapters", jobs.length);
     return jobs;
   }
 
   override async exec(job: Job, ctx: NodeContext): Promise<string> {
-    const text = await this.pipeline.write(job.prompt, ctx.signal, ctx.attempt > 0);
+    // A chapter found too long for the model's output cap stays so: a node retry would only pay for it again.
+    const cut = this.#cut.get(job.number);
+    if (cut) throw cut;
+    const text = await this.whole(job, ctx);
     // Thrown, so the node's retries ask again rather than publish a blank page.
     if (!text.trim()) throw new PipelineError(`The model returned an empty text for chapter ${job.number} ("${job.name}").`);
+    const chapter = await this.checkDiagrams(withHeading(text, job.number, job.name), job, ctx);
     this.pipeline.advance("chapters", `chapter ${job.number} written`);
-    return withHeading(text, job.number, job.name);
+    return chapter;
+  }
+
+  readonly #cut = new Map<number, ChapterCutError>();
+
+  /**
+   * The chapter's whole text, never one cut at the output cap: a reply that ends with `length` is
+   * continued while the window has room for it, else asked again for half the words; if that is
+   * cut too, {@link ChapterCutError} names the chapter and what to do, and nothing is published.
+   */
+  private async whole(job: Job, ctx: NodeContext): Promise<string> {
+    const call = { stage: "chapters", kind: "chapter" as const, label: `chapter ${job.number}`, attempt: ctx.attempt };
+    const { counter, window } = this.pipeline;
+    const cap = this.pipeline.reply("chapter");
+    let reply = await this.pipeline.write(call, job.prompt, ctx.signal);
+    if (reply.finishReason.unified !== "length") return reply.text;
+    if (counter.count(job.prompt) + counter.count(reply.text) + cap + 64 <= window.contextTokens) {
+      this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: cut at the output limit (${cap} tokens), continuing it` });
+      reply = await this.pipeline.continue(call, job.prompt, reply, ctx.signal);
+      if (reply.finishReason.unified !== "length") return reply.text;
+    }
+    this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: cut at the output limit, asking for a shorter one` });
+    const shorter = chapterPrompt({ ...job.brief, words: Math.floor(job.brief.words / 2) }, this.pipeline.room("chapter"), this.pipeline.lang, job.sections);
+    reply = await this.pipeline.write({ ...call, label: `chapter ${job.number} (shorter)` }, shorter, ctx.signal);
+    if (reply.finishReason.unified !== "length") return reply.text;
+    const error = new ChapterCutError(job.number, job.name, cap);
+    this.#cut.set(job.number, error);
+    throw error;
+  }
+
+  /**
+   * Every Mermaid block checked (see `mermaid-check.ts`): one that does not parse is sent back once
+   * with its problems; if the answer does not parse either, the diagram is left out with a note.
+   */
+  private async checkDiagrams(chapter: string, job: Job, ctx: NodeContext): Promise<string> {
+    const broken = findMermaidBlocks(chapter).map((block) => mermaidProblems(block.source));
+    if (broken.every((problems) => problems.length === 0)) return chapter;
+    const fixes = await Promise.all(
+      findMermaidBlocks(chapter).map(async (block, i) => {
+        const problems = broken[i]!;
+        if (problems.length === 0) return undefined;
+        this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: re-asking for a diagram that does not parse` });
+        const call = { stage: "chapters", kind: "diagram" as const, label: `chapter ${job.number}, diagram ${i + 1}`, attempt: ctx.attempt };
+        const reply = await this.pipeline.write(call, fixDiagramPrompt(block.source, problems, this.pipeline.room("diagram")), ctx.signal);
+        // A repair cut at its cap is no repair.
+        if (reply.finishReason.unified === "length") return DROPPED_DIAGRAM;
+        const fixed = findMermaidBlocks(normalizeMarkdown(reply.text))[0]?.source ?? reply.text.trim();
+        return mermaidProblems(fixed).length === 0 ? `\`\`\`mermaid\n${fixed.trimEnd()}\n\`\`\`` : DROPPED_DIAGRAM;
+      }),
+    );
+    return replaceMermaidBlocks(chapter, (_, i) => fixes[i]);
   }
 
   override post(shared: TutorialStore, jobs: Job[], chapters: string[]): void {
@@ -74,10 +135,8 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
  * missing one added.
  */
 export function withHeading(text: string, number: number, name: string): string {
-  let body = text.trim();
-  const fenced = /^```(?:markdown|md)?\s*\n([\s\S]*?)\n```$/.exec(body);
-  if (fenced) body = fenced[1]!.trim();
-  const heading = `# Chapter ${number}: ${name}`;
+  const body = normalizeMarkdown(text).trim();
+  const heading = `# Chapter ${number}: ${plainText(name)}`;
   const lines = body.split("\n");
   if (/^#\s/.test(lines[0] ?? "")) lines[0] = heading;
   else lines.unshift(heading, "");
