@@ -3,9 +3,21 @@ export class InteropError extends Error {
   override name = "InteropError";
 }
 
-/** Invalid server or client options, found before anything listens or connects. */
+/** Invalid server or client options, found before anything listens or connects; or a server that cannot be reached at all. */
 export class InteropConfigError extends InteropError {
   override name = "InteropConfigError";
+}
+
+/** A call took longer than its timeout (`timeoutMs`). `ms` is the timeout that ran out. */
+export class InteropTimeoutError extends InteropError {
+  override name = "InteropTimeoutError";
+  constructor(
+    readonly ms: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /**
@@ -20,6 +32,22 @@ export class A2ATaskError extends InteropError {
     readonly text: string,
   ) {
     super(`The remote agent's task${taskId ? ` ${taskId}` : ""} ended "${state}"${text ? `: ${text}` : ""}.`);
+  }
+}
+
+/**
+ * A remote A2A agent refused a request (a JSON-RPC or HTTP error: unknown task, a task still
+ * running, bad token…), or its connection broke mid-stream. `taskId` is set once a task existed.
+ */
+export class A2ARequestError extends InteropError {
+  override name = "A2ARequestError";
+  constructor(
+    readonly url: string,
+    readonly taskId: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }
 
@@ -38,4 +66,9 @@ export class MCPToolError extends InteropError {
   ) {
     super(message, options);
   }
+}
+
+/** An MCP request other than a tool call failed: a resource or prompt the server lacks, or a lost connection. */
+export class MCPRequestError extends InteropError {
+  override name = "MCPRequestError";
 }

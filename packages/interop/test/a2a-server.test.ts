@@ -90,12 +90,22 @@ describe("serveA2A with the official @a2a-js/sdk client", () => {
   it("serves the agent card at the well-known path, bound to 127.0.0.1", async () => {
     const server = await serve(shoutFlow());
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const cardJson = await (await fetch(server.cardUrl)).json();
+    const cardJson = await (await fetch(server.cardUrl, { headers: { "A2A-Version": "1.0" } })).json();
     expect(server.cardUrl).toBe(`${server.url}.well-known/agent-card.json`);
+    expect(server.restUrl).toBe(`${server.url}rest`);
     expect(cardJson.name).toBe("Shouter");
     expect(cardJson.capabilities.streaming).toBe(true);
-    expect(cardJson.supportedInterfaces).toMatchObject([{ url: server.url, protocolBinding: "JSONRPC", protocolVersion: "1.0" }]);
+    // Both bindings, each on both protocol lines.
+    expect(cardJson.supportedInterfaces).toEqual([
+      { url: server.url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+      { url: server.restUrl, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" },
+      { url: server.url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
+      { url: server.restUrl, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" },
+    ]);
     expect(cardJson.securitySchemes ?? {}).toEqual({});
+    // Without an A2A-Version header a client is on v0.3 (spec §3.6.2): it gets the v0.3 card.
+    const legacy = await (await fetch(server.cardUrl)).json();
+    expect(legacy).toMatchObject({ url: server.url, preferredTransport: "JSONRPC", protocolVersion: "0.3" });
   });
 
   it("send: runs the flow and answers with a completed task carrying the result artifact", async () => {
