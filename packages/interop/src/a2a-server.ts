@@ -176,7 +176,7 @@ const envelope: RequestHandler = (req, res, next) => {
   if (req.method !== "POST" || body === undefined) return next();
   const problem = envelopeProblem(body);
   if (!problem) return next();
-  const id = (body as { id?: unknown }).id;
+  const id = (body as { id?: unknown } | null)?.id;
   const echo = typeof id === "string" || (typeof id === "number" && Number.isInteger(id)) ? id : null;
   res.status(200).json(rpcError(INVALID_REQUEST, `Invalid JSON-RPC request: ${problem}.`, echo));
 };
