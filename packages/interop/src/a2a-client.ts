@@ -80,26 +80,49 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
     const request = { tenant: "", message: userMessage(parts, { taskId, contextId }), configuration: undefined, metadata: undefined };
     const serviceParameters = this.options.token ? { Authorization: `Bearer ${this.options.token}` } : undefined;
     const timeoutMs = this.options.timeoutMs ?? 600_000;
-    const timer = new AbortController();
-    const clock = Number.isFinite(timeoutMs) ? setTimeout(() => timer.abort(), timeoutMs) : undefined;
-    const signal = AbortSignal.any([ctx.signal, timer.signal]);
     const fold = new Fold();
+    // Stopping (abort or timeout) sends CancelTask as soon as the task's id is known, then drops the
+    // stream; an agent that never says which task it started is dropped after a grace period.
+    const stream = new AbortController();
+    let stopping: "aborted" | "timeout" | undefined;
+    let cancelling: Promise<void> | undefined;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const cancel = () => {
+      if (cancelling || !stopping) return;
+      if (fold.finished()) return stream.abort();
+      const remote = fold.taskId;
+      if (remote) cancelling = this.cancelRemote(client, remote, serviceParameters).finally(() => stream.abort());
+    };
+    const stop = (why: "aborted" | "timeout") => {
+      if (stopping) return;
+      stopping = why;
+      grace = setTimeout(() => stream.abort(), CANCEL_GRACE_MS);
+      cancel();
+    };
+    const onAbort = () => stop("aborted");
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const clock = Number.isFinite(timeoutMs) ? setTimeout(() => stop("timeout"), timeoutMs) : undefined;
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     try {
-      for await (const event of client.sendMessageStream(request, { signal, serviceParameters })) fold.add(event);
-    } catch (error) {
-      const remote = fold.taskId || taskId;
-      if (signal.aborted) {
-        // The remote run goes on unless told: tell it, briefly, then stop as asked.
-        if (remote && !fold.finished()) await this.cancelRemote(client, remote, serviceParameters);
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        throw new InteropTimeoutError(
-          timeoutMs,
-          `The agent at ${this.url.href} did not finish task ${remote ?? "(none yet)"} within ${timeoutMs} ms; it was sent CancelTask. Raise SendToAgent's timeoutMs if the task takes longer.`,
-        );
+      for await (const event of client.sendMessageStream(request, { signal: stream.signal, serviceParameters })) {
+        fold.add(event);
+        cancel();
       }
-      throw this.explain(error, remote);
+    } catch (error) {
+      if (!stopping) throw this.explain(error, fold.taskId || taskId);
     } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
       clearTimeout(clock);
+      clearTimeout(grace);
+      await cancelling;
+    }
+    if (stopping === "aborted") throw ctx.signal.reason;
+    if (stopping === "timeout") {
+      const remote = fold.taskId || taskId;
+      throw new InteropTimeoutError(
+        timeoutMs,
+        `The agent at ${this.url.href} did not finish task ${remote ?? "(none yet)"} within ${timeoutMs} ms${cancelling ? "; it was sent CancelTask" : ""}. Raise SendToAgent's timeoutMs if the task takes longer.`,
+      );
     }
     const result = fold.result();
     if (result.state === "completed" || result.state === "input-required") return result;
