@@ -33,7 +33,10 @@ export class DeltaBuffer {
     if (!delta) return;
     this.#pending += delta;
     const now = performance.now();
-    if (this.#pending.length >= this.#maxChars || (this.#timer === undefined && now - this.#last >= this.#intervalMs)) return this.flush();
+    if (this.#pending.length >= this.#maxChars || (this.#timer === undefined && now - this.#last >= this.#intervalMs)) {
+      this.flush();
+      return;
+    }
     this.#timer ??= setTimeout(() => this.flush(), Math.max(0, this.#intervalMs - (now - this.#last)));
   }
 

@@ -3,9 +3,23 @@ export type { A2AInput, FlowAgentOptions } from "./a2a-executor.js";
 export { MemoryTaskStore, type TaskStoreLimits, type EvictingTaskStore } from "./a2a-task-store.js";
 export type { DeltaOptions } from "./deltas.js";
 export { SendToAgent, type SendToAgentOptions, type A2AOutgoing, type A2AResult } from "./a2a-client.js";
-export { connectMCP, type MCPConnection, type MCPStdioServer, type MCPHttpServer, type MCPToolSpec, type MCPToolResult } from "./mcp-client.js";
+export {
+  connectMCP,
+  type MCPConnection,
+  type MCPConnectOptions,
+  type MCPStdioServer,
+  type MCPHttpServer,
+  type MCPToolSpec,
+  type MCPToolResult,
+  type MCPCallOptions,
+  type MCPProgress,
+  type MCPResource,
+  type MCPResourceContents,
+  type MCPPrompt,
+  type MCPPromptMessages,
+} from "./mcp-client.js";
 export { CallMCPTool, type CallMCPToolOptions, type ToolCallInput } from "./mcp-node.js";
-export { registerFlowTool, serveMCP, type FlowToolOptions, type MCPHttpHandle } from "./mcp-server.js";
+export { registerFlowTool, serveMCP, type FlowToolOptions, type MCPHttpHandle, type ServeMCPOptions } from "./mcp-server.js";
 export type { ListenOptions } from "./http.js";
 export { emitText, withTextSink, type TextSink } from "./emit-text.js";
 export {

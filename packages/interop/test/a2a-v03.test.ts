@@ -166,7 +166,10 @@ describe("SendToAgent calls agents of the v0.3 line", () => {
       async cancelTask() {},
     });
     type S = { name: string; result?: A2AResult };
-    const node = new SendToAgent<S>({ url, message: (s) => s.name, save: (s, r) => void (s.result = r) });
+    const node = new SendToAgent<S>({ url, message: (s) => s.name, save: (s, r) => {
+        s.result = r;
+      },
+    });
     const shared: S = { name: "Ada" };
     const deltas: string[] = [];
     await withTextSink((d) => deltas.push(d), () => new Flow(node).run(shared));
