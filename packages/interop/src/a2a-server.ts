@@ -10,7 +10,8 @@ import { FlowRequestHandler } from "./a2a-handler.js";
 import { type EvictingTaskStore, MemoryTaskStore, type TaskStoreLimits } from "./a2a-task-store.js";
 import { checkDeltaOptions } from "./deltas.js";
 import { InteropConfigError } from "./errors.js";
-import { INVALID_REQUEST, type ListenOptions, baseUrl, guardedApp, lastResort, listen, notFound, rpcError, shut } from "./http.js";
+import { INVALID_REQUEST, baseUrl, guardedApp, lastResort, listen, notFound, rpcError, shut } from "./http.js";
+import type { ListenOptions } from "./listen-options.js";
 
 /** The parts of an agent card you write; `serveA2A` fills in interfaces, capabilities and security. */
 export interface AgentCardInput {

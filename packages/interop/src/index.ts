@@ -20,7 +20,7 @@ export {
 } from "./mcp-client.js";
 export { CallMCPTool, type CallMCPToolOptions, type ToolCallInput } from "./mcp-node.js";
 export { registerFlowTool, serveMCP, type FlowToolOptions, type MCPHttpHandle, type ServeMCPOptions } from "./mcp-server.js";
-export type { ListenOptions } from "./http.js";
+export type { ListenOptions } from "./listen-options.js";
 export { emitText, withTextSink, type TextSink } from "./emit-text.js";
 export {
   InteropError,

@@ -7,7 +7,8 @@ import type { Flow } from "flowlet";
 import type { z } from "zod";
 import { withTextSink } from "./emit-text.js";
 import { InteropConfigError } from "./errors.js";
-import { INVALID_REQUEST, type ListenOptions, baseUrl, guardedApp, lastResort, listen, notFound, rpcError, shut } from "./http.js";
+import { INVALID_REQUEST, baseUrl, guardedApp, lastResort, listen, notFound, rpcError, shut } from "./http.js";
+import type { ListenOptions } from "./listen-options.js";
 
 export interface FlowToolOptions<S, Shape extends z.ZodRawShape> {
   /** The tool's name, as models see it. */
