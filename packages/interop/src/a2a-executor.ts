@@ -109,8 +109,8 @@ export class FlowExecutor<S> implements AgentExecutor {
   private async run(request: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId } = request;
     const message = request.userMessage;
-    const known = this.live.get(taskId);
-    const resuming = known !== undefined && request.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED;
+    // A parked task resumes from its checkpoint, also one parked before a restart (durable task store and saver).
+    const resuming = this.options.checkpoint !== undefined && request.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED;
     bus.publish(AgentEvent.task(request.task ?? newTask(taskId, contextId, message)));
 
     const live: LiveTask = { contextId, controller: new AbortController(), canceled: false };

@@ -1,6 +1,8 @@
 export { serveA2A, type ServeA2AOptions, type A2AServer, type AgentCardInput } from "./a2a-server.js";
 export type { A2AInput, FlowAgentOptions } from "./a2a-executor.js";
 export { MemoryTaskStore, type TaskStoreLimits, type EvictingTaskStore } from "./a2a-task-store.js";
+export { DurableTaskStore, type TaskRecords, TaskRecordError } from "./a2a-durable-store.js";
+export { checkpointTaskRecords } from "./a2a-saver-records.js";
 export type { DeltaOptions } from "./deltas.js";
 export { SendToAgent, type SendToAgentOptions, type A2AOutgoing, type A2AResult } from "./a2a-client.js";
 export {

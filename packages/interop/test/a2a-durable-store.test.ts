@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileSaver } from "@flowlet/file-saver";
+import { SqliteSaver } from "@flowlet/sqlite";
+import { Flow, type CheckpointSaver, Node, type NodeContext } from "flowlet";
+import { afterEach, describe, expect, it } from "vitest";
+import { DurableTaskStore, checkpointTaskRecords, serveA2A } from "../src/index.js";
+import { TaskState, artifactText, asTask, connect, request, statusText } from "./a2a-helpers.js";
+
+type Shared = { input: string; output?: string };
+class Echo extends Node<Shared> {
+  override post(shared: Shared) {
+    shared.output = `echo: ${shared.input}`;
+  }
+}
+class Confirm extends Node<Shared, string, string> {
+  override prep(shared: Shared) {
+    return shared.input;
+  }
+  override exec(input: string, ctx: NodeContext) {
+    return `${input}: ${ctx.interrupt<string>(`Ship "${input}"?`)}`;
+  }
+  override post(shared: Shared, _: string, output: string) {
+    shared.output = output;
+  }
+}
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+async function scratch() {
+  const dir = await mkdtemp(join(tmpdir(), "flowlet-a2a-tasks-"));
+  dirs.push(dir);
+  return dir;
+}
+
+const card = { name: "Durable", description: "Keeps its tasks" };
+const savers: [string, (dir: string) => CheckpointSaver][] = [
+  ["FileSaver", (dir) => new FileSaver(join(dir, "runs"), { fsync: false })],
+  ["SqliteSaver", (dir) => new SqliteSaver(join(dir, "runs.db"))],
+];
+
+describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
+  it("tasks survive a restart of the server: GetTask and ListTasks find them", async () => {
+    const dir = await scratch();
+    const first = await serveA2A(new Flow(new Echo()), { card, taskStore: new DurableTaskStore(checkpointTaskRecords(makeSaver(dir))) });
+    const client = await connect(first.url);
+    const ids = [];
+    for (const text of ["one", "two", "three"]) ids.push(asTask(await client.sendMessage(request(text))).id);
+    await first.close();
+
+    const second = await serveA2A(new Flow(new Echo()), { card, taskStore: new DurableTaskStore(checkpointTaskRecords(makeSaver(dir))) });
+    try {
+      const again = await connect(second.url);
+      const got = await again.getTask({ tenant: "", id: ids[1] as string, historyLength: undefined });
+      expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(artifactText(got)).toBe("echo: two");
+      expect(got.history[0]?.parts[0]?.content).toEqual({ $case: "text", value: "two" });
+      const { tasks, totalSize } = await again.listTasks({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined });
+      expect(totalSize).toBe(3);
+      expect(tasks.map((t) => t.id).sort()).toEqual([...ids].sort());
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("with the same saver as checkpoint, a task parked in input-required resumes after a restart", async () => {
+    const dir = await scratch();
+    const saver = makeSaver(dir);
+    const first = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver, taskStore: new DurableTaskStore(checkpointTaskRecords(saver)) });
+    const asked = asTask(await (await connect(first.url)).sendMessage(request("v9")));
+    expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    expect(statusText(asked)).toBe('Ship "v9"?');
+    await first.close();
+
+    const saver2 = makeSaver(dir);
+    const second = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver2, taskStore: new DurableTaskStore(checkpointTaskRecords(saver2)) });
+    try {
+      const answered = asTask(await (await connect(second.url)).sendMessage(request("yes", { taskId: asked.id, contextId: asked.contextId })));
+      expect(answered.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(artifactText(answered)).toBe("v9: yes");
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("is bounded like the default: past maxTasks the oldest record is removed", async () => {
+    const dir = await scratch();
+    const store = new DurableTaskStore(checkpointTaskRecords(makeSaver(dir)), { maxTasks: 2 });
+    const server = await serveA2A(new Flow(new Echo()), { card, taskStore: store });
+    try {
+      const client = await connect(server.url);
+      const ids = [];
+      for (const text of ["a", "b", "c"]) ids.push(asTask(await client.sendMessage(request(text))).id);
+      await expect(client.getTask({ tenant: "", id: ids[0] as string, historyLength: undefined })).rejects.toThrow(/not found/i);
+      const reopened = new DurableTaskStore(checkpointTaskRecords(makeSaver(dir)));
+      const { totalSize } = await reopened.list({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined }, new (await import("@a2a-js/sdk/server")).ServerCallContext());
+      expect(totalSize).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
