@@ -71,6 +71,9 @@ const REST_PATH = "rest";
  * console.log(server.url);
  */
 export async function serveA2A<S>(flow: Flow<S>, options: ServeA2AOptions<S>): Promise<A2AServer> {
+  if (options.publicUrl !== undefined && !URL.canParse(options.publicUrl)) {
+    throw new InteropConfigError(`publicUrl must be an absolute URL such as "https://agents.example.com/", got "${options.publicUrl}".`);
+  }
   const advertised = options.publicUrl ? [new URL(options.publicUrl).hostname] : [];
   const guarded = guardedApp("A2A", { ...options, allowedHosts: [...(options.allowedHosts ?? []), ...advertised] });
   const { app, host, auth, json } = guarded;
@@ -105,7 +108,7 @@ export async function serveA2A<S>(flow: Flow<S>, options: ServeA2AOptions<S>): P
   app.use(...json);
   const legacyCompat = { enabled: true };
   app.use(`/${REST_PATH}`, restHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication, legacyCompat }));
-  app.post("/", envelope);
+  app.post("/", versionGuard, envelope);
   app.use(jsonRpcHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication, legacyCompat }));
   app.use(notFound(`this A2A agent answers JSON-RPC at POST /, HTTP+JSON under /${REST_PATH}/, and its card at GET /${AGENT_CARD_PATH}.`));
   app.use(lastResort);
@@ -167,6 +170,18 @@ function buildCard(input: AgentCardInput, url: string, secured: boolean): AgentC
     securityRequirements: secured ? [{ schemes: { bearer: { list: [] } } }] : [],
   });
 }
+
+/**
+ * Answers an A2A-Version this server does not speak (-32009) before the SDK, which would answer the
+ * same but log a stack trace per request.
+ */
+const versionGuard: RequestHandler = (req, res, next) => {
+  const version = req.get("a2a-version");
+  if (version === undefined || /^(0\.3|1(\.0)?)(\.\d+)?$/.test(version.trim())) return next();
+  const id = (req.body as { id?: unknown } | null)?.id;
+  const echo = typeof id === "string" || (typeof id === "number" && Number.isInteger(id)) ? id : null;
+  res.status(200).json(rpcError(-32009, `A2A protocol version "${version}" is not supported: this agent speaks 1.0 and 0.3.`, echo));
+};
 
 /**
  * Rejects what is not a JSON-RPC 2.0 request object with "Invalid Request" (-32600), the code

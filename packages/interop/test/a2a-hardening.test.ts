@@ -1,7 +1,7 @@
 import { connect as connectSocket } from "node:net";
 import { ClientFactory, ClientFactoryOptions, RestTransportFactory } from "@a2a-js/sdk/client";
 import { Flow, Node, type NodeContext } from "flowlet";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type A2AServer, MemoryTaskStore, serveA2A } from "../src/index.js";
 import { TaskState, artifactText, asTask, connect, gate, rawPost, request } from "./a2a-helpers.js";
 
@@ -194,6 +194,18 @@ describe("small edges", () => {
     expect(response.status).toBe(400);
     expect(response.json?.error).toMatchObject({ code: -32600, message: expect.stringMatching(/nested more than 100 levels/) });
     expect(response.text).not.toMatch(/call stack/i);
+  });
+
+  it("an unsupported A2A-Version gets -32009, without a stack trace in the server's log", async () => {
+    const server = await serve(new Flow(new Echo()));
+    const errors = vi.spyOn(console, "error");
+    try {
+      const response = await rawPost(server.url, JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tasks/get", params: { id: "x" } }), { "A2A-Version": "0.2" });
+      expect(response.json).toMatchObject({ id: 4, error: { code: -32009, message: expect.stringMatching(/speaks 1.0 and 0.3/) } });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
   });
 
   it("unknown paths get a JSON 404, not express's HTML page", async () => {
