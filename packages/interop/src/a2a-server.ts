@@ -1,12 +1,13 @@
 import { A2A_PROTOCOL_VERSION, AGENT_CARD_PATH, AgentCard } from "@a2a-js/sdk";
 import { duplicateInterfacesForLegacy } from "@a2a-js/sdk/compat/v0_3";
 import { legacyAgentCardRouter } from "@a2a-js/sdk/compat/v0_3/server/express";
-import { DefaultExecutionEventBusManager, type TaskStore } from "@a2a-js/sdk/server";
+import { DefaultExecutionEventBusManager, ServerCallContext, type TaskStore } from "@a2a-js/sdk/server";
 import { UserBuilder, jsonRpcHandler, restHandler } from "@a2a-js/sdk/server/express";
 import type { Request, RequestHandler } from "express";
 import type { Flow } from "flowlet";
 import { FlowExecutor, type FlowAgentOptions } from "./a2a-executor.js";
 import { FlowRequestHandler } from "./a2a-handler.js";
+import { type PushNotificationOptions, pushNotifications } from "./a2a-push.js";
 import { type EvictingTaskStore, MemoryTaskStore, type TaskStoreLimits } from "./a2a-task-store.js";
 import { checkDeltaOptions } from "./deltas.js";
 import { InteropConfigError } from "./errors.js";
@@ -39,6 +40,8 @@ export interface ServeA2AOptions<S> extends FlowAgentOptions<S>, ListenOptions {
   taskStore?: TaskStore;
   /** Limits of the default in-memory task store: `ttlMs` (default 1 hour) and `maxTasks` (default 10,000). */
   tasks?: TaskStoreLimits;
+  /** Push notifications (webhooks) to the hosts listed; off by default. */
+  pushNotifications?: PushNotificationOptions;
 }
 
 /** A running A2A server. */
@@ -82,6 +85,7 @@ export async function serveA2A<S>(flow: Flow<S>, options: ServeA2AOptions<S>): P
     throw new InteropConfigError("Pass either taskStore or tasks (the limits of the default store), not both: set the limits on your store.");
   }
   const taskStore: EvictingTaskStore = options.taskStore ?? new MemoryTaskStore(options.tasks);
+  const push = options.pushNotifications ? pushNotifications(options.pushNotifications) : undefined;
   // The card names the URL, which a port of 0 leaves unknown until the server listens: listen
   // first, then mount the routes in the same tick, before any request can be read.
   const server = guarded.server();
@@ -89,7 +93,7 @@ export async function serveA2A<S>(flow: Flow<S>, options: ServeA2AOptions<S>): P
   const wildcard = host === "0.0.0.0" || host === "::";
   const url = options.publicUrl ?? baseUrl(wildcard ? (host === "::" ? "::1" : "127.0.0.1") : host, port);
   const secured = auth !== undefined;
-  const cardAt = (base: string) => buildCard(options.card, base, secured);
+  const cardAt = (base: string) => buildCard(options.card, base, secured, push !== undefined);
   const card = cardAt(url);
 
   const buses = new DefaultExecutionEventBusManager();
@@ -97,9 +101,15 @@ export async function serveA2A<S>(flow: Flow<S>, options: ServeA2AOptions<S>): P
     bus.finished();
     buses.cleanupByTaskId(taskId);
   });
-  const requestHandler = new FlowRequestHandler(card, taskStore, executor, buses);
+  const requestHandler = new FlowRequestHandler(card, taskStore, executor, buses, push?.store, push?.sender);
   requestHandler.useClaims(executor);
-  if (!options.taskStore || taskStore.onEvict === undefined) taskStore.onEvict = (taskId) => executor.forget(taskId);
+  if (!options.taskStore || taskStore.onEvict === undefined) {
+    taskStore.onEvict = (taskId) => {
+      executor.forget(taskId);
+      // Webhook configs go with their task (those of the default tenant, which is all a server without tenants has).
+      void push?.store.delete(taskId, new ServerCallContext()).catch(() => {});
+    };
+  }
 
   // On a wildcard address the card names the host each client reached the server by.
   const cardFor = wildcard && !options.publicUrl ? (req: Request) => cardAt(baseUrl(req.hostname, port)) : () => card;
@@ -149,7 +159,7 @@ function cardHandlers(cardFor: (req: Request) => AgentCard): RequestHandler {
   };
 }
 
-function buildCard(input: AgentCardInput, url: string, secured: boolean): AgentCard {
+function buildCard(input: AgentCardInput, url: string, secured: boolean, push: boolean): AgentCard {
   const modes = ["text/plain", "application/json"];
   const rest = new URL(REST_PATH, url).href;
   return AgentCard.fromJSON({
@@ -162,7 +172,7 @@ function buildCard(input: AgentCardInput, url: string, secured: boolean): AgentC
       ],
       ["JSONRPC", "HTTP+JSON"],
     ),
-    capabilities: { streaming: true, pushNotifications: false },
+    capabilities: { streaming: true, pushNotifications: push },
     defaultInputModes: modes,
     defaultOutputModes: modes,
     skills: input.skills ?? [{ id: slug(input.name), name: input.name, description: input.description, tags: [] }],

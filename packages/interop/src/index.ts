@@ -4,6 +4,7 @@ export { MemoryTaskStore, type TaskStoreLimits, type EvictingTaskStore } from ".
 export { DurableTaskStore, type TaskRecords, TaskRecordError } from "./a2a-durable-store.js";
 export { checkpointTaskRecords } from "./a2a-saver-records.js";
 export type { DeltaOptions } from "./deltas.js";
+export type { PushNotificationOptions } from "./a2a-push.js";
 export { SendToAgent, type SendToAgentOptions, type A2AOutgoing, type A2AResult } from "./a2a-client.js";
 export {
   connectMCP,
