@@ -5,7 +5,7 @@ import { AgentEvent, type AgentExecutor, DefaultRequestHandler, type ExecutionEv
 import { UserBuilder, agentCardHandler, jsonRpcHandler } from "@a2a-js/sdk/server/express";
 import express from "express";
 import { Flow, Node, type NodeContext, NodeError } from "flowlet";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   A2ARequestError,
   A2ATaskError,
@@ -319,10 +319,13 @@ describe("SendToAgent against an agent built with the official SDK", () => {
 
   it("a remote that refuses the request is an A2ARequestError with its reason", async () => {
     const agent = await sdkAgent(greeter);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {}); // the SDK agent logs what it refuses
     const error = await new Flow(ask(agent.url)).run({ name: "x" }).then(
       () => new Flow(new SendToAgent<Shared>({ url: agent.url, message: () => ({ text: "again", taskId: "no-such-task" }), save: () => {} })).run({ name: "x" }),
     ).catch((e: NodeError) => e.cause);
     expect(error).toBeInstanceOf(A2ARequestError);
     expect(String(error)).toMatch(/refused the request \(task no-such-task\): .*not found/i);
+    expect(String(logged.mock.calls[0]?.[0])).toMatch(/Pre-stream error/);
+    logged.mockRestore();
   });
 });

@@ -54,8 +54,12 @@ describe("a second message to a task that is still running", () => {
 
     const again = request("second", { taskId: task.id, contextId: task.contextId });
     await expect(client.sendMessage(again)).rejects.toThrow(/still working and takes no message/);
+    // The SDK logs a streaming request it refuses before the first event; captured here, not printed.
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const streamed = client.sendMessageStream(request("third", { taskId: task.id }));
     await expect(streamed.next()).rejects.toThrow(/still working/);
+    expect(String(logged.mock.calls[0]?.[0])).toMatch(/Pre-stream error/);
+    logged.mockRestore();
 
     held.release.open();
     const rest = [];
