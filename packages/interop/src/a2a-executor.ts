@@ -192,8 +192,9 @@ export class FlowExecutor<S> implements AgentExecutor {
   }
 
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
-    const live = this.live.get(taskId);
-    if (!live) return;
+    // No live entry: a task this process did not start (a durable store kept it across a restart,
+    // parked or orphaned while working). Nothing runs, so marking it canceled is all there is to do.
+    const live = this.live.get(taskId) ?? { contextId: "", controller: undefined, canceled: false };
     this.live.delete(taskId);
     live.canceled = true;
     live.deltas?.discard();

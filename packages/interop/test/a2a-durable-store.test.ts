@@ -27,7 +27,9 @@ class Confirm extends Node<Shared, string, string> {
 }
 
 const dirs: string[] = [];
+const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 async function scratch() {
@@ -76,14 +78,22 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
     await first.close();
 
     const saver2 = makeSaver(dir);
+    let other: { id: string } | undefined;
     const second = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver2, taskStore: new DurableTaskStore(checkpointTaskRecords(saver2)) });
     try {
       const answered = asTask(await (await connect(second.url)).sendMessage(request("yes", { taskId: asked.id, contextId: asked.contextId })));
       expect(answered.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
       expect(artifactText(answered)).toBe("v9: yes");
+      other = asTask(await (await connect(second.url)).sendMessage(request("v10")));
     } finally {
       await second.close();
     }
+    // Another task parked before a restart can be canceled after it.
+    const saver3 = makeSaver(dir);
+    const third = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver3, taskStore: new DurableTaskStore(checkpointTaskRecords(saver3)) });
+    closers.push(() => third.close());
+    const canceled = await (await connect(third.url)).cancelTask({ tenant: "", id: other?.id ?? "", metadata: undefined });
+    expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
   });
 
   it("is bounded like the default: past maxTasks the oldest record is removed", async () => {
