@@ -1,4 +1,9 @@
-/** Base class of every error Flowlet throws itself, so `instanceof FlowletError` catches them all. */
+/**
+ * Every error the core throws, in one place. All extend {@link FlowletError}, so
+ * `instanceof FlowletError` catches them all; each message says what to do about it.
+ */
+
+/** Base class of every error Flowlet throws itself. */
 export class FlowletError extends Error {
   override name = "FlowletError";
 }
@@ -40,6 +45,151 @@ export class ConfigError extends FlowletError {
   override name = "ConfigError";
 }
 
+/**
+ * Thrown by `ctx.interrupt(payload)` to pause the run for human input. With a checkpoint saver the
+ * run resolves `{ status: "interrupted", payload }` instead; without one it rejects with this.
+ */
+export class Interrupt extends FlowletError {
+  override name = "Interrupt";
+  constructor(
+    readonly payload: unknown,
+    /** The interrupting node's key in the graph. */
+    readonly key: string,
+    /** The interrupting node's path, e.g. "Review/Approve" ("" when the run has no checkpoint). */
+    readonly path: string,
+  ) {
+    super(
+      `${path ? `Node "${path}"` : "A node"} interrupted the run for human input. Pass { checkpoint, runId } to flow.run to pause it, and flow.resume(runId, { resumeWith }) to continue.`,
+    );
+  }
+}
+
+/** A value in the shared store (or a batch result) that a checkpoint cannot hold without losing it. */
+export class SnapshotError extends FlowletError {
+  override name = "SnapshotError";
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      `Cannot checkpoint ${path}: it is ${what}, which JSON cannot hold without loss. ` +
+        "Keep only plain data (objects, arrays, strings, finite numbers, booleans, null) in the shared store, and clients or handles outside it.",
+    );
+  }
+}
+
+/** A write that its key's schema rejected. */
+export class StoreSchemaError extends FlowletError {
+  override name = "StoreSchemaError";
+  constructor(
+    readonly key: string,
+    readonly issues: ReadonlyArray<{ message: string }>,
+    detail: string,
+  ) {
+    super(`Store key "${key}" rejected the value written to it: ${detail}`);
+  }
+}
+
+/** Nothing is saved for this run id, or not that step. */
+export class CheckpointNotFoundError extends FlowletError {
+  override name = "CheckpointNotFoundError";
+}
+
+/** The checkpoint was written by a flow of another shape: resuming would run the wrong nodes. */
+export class CheckpointMismatchError extends FlowletError {
+  override name = "CheckpointMismatchError";
+}
+
+/** A stored checkpoint cannot be read back. Savers skip such a one for the one before, and say so. */
+export class CheckpointCorruptError extends FlowletError {
+  override name = "CheckpointCorruptError";
+}
+
+/** A fresh run was started under a run id that already has checkpoints. */
+export class RunExistsError extends FlowletError {
+  override name = "RunExistsError";
+}
+
+/** @internal An error's message, whatever was thrown. */
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Another live owner holds the run's lease: it is being run or resumed elsewhere. */
+export class RunLockedError extends FlowletError {
+  override name = "RunLockedError";
+  constructor(
+    readonly runId: string,
+    detail: string,
+  ) {
+    super(
+      `Run "${runId}" is being run by another owner (${detail}). Wait for it to finish, pass { wait: ms } to wait for its lease, ` +
+        "or, if that owner is gone, retry once its lease has expired.",
+    );
+  }
+}
+
+/** The lease was taken over by another owner (this one was presumed dead): this owner must stop writing. */
+export class LeaseLostError extends FlowletError {
+  override name = "LeaseLostError";
+  constructor(
+    readonly runId: string,
+    detail = "its lease expired and another owner took it over",
+  ) {
+    super(
+      `Run "${runId}" is no longer owned by this process: ${detail}. Its history was not touched; ` +
+        "the new owner continues the run. Renew leases more often than their ttl if this owner was only slow.",
+    );
+  }
+}
+
+/** An append did not continue the run's history at its end: someone else wrote to it meanwhile. */
+export class CheckpointConflictError extends FlowletError {
+  override name = "CheckpointConflictError";
+  constructor(
+    readonly runId: string,
+    readonly expected: number,
+    readonly got: number,
+  ) {
+    super(
+      `Run "${runId}" cannot take checkpoint ${got}: its history ends at ${expected - 1}, so another writer changed it ` +
+        "(or it was deleted). Nothing was overwritten; resume the run to continue from its latest checkpoint.",
+    );
+  }
+}
+
+const WRITE_FAILURES: Record<string, { what: string; fix: string }> = {
+  ENOSPC: { what: "the disk is full", fix: "free space" },
+  EDQUOT: { what: "the disk quota is exceeded", fix: "free space or raise the quota" },
+  SQLITE_FULL: { what: "the disk is full", fix: "free space" },
+  EROFS: { what: "the file system is read-only", fix: "point the saver at a writable place" },
+  SQLITE_READONLY: { what: "the database is read-only", fix: "point the saver at a writable place" },
+  EACCES: { what: "permission is denied", fix: "give this process write access" },
+  EPERM: { what: "the operation is not permitted", fix: "give this process write access" },
+  SQLITE_CANTOPEN: { what: "the database cannot be opened", fix: "check the path and its permissions" },
+};
+
+/** A saver could not write: the disk is full, read-only, or not ours. Names the saver and the path. */
+export class CheckpointWriteError extends FlowletError {
+  override name = "CheckpointWriteError";
+  readonly saver: string;
+  readonly path: string;
+  readonly code: string | undefined;
+  readonly runId: string | undefined;
+  constructor(options: { saver: string; path: string; code?: string; runId?: string; cause?: unknown }) {
+    const known = options.code === undefined ? undefined : WRITE_FAILURES[options.code];
+    const what = known?.what ?? `writing failed (${options.code ?? describe(options.cause)})`;
+    const then = options.runId === undefined ? "then try again" : `then resume run "${options.runId}" with flow.resume`;
+    super(`${options.saver} cannot write ${options.path}: ${what}. ${capitalize(known?.fix ?? "fix the cause")}, ${then}.`, {
+      cause: options.cause,
+    });
+    this.saver = options.saver;
+    this.path = options.path;
+    this.code = options.code;
+    this.runId = options.runId;
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
