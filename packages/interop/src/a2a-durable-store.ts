@@ -2,7 +2,7 @@ import { type ListTasksRequest, type ListTasksResponse, Task } from "@a2a-js/sdk
 import type { ServerCallContext } from "@a2a-js/sdk/server";
 import { type EvictingTaskStore, type TaskStoreLimits, checkLimits } from "./a2a-task-store.js";
 import { listTasks, taskKey, tenantOf } from "./a2a-task-list.js";
-import { InteropError } from "./errors.js";
+import { TaskRecordError } from "./errors.js";
 
 /**
  * What a durable task store needs from storage: text by key. Small on purpose, so that any
@@ -16,11 +16,6 @@ export interface TaskRecords {
   remove(key: string): Promise<void>;
   /** Every key stored. */
   keys(): Promise<string[]>;
-}
-
-/** A stored task record could not be read back (damaged, or written by something else). */
-export class TaskRecordError extends InteropError {
-  override name = "TaskRecordError";
 }
 
 interface Stored {

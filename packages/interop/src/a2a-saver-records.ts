@@ -1,80 +1,93 @@
-import type { Checkpoint, CheckpointSaver } from "flowlet";
+import { type CheckpointSaver, type RunInfo, checksumOf } from "flowlet";
 import type { TaskRecords } from "./a2a-durable-store.js";
+import { TaskRecordError } from "./errors.js";
 
-/** The pseudo-run that lists every task key: savers of this generation cannot enumerate runs. */
-const INDEX_RUN = "a2a-tasks-index";
+/** Marks our runs in the saver's registry, so `keys` tells them from the flows' runs. */
 const SHAPE = "flowlet/a2a-task-record";
+const FLOW = "@flowlet/interop task";
+const PREFIX = "a2a-task-";
+/** A write holds the task's lease this long at most; a crashed writer's lease is taken over after it (or at once, same host). */
+const LEASE_MS = 10_000;
+/** How long a write waits for another process writing the same task. */
+const WAIT_MS = 5_000;
 
 /**
  * {@link TaskRecords} on a flowlet checkpoint saver (`FileSaver`, `SqliteSaver`, or any other):
- * each task is one checkpoint of its own run, `a2a-task-<key>`, rewritten in place (seq 1), and one
- * more run keeps the list of keys. The same saver can hold the flows' checkpoints too: the run ids
- * do not meet. `MemorySaver` works but keeps every write (and is not durable): use the default
- * in-memory task store instead.
+ * each task is its own run, `a2a-task-<key>`, whose latest record is the task. A write takes the
+ * run's lease, appends a full record and prunes the older ones, so a task keeps one record however
+ * often it changes. The keys come from the saver's run registry. The same saver can hold the
+ * flows' checkpoints too: the run ids do not meet, and the registry rows carry their own shape.
  *
- * Written against today's saver interface (save / load / delete); a saver that can list its runs
- * would make the index run unnecessary.
+ * `MemorySaver` works but is not durable: use the default in-memory task store instead.
  */
 export function checkpointTaskRecords(saver: CheckpointSaver): TaskRecords {
-  let keys: Set<string> | undefined;
-  let chain: Promise<unknown> = Promise.resolve();
-  /** Index changes, one at a time and in order: the index is rewritten whole. */
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = chain.then(work, work);
-    chain = next.catch(() => {});
-    return next;
-  };
-  const loadKeys = async (): Promise<Set<string>> => {
-    if (!keys) {
-      const stored = (await saver.load(INDEX_RUN))?.shared;
-      keys = new Set(Array.isArray(stored) ? stored.filter((k): k is string => typeof k === "string") : []);
-    }
-    return keys;
-  };
-  const saveKeys = (all: Set<string>) => saver.save(record(INDEX_RUN, [...all]));
+  const serial = keyed();
   return {
     async read(key) {
-      const shared = (await saver.load(runOf(key)))?.shared as { text?: unknown } | undefined;
-      return typeof shared?.text === "string" ? shared.text : undefined;
+      const runId = runOf(key);
+      const record = (await saver.load(runId)).at(-1);
+      if (!record) return undefined;
+      if ((await checksumOf(record.body)) !== record.checksum) {
+        throw new TaskRecordError(
+          `The stored task record "${key}" (run "${runId}" in ${saver.name}) fails its checksum: it was cut short or changed. Remove it, or restore it from a backup.`,
+        );
+      }
+      const text = (parse(record.body) as { text?: unknown } | undefined)?.text;
+      if (typeof text !== "string") {
+        throw new TaskRecordError(`The stored task record "${key}" (run "${runId}" in ${saver.name}) is not a task record: remove it, or restore it from a backup.`);
+      }
+      return text;
     },
-    async write(key, text) {
-      await saver.save(record(runOf(key), { text }));
-      await serial(async () => {
-        const all = await loadKeys();
-        if (all.has(key)) return;
-        all.add(key);
-        await saveKeys(all);
-      });
+    write: (key, text) =>
+      serial(key, async () => {
+        const runId = runOf(key);
+        const lease = await saver.acquire(runId, { ttlMs: LEASE_MS, wait: WAIT_MS });
+        try {
+          const before = await saver.run(runId);
+          const seq = (before?.steps ?? 0) + 1;
+          const at = new Date().toISOString();
+          const body = JSON.stringify({ text });
+          const run: RunInfo = { runId, status: "completed", flow: FLOW, shape: SHAPE, createdAt: before?.createdAt ?? at, updatedAt: at, steps: seq };
+          await saver.append(lease, [{ runId, seq, at, status: "completed", node: "", kind: "full", checksum: await checksumOf(body), body }], run);
+          if (seq > 1) await saver.prune(runId, { keepFull: 1 });
+        } finally {
+          await saver.release(lease);
+        }
+      }),
+    remove: (key) => serial(key, () => saver.delete(runOf(key))),
+    async keys() {
+      const keys: string[] = [];
+      for (const run of await saver.runs()) {
+        if (run.shape === SHAPE && run.runId.startsWith(PREFIX)) keys.push(Buffer.from(run.runId.slice(PREFIX.length), "base64url").toString());
+      }
+      return keys;
     },
-    async remove(key) {
-      await serial(async () => {
-        const all = await loadKeys();
-        if (all.delete(key)) await saveKeys(all);
-      });
-      await saver.delete(runOf(key));
-    },
-    keys: () => serial(async () => [...(await loadKeys())]),
   };
 }
 
 /** A run id any saver can store (FileSaver makes it a directory name): the key, base64url. */
 function runOf(key: string): string {
-  return `a2a-task-${Buffer.from(key).toString("base64url")}`;
+  return `${PREFIX}${Buffer.from(key).toString("base64url")}`;
 }
 
-function record(runId: string, shared: Checkpoint["shared"]): Checkpoint {
-  return {
-    version: 1,
-    runId,
-    seq: 1,
-    at: new Date().toISOString(),
-    status: "completed",
-    shape: SHAPE,
-    node: "",
-    shared,
-    sharedKind: "object",
-    params: {},
-    frames: {},
-    answers: {},
+function parse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the work for one key after the previous work for that key: a lease is refused to a second owner in the same process. */
+function keyed(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const chains = new Map<string, Promise<unknown>>();
+  return (key, work) => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(work, work);
+    const settled = next.catch(() => {});
+    chains.set(key, settled);
+    void settled.then(() => {
+      if (chains.get(key) === settled) chains.delete(key);
+    });
+    return next;
   };
 }

@@ -56,6 +56,11 @@ export class TaskCanceled extends InteropError {
   override name = "TaskCanceled";
 }
 
+/** A stored A2A task record could not be read back (damaged, or written by something else). */
+export class TaskRecordError extends InteropError {
+  override name = "TaskRecordError";
+}
+
 /** An MCP tool reported an error (`isError: true`), or the tool call named a tool the server lacks. */
 export class MCPToolError extends InteropError {
   override name = "MCPToolError";

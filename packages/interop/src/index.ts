@@ -1,7 +1,7 @@
 export { serveA2A, type ServeA2AOptions, type A2AServer, type AgentCardInput } from "./a2a-server.js";
 export type { A2AInput, FlowAgentOptions } from "./a2a-executor.js";
 export { MemoryTaskStore, type TaskStoreLimits, type EvictingTaskStore } from "./a2a-task-store.js";
-export { DurableTaskStore, type TaskRecords, TaskRecordError } from "./a2a-durable-store.js";
+export { DurableTaskStore, type TaskRecords } from "./a2a-durable-store.js";
 export { checkpointTaskRecords } from "./a2a-saver-records.js";
 export type { DeltaOptions } from "./deltas.js";
 export type { PushNotificationOptions } from "./a2a-push.js";
@@ -34,4 +34,5 @@ export {
   MCPToolError,
   MCPRequestError,
   TaskCanceled,
+  TaskRecordError,
 } from "./errors.js";
