@@ -29,12 +29,12 @@ export function checkpointTaskRecords(saver: CheckpointSaver): TaskRecords {
       if (!record) return undefined;
       if ((await checksumOf(record.body)) !== record.checksum) {
         throw new TaskRecordError(
-          `The stored task record "${key}" (run "${runId}" in ${saver.name}) fails its checksum: it was cut short or changed. Remove it, or restore it from a backup.`,
+          `The task record in run "${runId}" of ${saver.name} fails its checksum: it was cut short or changed. Delete that run, or restore it from a backup.`,
         );
       }
       const text = (parse(record.body) as { text?: unknown } | undefined)?.text;
       if (typeof text !== "string") {
-        throw new TaskRecordError(`The stored task record "${key}" (run "${runId}" in ${saver.name}) is not a task record: remove it, or restore it from a backup.`);
+        throw new TaskRecordError(`Run "${runId}" of ${saver.name} holds no task record: delete that run, or restore it from a backup.`);
       }
       return text;
     },

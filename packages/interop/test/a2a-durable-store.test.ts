@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
 import { SqliteSaver } from "@flowlet/sqlite";
-import { Flow, type CheckpointSaver, Node, type NodeContext } from "flowlet";
+import { Flow, type CheckpointSaver, Node, type NodeContext, checksumOf } from "flowlet";
 import { afterEach, describe, expect, it } from "vitest";
-import { DurableTaskStore, checkpointTaskRecords, serveA2A } from "../src/index.js";
+import { DurableTaskStore, TaskRecordError, checkpointTaskRecords, serveA2A } from "../src/index.js";
 import { TaskState, artifactText, asTask, connect, request, statusText } from "./a2a-helpers.js";
 
 type Shared = { input: string; output?: string };
@@ -111,5 +111,61 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
     } finally {
       await server.close();
     }
+  });
+
+  it("keeps one record per task however often it changes, and lists only its own runs of a shared saver", async () => {
+    const dir = await scratch();
+    const saver = makeSaver(dir);
+    const records = checkpointTaskRecords(saver);
+    for (let i = 0; i < 5; i++) await records.write("\u0000t1", `{"n":${i}}`);
+    await records.write("tenant\u0000t2", "{}");
+    expect(await records.read("\u0000t1")).toBe('{"n":4}');
+    const [task] = (await saver.runs()).filter((run) => run.steps === 5);
+    expect(task?.shape).toBe("flowlet/a2a-task-record");
+    expect((await saver.list(task?.runId ?? "")).map((row) => row.seq)).toEqual([5]);
+    // A flow's run in the same saver is not a task.
+    const server = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver, taskStore: new DurableTaskStore(records) });
+    try {
+      const parked = asTask(await (await connect(server.url)).sendMessage(request("v1")));
+      expect((await saver.run(parked.id))?.status).toBe("interrupted");
+    } finally {
+      await server.close();
+    }
+    expect(await checkpointTaskRecords(makeSaver(dir)).keys()).toHaveLength(3);
+    expect(await checkpointTaskRecords(makeSaver(dir)).keys()).toEqual(expect.arrayContaining(["\u0000t1", "tenant\u0000t2"]));
+    await records.remove("\u0000t1");
+    expect(await records.read("\u0000t1")).toBeUndefined();
+    expect(await records.keys()).not.toContain("\u0000t1");
+  });
+
+  it("two stores on one saver's storage write the same task in turn, through its lease", async () => {
+    const dir = await scratch();
+    const a = checkpointTaskRecords(makeSaver(dir));
+    const b = checkpointTaskRecords(makeSaver(dir));
+    const writes = [];
+    for (let i = 0; i < 10; i++) writes.push((i % 2 ? a : b).write("\u0000shared", `{"n":${i}}`));
+    await Promise.all(writes);
+    expect(JSON.parse((await a.read("\u0000shared")) ?? "")).toHaveProperty("n");
+    expect(await b.keys()).toEqual(["\u0000shared"]);
+  });
+
+  it("a record that fails its checksum is a TaskRecordError naming its run, and is skipped when the index is rebuilt", async () => {
+    const dir = await scratch();
+    const saver = makeSaver(dir);
+    const records = checkpointTaskRecords(saver);
+    await records.write("\u0000good", JSON.stringify({ v: 1, touched: Date.now(), task: {} }));
+    await records.write("\u0000bad", "{}");
+    const runId = (await saver.runs()).find((run) => run.steps === 1 && run.runId.endsWith(Buffer.from("\u0000bad").toString("base64url")))?.runId ?? "";
+    const lease = await saver.acquire(runId, { ttlMs: 1000 });
+    const at = new Date().toISOString();
+    const run = { runId, status: "completed" as const, flow: "x", shape: "flowlet/a2a-task-record", createdAt: at, updatedAt: at, steps: 2 };
+    const body = JSON.stringify({ text: "{}" });
+    await saver.append(lease, [{ runId, seq: 2, at, status: "completed", node: "", kind: "full", checksum: await checksumOf(`${body} `), body }], run);
+    await saver.release(lease);
+    await expect(records.read("\u0000bad")).rejects.toThrow(TaskRecordError);
+    await expect(records.read("\u0000bad")).rejects.toThrow(`run "${runId}" of ${saver.name} fails its checksum: it was cut short or changed. Delete that run`);
+    const store = new DurableTaskStore(checkpointTaskRecords(makeSaver(dir)));
+    const { ServerCallContext } = await import("@a2a-js/sdk/server");
+    expect((await store.list({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined }, new ServerCallContext())).totalSize).toBe(1);
   });
 });
