@@ -1,6 +1,7 @@
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from "@a2a-js/sdk/server";
 import { type CheckpointSaver, type Flow, type Hooks, Interrupt, type RunResult } from "flowlet";
+import { cancelParkedRun } from "./a2a-cancel-run.js";
 import { agentMessage, dataOf, textOf, textPart, toParts } from "./a2a-parts.js";
 import { DeltaBuffer, type DeltaOptions } from "./deltas.js";
 import { withTextSink } from "./emit-text.js";
@@ -189,6 +190,15 @@ export class FlowExecutor<S> implements AgentExecutor {
       live.controller = undefined;
       if (!parked) this.live.delete(taskId);
     }
+  }
+
+  /**
+   * Before a cancel: a parked run (here or, kept by a durable store, from before a restart) is
+   * marked canceled in the saver, as the core marks a run it aborts. Throwing leaves the task parked.
+   */
+  async cancelParked(taskId: string): Promise<void> {
+    const { checkpoint } = this.options;
+    if (checkpoint && !this.live.get(taskId)?.controller) await cancelParkedRun(checkpoint, taskId, new TaskCanceled(`Task ${taskId} was canceled.`));
   }
 
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {

@@ -1,10 +1,11 @@
-import type { Message, SendMessageRequest, StreamResponse, Task } from "@a2a-js/sdk";
+import type { CancelTaskRequest, Message, SendMessageRequest, StreamResponse, Task } from "@a2a-js/sdk";
 import { UnsupportedOperationError } from "@a2a-js/sdk/errors";
 import { DefaultRequestHandler, type ServerCallContext } from "@a2a-js/sdk/server";
 
-/** What the handler needs of the executor: the one-message-at-a-time reservation. */
+/** What the handler needs of the executor: the one-message-at-a-time reservation, and what a cancel does first. */
 export interface TaskClaims {
   claim(taskId: string): (() => void) | undefined;
+  cancelParked(taskId: string): Promise<void>;
 }
 
 /**
@@ -37,6 +38,12 @@ export class FlowRequestHandler extends DefaultRequestHandler {
     } finally {
       release();
     }
+  }
+
+  /** A parked task's run is marked canceled first: the SDK cancels a task with no live bus (kept across a restart) without the executor. */
+  override async cancelTask(params: CancelTaskRequest, context: ServerCallContext): Promise<Task> {
+    await this.#claims?.cancelParked(params.id);
+    return super.cancelTask(params, context);
   }
 
   #claim(params: SendMessageRequest): () => void {

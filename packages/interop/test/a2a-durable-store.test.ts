@@ -94,6 +94,9 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
     closers.push(() => third.close());
     const canceled = await (await connect(third.url)).cancelTask({ tenant: "", id: other?.id ?? "", metadata: undefined });
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    // Its flow run is no longer parked: the registry says canceled, as for a run the core aborts.
+    expect(await saver3.run(other?.id ?? "")).toMatchObject({ status: "canceled", error: { name: "TaskCanceled" } });
+    expect((await saver3.events(other?.id ?? "")).at(-1)).toMatchObject({ type: "error", data: { status: "canceled" } });
   });
 
   it("is bounded like the default: past maxTasks the oldest record is removed", async () => {

@@ -233,12 +233,15 @@ describe("serveA2A with the official @a2a-js/sdk client", () => {
     expect(artifactText(answered)).toBe("v2: yes");
   });
 
-  it("input-required: a parked task can be canceled", async () => {
-    const server = await serve(new Flow(new Confirm()), { checkpoint: new MemorySaver() });
+  it("input-required: a parked task can be canceled, and its run is marked canceled in the saver", async () => {
+    const checkpoint = new MemorySaver();
+    const server = await serve(new Flow(new Confirm()), { checkpoint });
     const client = await connect(server.url);
     const asked = asTask(await client.sendMessage(request("v3")));
+    expect((await checkpoint.run(asked.id))?.status).toBe("interrupted");
     const canceled = await client.cancelTask({ tenant: "", id: asked.id, metadata: undefined });
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect(await checkpoint.run(asked.id)).toMatchObject({ status: "canceled", error: { name: "TaskCanceled", message: `Task ${asked.id} was canceled.` } });
     await expect(client.sendMessage(request("yes", { taskId: asked.id }))).rejects.toThrow(/terminal state/);
   });
 
