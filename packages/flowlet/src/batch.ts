@@ -93,8 +93,8 @@ export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
 
   /** @internal */
   override [WORK](shared: S, items: Items<Params>, _ctx: NodeContext, visit: Visit): Promise<string[]> {
-    return runBatch(this, items, visit, "batchFlow", (params, _index, key, signal) =>
-      orchestrate(this, shared, { ...visit.params, ...params }, visit.scope, key, signal),
+    return runBatch(this, items, visit, "batchFlow", (params, item, key, signal) =>
+      orchestrate(this, shared, { params: { ...visit.params, ...params }, outer: visit.scope, key, signal, item }),
     );
   }
 }
@@ -117,7 +117,7 @@ interface Batch<I> {
  * results in input order. In a checkpointed run, items a checkpoint already holds are not run again
  * (their results are restored), and each finished item is recorded before its slot takes the next.
  */
-async function runBatch<I, R>(
+export async function runBatch<I, R>(
   batch: Batch<I>,
   items: Items<I>,
   visit: Visit,

@@ -4,7 +4,9 @@
  * - `""` is the top flow;
  * - `"2"` its node with index 2 (in the order of `reachable`), `"2/0"` a node inside that one;
  * - `"3#7"` item `7` of the batch node at `"3"`;
- * - `"3[7]"` run `7` of the batch flow at `"3"`, and `"3[7]/1"` a node inside that run.
+ * - `"3[7]"` run `7` of the batch flow (or branch `7` of the parallel node) at `"3"`, and `"3[7]/1"` a
+ *   node inside that run;
+ * - `"2@before"` and `"2@after"` the breakpoints around the node at `"2"`.
  *
  * Items are named by an identity (their index unless the batch node says otherwise), so a resumed
  * batch whose input changed order still finds its finished items.
@@ -28,17 +30,27 @@ export function runKey(batch: string, id: string): string {
   return `${batch}[${escapeId(id)}]`;
 }
 
+/** The key of the breakpoint before or after the node at `node`. */
+export function breakpointKey(node: string, when: "before" | "after"): string {
+  return `${node}@${when}`;
+}
+
+/** Whether `key` names a breakpoint. */
+export function isBreakpointKey(key: string): boolean {
+  return /@(before|after)$/.test(key);
+}
+
 /** Whether `key` is `place` or lies inside it (its nodes, items and runs, at any depth). */
 export function isWithin(key: string, place: string): boolean {
   if (!key.startsWith(place)) return false;
   if (key.length === place.length) return true;
   const next = key[place.length];
-  return next === "/" || next === "[" || next === "#";
+  return next === "/" || next === "[" || next === "#" || next === "@";
 }
 
 // Identities are the user's strings: the characters that structure a key are percent-encoded.
 function escapeId(id: string): string {
-  return /[/[\]#%]/.test(id) ? id.replace(/[/[\]#%]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : id;
+  return /[/[\]#%@]/.test(id) ? id.replace(/[/[\]#%@]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : id;
 }
 
 /**

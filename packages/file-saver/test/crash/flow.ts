@@ -21,19 +21,34 @@ class Step extends Node<CrashShared, void, number> {
 }
 
 class Squares extends ParallelBatchNode<CrashShared, number, number> {
-  constructor(readonly onExec: (label: string) => void) {
+  constructor(
+    readonly onExec: (label: string) => void,
+    readonly seed: number,
+  ) {
     super({ concurrency: 4, name: "Squares" });
   }
+  /** The 40 items, in an order that depends on the seed: each process may get them in another order. */
   override prep(): number[] {
-    return Array.from({ length: 40 }, (_, i) => i);
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    let x = this.seed || 1;
+    for (let i = items.length - 1; i > 0; i--) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const j = x % (i + 1);
+      [items[i], items[j]] = [items[j] as number, items[i] as number];
+    }
+    return items;
   }
   override async exec(i: number): Promise<number> {
     this.onExec(`P${i}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
     return i * i;
   }
-  override post(shared: CrashShared, _items: unknown, squares: number[]): undefined {
-    shared.squares = squares;
+  override post(shared: CrashShared, items: number[], squares: number[]): undefined {
+    // A result attached to the wrong item would show here, and make the final state differ.
+    items.forEach((item, k) => {
+      if (squares[k] !== item * item) shared.done.push(`misattached ${item}`);
+    });
+    shared.squares = [...squares].sort((x, y) => x - y);
     shared.done.push(this.name);
   }
 }
@@ -47,11 +62,11 @@ function chain(from: number, to: number, onExec: (label: string) => void): [Step
 
 export const PARALLELISM = 4;
 
-export function buildCrashFlow(onExec: (label: string) => void = () => {}): Flow<CrashShared> {
+export function buildCrashFlow(onExec: (label: string) => void = () => {}, seed = 0): Flow<CrashShared> {
   const [a, aEnd] = chain(0, 100, onExec);
   const [i, iEnd] = chain(100, 150, onExec);
   const [b] = chain(150, 250, onExec);
   void iEnd;
-  aEnd.next(new Flow(i, { name: "Inner" })).next(new Squares(onExec)).next(b);
+  aEnd.next(new Flow(i, { name: "Inner" })).next(new Squares(onExec, seed)).next(b);
   return new Flow(a, { name: "Crash" });
 }
