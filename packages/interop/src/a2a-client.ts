@@ -1,9 +1,16 @@
 import { type Message, type Part, type StreamResponse, type Task, type TaskStatus, TaskState } from "@a2a-js/sdk";
-import { type Client, ClientFactory } from "@a2a-js/sdk/client";
+import {
+  type Client,
+  ClientFactory,
+  ClientFactoryOptions,
+  DefaultAgentCardResolver,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+} from "@a2a-js/sdk/client";
 import { Node, type NodeContext, type RetryOptions } from "flowlet";
 import { dataOf, stateName, textOf, toParts, userMessage } from "./a2a-parts.js";
 import { emitText } from "./emit-text.js";
-import { A2ATaskError, InteropConfigError } from "./errors.js";
+import { A2ARequestError, A2ATaskError, InteropConfigError, InteropTimeoutError } from "./errors.js";
 
 /** What to send: text, or text and/or data, optionally continuing a task (e.g. answering input-required). */
 export type A2AOutgoing = string | { text?: string; data?: unknown; taskId?: string; contextId?: string };
@@ -33,7 +40,18 @@ export interface SendToAgentOptions<S> extends RetryOptions {
    * nothing the action is "default", or "input-required" when the agent asked a question.
    */
   save: (shared: S, result: A2AResult) => string | undefined | void;
+  /**
+   * Longest wait for the task's outcome, per attempt, in ms. When it runs out, the node sends
+   * CancelTask and fails with `InteropTimeoutError` (retried like any exec failure). Default
+   * 600,000 (10 minutes); `Infinity` waits for ever.
+   */
+  timeoutMs?: number;
+  /** The binding to prefer when the agent offers several: "JSONRPC" (default) or "HTTP+JSON". */
+  binding?: "JSONRPC" | "HTTP+JSON";
 }
+
+/** How long a CancelTask sent on abort or timeout may take: the node is stopping, and will not wait long. */
+const CANCEL_GRACE_MS = 5_000;
 
 /**
  * A node that sends a message to a remote A2A agent and waits for the task's outcome. It streams
@@ -60,13 +78,81 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
     const { text, data, taskId, contextId } = typeof outgoing === "string" ? { text: outgoing } : outgoing;
     const parts: Part[] = [...toParts(text), ...toParts(data)];
     const request = { tenant: "", message: userMessage(parts, { taskId, contextId }), configuration: undefined, metadata: undefined };
-    const headers = this.options.token ? { Authorization: `Bearer ${this.options.token}` } : undefined;
+    const serviceParameters = this.options.token ? { Authorization: `Bearer ${this.options.token}` } : undefined;
+    const timeoutMs = this.options.timeoutMs ?? 600_000;
     const fold = new Fold();
-    for await (const event of client.sendMessageStream(request, { signal: ctx.signal, serviceParameters: headers })) fold.add(event);
+    // Stopping (abort or timeout) sends CancelTask as soon as the task's id is known, then drops the
+    // stream; an agent that never says which task it started is dropped after a grace period.
+    const stream = new AbortController();
+    let stopping: "aborted" | "timeout" | undefined;
+    let cancelling: Promise<void> | undefined;
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const cancel = () => {
+      if (cancelling || !stopping) return;
+      if (fold.finished()) return stream.abort();
+      const remote = fold.taskId;
+      if (remote) cancelling = this.cancelRemote(client, remote, serviceParameters).finally(() => stream.abort());
+    };
+    const stop = (why: "aborted" | "timeout") => {
+      if (stopping) return;
+      stopping = why;
+      grace = setTimeout(() => stream.abort(), CANCEL_GRACE_MS);
+      cancel();
+    };
+    const onAbort = () => stop("aborted");
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const clock = Number.isFinite(timeoutMs) ? setTimeout(() => stop("timeout"), timeoutMs) : undefined;
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    try {
+      for await (const event of client.sendMessageStream(request, { signal: stream.signal, serviceParameters })) {
+        fold.add(event);
+        cancel();
+      }
+    } catch (error) {
+      if (!stopping) throw this.explain(error, fold.taskId || taskId);
+    } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
+      clearTimeout(clock);
+      clearTimeout(grace);
+      await cancelling;
+    }
+    if (stopping === "aborted") throw ctx.signal.reason;
+    if (stopping === "timeout") {
+      const remote = fold.taskId || taskId;
+      throw new InteropTimeoutError(
+        timeoutMs,
+        `The agent at ${this.url.href} did not finish task ${remote ?? "(none yet)"} within ${timeoutMs} ms${cancelling ? "; it was sent CancelTask" : ""}. Raise SendToAgent's timeoutMs if the task takes longer.`,
+      );
+    }
     const result = fold.result();
     if (result.state === "completed" || result.state === "input-required") return result;
     const unfinished = ["submitted", "working", "unspecified"].includes(result.state);
     throw new A2ATaskError(result.state, result.taskId, unfinished ? "the agent's event stream ended before the task finished" : result.text);
+  }
+
+  /** Best effort: a CancelTask that fails (the agent is gone, the task just finished) changes nothing here. */
+  private async cancelRemote(client: Client, id: string, serviceParameters: Record<string, string> | undefined): Promise<void> {
+    try {
+      await client.cancelTask({ tenant: "", id, metadata: undefined }, { signal: AbortSignal.timeout(CANCEL_GRACE_MS), serviceParameters });
+    } catch {
+      // Nothing more to do: the node is failing or stopping anyway.
+    }
+  }
+
+  /** Whatever the SDK or the network threw, as an error that names the agent and says what happened. */
+  private explain(error: unknown, taskId: string | undefined): Error {
+    if (error instanceof A2ATaskError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    const agent = `The agent at ${this.url.href}`;
+    const task = taskId ? ` (task ${taskId})` : "";
+    if (error instanceof TypeError) {
+      // undici's "terminated" / "fetch failed": the connection broke, not the request.
+      const reason = (error.cause as Error | undefined)?.message ?? message;
+      const next = taskId ? " The task may still be running there: GetTask tells." : "";
+      this.client = undefined; // the card may have changed: fetch it again next time
+      return new A2ARequestError(this.url.href, taskId, `${agent} dropped the connection mid-request${task}: ${reason}.${next}`, { cause: error });
+    }
+    return new A2ARequestError(this.url.href, taskId, `${agent} refused the request${task}: ${message}`, { cause: error });
   }
 
   override post(shared: S, _outgoing: A2AOutgoing, result: A2AResult): string | undefined {
@@ -78,7 +164,7 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
     if (!this.client) {
       const url = this.url;
       const ofCard = url.pathname.endsWith(".json");
-      this.client = new ClientFactory().createFromUrl(url.href, ofCard ? "" : undefined).catch((error: unknown) => {
+      this.client = factory(this.options.binding).createFromUrl(url.href, ofCard ? "" : undefined).catch((error: unknown) => {
         this.client = undefined;
         const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
         throw new InteropConfigError(`Could not load the A2A agent card from ${url.href}: ${reason}. Check the URL, and that the agent is running.`, { cause: error });
@@ -88,6 +174,18 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
   }
 }
 
+/** A client factory that speaks both protocol lines (v1.0, and v0.3 through the SDK's compatibility layer) over both bindings. */
+function factory(binding: "JSONRPC" | "HTTP+JSON" | undefined): ClientFactory {
+  const legacyCompat = { enabled: true };
+  return new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      cardResolver: new DefaultAgentCardResolver({ legacyCompat }),
+      transports: [new JsonRpcTransportFactory({ legacyCompat }), new RestTransportFactory({ legacyCompat })],
+      preferredTransports: binding ? [binding] : undefined,
+    }),
+  );
+}
+
 /** Folds a task's event stream into its final state, forwarding text deltas as they come. */
 class Fold {
   private task: Task | undefined;
@@ -95,6 +193,16 @@ class Fold {
   private status: TaskStatus | undefined;
   private readonly artifacts = new Map<string, Part[]>();
   private readonly streamed = new Set<string>();
+
+  /** The task's id, once the agent has sent the task. */
+  get taskId(): string | undefined {
+    return this.task?.id;
+  }
+
+  /** Whether the task reached a state it will not leave by itself. */
+  finished(): boolean {
+    return ["completed", "failed", "canceled", "rejected", "input-required", "auth-required"].includes(stateName(this.status?.state));
+  }
 
   add(event: StreamResponse): void {
     const payload = event.payload;
@@ -119,7 +227,9 @@ class Fold {
         if (!artifact) break;
         const id = artifact.artifactId;
         if (payload.value.append) {
-          this.artifacts.set(id, [...(this.artifacts.get(id) ?? []), ...artifact.parts]);
+          const known = this.artifacts.get(id);
+          if (known) known.push(...artifact.parts);
+          else this.artifacts.set(id, [...artifact.parts]);
           this.streamed.add(id);
           emitText(textOf(artifact.parts));
         } else {

@@ -1,7 +1,9 @@
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from "@a2a-js/sdk/server";
 import { type CheckpointSaver, type Flow, type Hooks, Interrupt, type RunResult } from "flowlet";
+import { cancelParkedRun } from "./a2a-cancel-run.js";
 import { agentMessage, dataOf, textOf, textPart, toParts } from "./a2a-parts.js";
+import { DeltaBuffer, type DeltaOptions } from "./deltas.js";
 import { withTextSink } from "./emit-text.js";
 import { TaskCanceled } from "./errors.js";
 
@@ -35,6 +37,12 @@ export interface FlowAgentOptions<S> {
    * parks as A2A `input-required`, and the user's next message on that task resumes it.
    */
   checkpoint?: CheckpointSaver;
+  /**
+   * How text deltas (`emitText`) are batched into artifact updates: at most one per `intervalMs`
+   * (default 50), or sooner once `maxChars` (default 16,384) are pending. Each update costs a
+   * task-store write, so one per token would make long answers quadratic.
+   */
+  deltas?: DeltaOptions;
 }
 
 /** A task this executor still answers for: running, or parked in input-required. */
@@ -42,6 +50,8 @@ interface LiveTask {
   contextId: string;
   controller: AbortController | undefined;
   canceled: boolean;
+  /** Unpublished text, dropped when the task is canceled. */
+  deltas?: DeltaBuffer;
 }
 
 /** The one artifact a flow's task produces: streamed deltas first, then the final value replaces them. */
@@ -50,6 +60,8 @@ const OUTPUT = "output";
 /** Runs a flow per A2A task, publishing its progress on the task's event bus. */
 export class FlowExecutor<S> implements AgentExecutor {
   private readonly live = new Map<string, LiveTask>();
+  /** Tasks a message is being delivered to, from the request's arrival until its run ends. */
+  private readonly busy = new Map<string, object>();
 
   constructor(
     private readonly flow: Flow<S>,
@@ -63,16 +75,43 @@ export class FlowExecutor<S> implements AgentExecutor {
     return this.options.checkpoint !== undefined;
   }
 
+  /**
+   * Reserves a task for one incoming message, synchronously, before the SDK touches the store: a
+   * second message to a task whose run is still going would share its event bus and corrupt its
+   * stream. Returns the release to call when the request fails before reaching `execute`, or
+   * undefined when the task is taken.
+   */
+  claim(taskId: string): (() => void) | undefined {
+    if (this.busy.has(taskId) || this.live.get(taskId)?.controller) return undefined;
+    const claim = {};
+    this.busy.set(taskId, claim);
+    return () => {
+      if (this.busy.get(taskId) === claim) this.busy.delete(taskId);
+    };
+  }
+
+  /** The task store dropped a task (TTL or cap): a parked run can no longer be answered. */
+  forget(taskId: string): void {
+    const live = this.live.get(taskId);
+    if (live && !live.controller) this.live.delete(taskId);
+  }
+
   async execute(request: RequestContext, bus: ExecutionEventBus): Promise<void> {
+    const { taskId } = request;
+    const running = {};
+    this.busy.set(taskId, running);
+    try {
+      await this.run(request, bus);
+    } finally {
+      if (this.busy.get(taskId) === running) this.busy.delete(taskId);
+    }
+  }
+
+  private async run(request: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId } = request;
     const message = request.userMessage;
-    const known = this.live.get(taskId);
-    if (known?.controller) {
-      // A message to a task that is still running joins it: the sender gets that run's outcome.
-      bus.publish(AgentEvent.task(request.task as Task));
-      return;
-    }
-    const resuming = known !== undefined && request.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED;
+    // A parked task resumes from its checkpoint, also one parked before a restart (durable task store and saver).
+    const resuming = this.options.checkpoint !== undefined && request.task?.status?.state === TaskState.TASK_STATE_INPUT_REQUIRED;
     bus.publish(AgentEvent.task(request.task ?? newTask(taskId, contextId, message)));
 
     const live: LiveTask = { contextId, controller: new AbortController(), canceled: false };
@@ -99,19 +138,21 @@ export class FlowExecutor<S> implements AgentExecutor {
       );
 
     let streamed = false;
+    const deltas = new DeltaBuffer((text) => {
+      if (live.canceled) return;
+      artifact(text, streamed, false);
+      streamed = true;
+    }, this.options.deltas);
+    live.deltas = deltas;
     const hooks: Hooks = {
       nodeEnd: (e) => {
         // The flow's own end is the task's end, which the final status reports.
         if (live.canceled || e.path === this.flow.name) return;
+        deltas.flush(); // a node's text comes before the status saying it finished
         const note = textPart(`${e.path} → ${e.action}`);
         const flowlet = { node: e.node, path: e.path, step: e.step, action: e.action, durationMs: e.durationMs };
         status(TaskState.TASK_STATE_WORKING, agentMessage(taskId, contextId, [note], { flowlet }));
       },
-    };
-    const sink = (delta: string) => {
-      if (live.canceled) return;
-      artifact(delta, streamed, false);
-      streamed = true;
     };
     const input: A2AInput = { text: textOf(message.parts), data: dataOf(message.parts), message, taskId, contextId };
     const signal = live.controller!.signal;
@@ -123,15 +164,16 @@ export class FlowExecutor<S> implements AgentExecutor {
       let outcome: RunResult<S> | string;
       if (resuming && checkpoint) {
         const resumeWith = (this.options.toResume ?? ((i: A2AInput) => i.text))(input);
-        outcome = await withTextSink(sink, () => this.flow.resume(taskId, { checkpoint, resumeWith, signal, hooks }));
+        outcome = await textInto(deltas, () => this.flow.resume(taskId, { checkpoint, resumeWith, signal, hooks }));
         shared = outcome.shared;
       } else {
         shared = await (this.options.toShared ?? defaultToShared<S>)(input);
-        outcome = await withTextSink(sink, () =>
+        outcome = await textInto(deltas, () =>
           checkpoint ? this.flow.run(shared, { checkpoint, runId: taskId, signal, hooks, params }) : this.flow.run(shared, { signal, hooks, params }),
         );
       }
       if (live.canceled) return;
+      deltas.flush();
       if (typeof outcome === "object" && outcome.status === "interrupted") {
         parked = true;
         status(TaskState.TASK_STATE_INPUT_REQUIRED, agentMessage(taskId, contextId, interruptParts(outcome.payload)));
@@ -142,6 +184,7 @@ export class FlowExecutor<S> implements AgentExecutor {
       status(TaskState.TASK_STATE_COMPLETED);
     } catch (error) {
       if (live.canceled) return;
+      deltas.flush();
       status(TaskState.TASK_STATE_FAILED, agentMessage(taskId, contextId, [textPart(this.explain(error))]));
     } finally {
       live.controller = undefined;
@@ -149,11 +192,22 @@ export class FlowExecutor<S> implements AgentExecutor {
     }
   }
 
+  /**
+   * Before a cancel: a parked run (here or, kept by a durable store, from before a restart) is
+   * marked canceled in the saver, as the core marks a run it aborts. Throwing leaves the task parked.
+   */
+  async cancelParked(taskId: string): Promise<void> {
+    const { checkpoint } = this.options;
+    if (checkpoint && !this.live.get(taskId)?.controller) await cancelParkedRun(checkpoint, taskId, new TaskCanceled(`Task ${taskId} was canceled.`));
+  }
+
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
-    const live = this.live.get(taskId);
-    if (!live) return;
+    // No live entry: a task this process did not start (a durable store kept it across a restart,
+    // parked or orphaned while working). Nothing runs, so marking it canceled is all there is to do.
+    const live = this.live.get(taskId) ?? { contextId: "", controller: undefined, canceled: false };
     this.live.delete(taskId);
     live.canceled = true;
+    live.deltas?.discard();
     const running = live.controller !== undefined;
     live.controller?.abort(new TaskCanceled(`Task ${taskId} was canceled.`));
     bus.publish(
@@ -205,4 +259,13 @@ function defaultFromShared(shared: unknown): unknown {
 function interruptParts(payload: unknown) {
   if (typeof payload === "string") return toParts(payload);
   return [textPart(JSON.stringify(payload) ?? ""), ...toParts(payload)];
+}
+
+/**
+ * Where a run's text deltas come from: today `emitText`, through its async-context sink. When the
+ * core emits text events (`ctx.emit`), this becomes a hook feeding the same buffer, and nothing
+ * else here changes.
+ */
+function textInto<T>(deltas: DeltaBuffer, run: () => T): T {
+  return withTextSink((delta) => deltas.push(delta), run);
 }

@@ -1,28 +1,19 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Server } from "node:http";
+import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import { InteropConfigError } from "./errors.js";
+import type { ListenOptions } from "./listen-options.js";
 
-/** What both servers share: where they listen and who may call them. */
-export interface ListenOptions {
-  /** Default 0: any free port (read it from the returned `url`). */
-  port?: number;
-  /** Default "127.0.0.1". Any non-loopback address requires `token`. */
-  host?: string;
-  /** Requires `Authorization: Bearer <token>` on every call. At least 16 characters. */
-  token?: string;
-  /** Largest accepted request body, in bytes. Default 1 MiB. */
-  maxBodyBytes?: number;
-  /**
-   * Host names a loopback server answers to besides localhost, 127.0.0.1 and [::1], e.g. the
-   * name a local reverse proxy forwards. Other Host headers get 403: DNS-rebinding protection.
-   */
-  allowedHosts?: string[];
-}
+export type { ListenOptions };
+
+/** Deeper request bodies are refused: the SDKs walk them recursively and would overflow the stack. */
+const MAX_DEPTH = 100;
 
 export const INVALID_REQUEST = -32600;
+/** JSON-RPC's implementation-defined server error: used for 401, which must not read as a malformed request. */
+const UNAUTHORIZED = -32000;
 const PARSE_ERROR = -32700;
 const INTERNAL_ERROR = -32603;
 
@@ -42,6 +33,14 @@ export function guardedApp(what: string, options: ListenOptions) {
   if (!(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
     throw new InteropConfigError(`maxBodyBytes must be a positive integer, got ${String(options.maxBodyBytes)}.`);
   }
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const maxConnections = options.maxConnections ?? 1024;
+  if (!(Number.isInteger(requestTimeoutMs) && requestTimeoutMs > 0)) {
+    throw new InteropConfigError(`requestTimeoutMs must be a positive integer of ms, got ${String(options.requestTimeoutMs)}.`);
+  }
+  if (!(Number.isInteger(maxConnections) && maxConnections > 0)) {
+    throw new InteropConfigError(`maxConnections must be a positive integer, got ${String(options.maxConnections)}.`);
+  }
   const app = express();
   app.disable("x-powered-by");
   // A browser page must not reach a local server through a rebound DNS name.
@@ -55,8 +54,51 @@ export function guardedApp(what: string, options: ListenOptions) {
     /** Rejects calls without the right token. Mount it after any public route. */
     auth: token === undefined ? undefined : bearer(token),
     /** Parses JSON bodies up to the limit, answering failures as JSON-RPC errors. */
-    json: [express.json({ limit: maxBodyBytes }), bodyErrors(maxBodyBytes)] as const,
+    json: [
+      // Not strict: `null` or `3` is valid JSON, and gets "Invalid Request" rather than a parse error.
+      express.json({ limit: maxBodyBytes, strict: false, type: ["application/json", "application/a2a+json"] }),
+      bodyErrors(maxBodyBytes),
+      depthGuard,
+    ] as const,
+    /** The HTTP server for the app, with the request timeout and connection cap. */
+    server: () => {
+      const server = createServer(
+        {
+          requestTimeout: requestTimeoutMs,
+          headersTimeout: Math.min(10_000, requestTimeoutMs),
+          // Node checks the timeouts on this interval (default 30 s), which would let a short timeout run long.
+          connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeoutMs / 4))),
+        },
+        app,
+      );
+      server.maxConnections = maxConnections;
+      return server;
+    },
   };
+}
+
+/** Answers what no route took as JSON, in place of express's HTML page. */
+export function notFound(hint: string): RequestHandler {
+  return (req, res) => void res.status(404).json(rpcError(INVALID_REQUEST, `Nothing at ${req.method} ${req.path}: ${hint}`));
+}
+
+const depthGuard: RequestHandler = (req, res, next) => {
+  if (depth(req.body, MAX_DEPTH) <= MAX_DEPTH) return next();
+  res.status(400).json(rpcError(INVALID_REQUEST, `Request body is nested more than ${MAX_DEPTH} levels deep.`));
+};
+
+/** Nesting depth of a parsed JSON value, walked without recursion; stops counting past `limit`. */
+function depth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    if (level + 1 > deepest) deepest = level + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(node)) if (child !== null && typeof child === "object") stack.push([child, level + 1]);
+  }
+  return deepest;
 }
 
 /** Rejects calls without the right bearer token, comparing digests so timing reveals nothing. */
@@ -65,9 +107,9 @@ function bearer(token: string): RequestHandler {
   return (req, res, next) => {
     const match = /^Bearer (.+)$/i.exec(req.get("authorization") ?? "");
     if (match?.[1] && timingSafeEqual(digest(match[1]), expected)) return next();
-    res.set("WWW-Authenticate", "Bearer");
+    res.set("WWW-Authenticate", match ? 'Bearer error="invalid_token"' : "Bearer");
     const message = match ? "Invalid bearer token." : "Missing bearer token: send Authorization: Bearer <token>.";
-    res.status(401).json(rpcError(INVALID_REQUEST, message));
+    res.status(401).json(rpcError(UNAUTHORIZED, message));
   };
 }
 

@@ -12,6 +12,8 @@ export interface CallMCPToolOptions<S, C extends ToolCallInput = ToolCallInput> 
   call: (shared: S) => C;
   /** Writes the result; its return value is the node's action. `call` is what `call` returned (a `ToolCall` keeps its id). */
   save: (shared: S, result: MCPToolResult, call: C) => string | undefined | void;
+  /** The call's timeout, in ms; the server's progress notifications restart it. Default: the connection's. */
+  timeoutMs?: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export class CallMCPTool<S, C extends ToolCallInput = ToolCallInput> extends Nod
 
   override exec(call: C, ctx: NodeContext): Promise<MCPToolResult> {
     const args = (call.arguments ?? {}) as Record<string, unknown>;
-    return this.options.connection.call(call.name, args, { signal: ctx.signal });
+    return this.options.connection.call(call.name, args, { signal: ctx.signal, timeoutMs: this.options.timeoutMs });
   }
 
   override post(shared: S, call: C, result: MCPToolResult): string | undefined {

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
 import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { type CallToolResult, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
@@ -7,7 +6,9 @@ import type { RequestHandler } from "express";
 import type { Flow } from "flowlet";
 import type { z } from "zod";
 import { withTextSink } from "./emit-text.js";
-import { INVALID_REQUEST, type ListenOptions, baseUrl, guardedApp, lastResort, listen, rpcError, shut } from "./http.js";
+import { InteropConfigError } from "./errors.js";
+import { INVALID_REQUEST, baseUrl, guardedApp, lastResort, listen, notFound, rpcError, shut } from "./http.js";
+import type { ListenOptions } from "./listen-options.js";
 
 export interface FlowToolOptions<S, Shape extends z.ZodRawShape> {
   /** The tool's name, as models see it. */
@@ -17,6 +18,11 @@ export interface FlowToolOptions<S, Shape extends z.ZodRawShape> {
   description: string;
   /** The arguments, as a zod shape: `{ question: z.string() }`. The SDK validates calls against it. */
   inputSchema: Shape;
+  /**
+   * The result's shape, when the flow returns an object: declared to clients as the tool's
+   * `outputSchema` (JSON Schema), and the SDK checks every result's `structuredContent` against it.
+   */
+  outputSchema?: z.ZodRawShape;
   /** Builds the run's shared store from the (validated) arguments. */
   toShared: (args: z.infer<z.ZodObject<Shape>>) => S | Promise<S>;
   /**
@@ -58,7 +64,7 @@ export function registerFlowTool<S, Shape extends z.ZodRawShape>(server: McpServ
       return { isError: true, content: [{ type: "text", text: error instanceof Error ? error.message : String(error) }] };
     }
   };
-  const config = { title: options.title, description: options.description, inputSchema: options.inputSchema };
+  const config = { title: options.title, description: options.description, inputSchema: options.inputSchema, outputSchema: options.outputSchema };
   // The SDK types the callback by a conditional over the schema's type, which TypeScript cannot
   // resolve for a generic Shape; `run` has the exact shape it resolves to for a zod shape.
   return server.registerTool(options.name, config, run as never);
@@ -83,59 +89,125 @@ export interface MCPHttpHandle {
   /** The endpoint, e.g. "http://127.0.0.1:3000/mcp": give it to clients. */
   url: string;
   port: number;
+  /** How many client sessions are open now. */
+  readonly sessions: number;
   /** Ends every session and stops listening. */
   close(): Promise<void>;
+}
+
+/** Where serveMCP listens, and how long it keeps sessions. */
+export interface ServeMCPOptions extends ListenOptions {
+  /** The endpoint's path. Default "/mcp". */
+  path?: string;
+  /**
+   * A session with no request for this long is closed (clients that vanish without DELETE would
+   * otherwise hold theirs for ever); its client gets 404 and starts a new one. A request in flight
+   * keeps its session alive; an open notification stream (GET) alone does not. Default 30 minutes.
+   */
+  sessionIdleMs?: number;
+  /** Most sessions open at once; past it, initialize gets HTTP 503. Default 1,000. */
+  maxSessions?: number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+  inFlight: number;
 }
 
 /**
  * Serves MCP over streamable HTTP, one session per client, with the same guards as `serveA2A`:
  * loopback by default (with DNS-rebinding protection), a bearer token required anywhere else, a
- * body size limit. `build` makes the server for each new session (an `McpServer` serves one
- * connection), typically registering flows with {@link registerFlowTool}.
+ * body size limit, request timeouts and a connection cap; idle sessions expire. `build` makes the
+ * server for each new session (an `McpServer` serves one connection), typically registering flows
+ * with {@link registerFlowTool}.
  *
  * For a local tool, stdio needs none of this: `await build().connect(new StdioServerTransport())`.
  */
-export async function serveMCP(build: () => McpServer, options: ListenOptions & { path?: string } = {}): Promise<MCPHttpHandle> {
-  const { app, host, auth, json } = guardedApp("MCP", options);
+export async function serveMCP(build: () => McpServer, options: ServeMCPOptions = {}): Promise<MCPHttpHandle> {
+  const guarded = guardedApp("MCP", options);
+  const { app, host, auth, json } = guarded;
   const path = options.path ?? "/mcp";
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const idleMs = options.sessionIdleMs ?? 30 * 60_000;
+  const maxSessions = options.maxSessions ?? 1000;
+  if (!(idleMs > 0)) throw new InteropConfigError(`sessionIdleMs must be a positive number of ms, got ${String(options.sessionIdleMs)}.`);
+  if (!(Number.isInteger(maxSessions) && maxSessions > 0)) {
+    throw new InteropConfigError(`maxSessions must be a positive integer, got ${String(options.maxSessions)}.`);
+  }
+  const sessions = new Map<string, Session>();
+  /** Counts a request against its session for as long as its response is open. */
+  const track = (session: Session, res: { once(event: "close", listener: () => void): unknown }, counts = true) => {
+    session.lastSeen = Date.now();
+    if (!counts) return;
+    session.inFlight++;
+    res.once("close", () => {
+      session.inFlight--;
+      session.lastSeen = Date.now();
+    });
+  };
   if (auth) app.use(auth);
   app.use(path, ...json);
   app.post(path, async (req, res) => {
     const id = req.get("mcp-session-id");
-    let transport = id === undefined ? undefined : sessions.get(id);
-    if (!transport) {
+    let session = id === undefined ? undefined : sessions.get(id);
+    if (!session) {
       if (id !== undefined) return void res.status(404).json(rpcError(-32001, "Session not found: start a new session with initialize."));
       if (!isInitializeRequest(req.body)) return void res.status(400).json(rpcError(INVALID_REQUEST, "No session: the first request must be initialize."));
-      const fresh = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sessionId) => void sessions.set(sessionId, fresh),
-      });
-      fresh.onclose = () => {
-        if (fresh.sessionId) sessions.delete(fresh.sessionId);
+      if (sessions.size >= maxSessions) {
+        return void res.status(503).json(rpcError(-32000, `Too many open sessions (${maxSessions}): end unused ones with DELETE, or try again later.`));
+      }
+      const fresh: Session = {
+        transport: new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (sessionId) => void sessions.set(sessionId, fresh),
+        }),
+        lastSeen: Date.now(),
+        inFlight: 0,
       };
-      await build().connect(fresh);
-      transport = fresh;
+      fresh.transport.onclose = () => {
+        if (fresh.transport.sessionId) sessions.delete(fresh.transport.sessionId);
+      };
+      await build().connect(fresh.transport);
+      session = fresh;
     }
-    await transport.handleRequest(req, res, req.body);
+    track(session, res);
+    await session.transport.handleRequest(req, res, req.body);
   });
   // GET opens a session's notification stream; DELETE ends the session.
   const existing: RequestHandler = async (req, res) => {
-    const transport = sessions.get(req.get("mcp-session-id") ?? "");
-    if (!transport) return void res.status(404).json(rpcError(-32001, "Session not found."));
-    await transport.handleRequest(req, res);
+    const session = sessions.get(req.get("mcp-session-id") ?? "");
+    if (!session) return void res.status(404).json(rpcError(-32001, "Session not found."));
+    track(session, res, req.method !== "GET");
+    await session.transport.handleRequest(req, res);
   };
   app.get(path, existing);
   app.delete(path, existing);
+  app.use(notFound(`this MCP server answers at ${path}.`));
   app.use(lastResort);
 
-  const server = createServer(app);
-  const port = await listen(server, options.port ?? 0, host, "MCP");
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const session of sessions.values()) if (session.inFlight === 0 && session.lastSeen < cutoff) void session.transport.close();
+    },
+    Math.max(10, Math.min(60_000, Math.floor(idleMs / 4))),
+  );
+  sweep.unref();
+
+  const server = guarded.server();
+  const port = await listen(server, options.port ?? 0, host, "MCP").catch((error: unknown) => {
+    clearInterval(sweep);
+    throw error;
+  });
   return {
     url: new URL(path, baseUrl(host, port)).href,
     port,
+    get sessions() {
+      return sessions.size;
+    },
     close: async () => {
-      await Promise.all([...sessions.values()].map((t) => t.close()));
+      clearInterval(sweep);
+      await Promise.all([...sessions.values()].map((s) => s.transport.close()));
       await shut(server);
     },
   };

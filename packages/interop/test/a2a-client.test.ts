@@ -4,9 +4,20 @@ import { AgentCard, type Message, type Part, Role, type Task, TaskState } from "
 import { AgentEvent, type AgentExecutor, DefaultRequestHandler, type ExecutionEventBus, InMemoryTaskStore, type RequestContext } from "@a2a-js/sdk/server";
 import { UserBuilder, agentCardHandler, jsonRpcHandler } from "@a2a-js/sdk/server/express";
 import express from "express";
-import { Flow, Node, NodeError } from "flowlet";
-import { afterEach, describe, expect, it } from "vitest";
-import { A2ATaskError, type A2AResult, InteropConfigError, SendToAgent, emitText, serveA2A, withTextSink } from "../src/index.js";
+import { Flow, Node, type NodeContext, NodeError } from "flowlet";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  A2ARequestError,
+  A2ATaskError,
+  type A2AResult,
+  InteropConfigError,
+  InteropTimeoutError,
+  SendToAgent,
+  emitText,
+  serveA2A,
+  withTextSink,
+} from "../src/index.js";
+import { connect, gate } from "./a2a-helpers.js";
 
 /** An A2A agent built with the official SDK alone, as a third party would build one. */
 async function sdkAgent(executor: AgentExecutor, streaming = true) {
@@ -36,7 +47,7 @@ async function sdkAgent(executor: AgentExecutor, streaming = true) {
     server.closeAllConnections();
     server.close(() => resolve());
   }));
-  return { url, authorizations };
+  return { url, authorizations, server };
 }
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -231,9 +242,90 @@ describe("SendToAgent against an agent built with the official SDK", () => {
     const deltas: string[] = [];
     await withTextSink((d) => deltas.push(d), () => new Flow(ask(server.cardUrl, { token })).run(shared));
     expect(shared.answer).toBe("cba");
-    expect(deltas).toEqual(["c", "b", "a"]);
+    // Deltas emitted in one tick are batched (deltas.intervalMs): the first goes out at once.
+    expect(deltas.join("")).toBe("cba");
+    expect(deltas[0]).toBe("c");
 
     const refused = await new Flow(ask(server.url)).run({ name: "x" }).catch((e: NodeError) => e.cause);
     expect(String(refused)).toMatch(/Missing bearer token/);
+  });
+
+  it("cancels the remote task when its flow is aborted: the remote flow sees its signal abort", async () => {
+    const started = gate();
+    let aborted = false;
+    class Hold extends Node<{ input: string }> {
+      override async exec(_: unknown, ctx: NodeContext) {
+        started.open();
+        await new Promise<void>((_resolve, reject) =>
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+            reject(ctx.signal.reason);
+          }),
+        );
+      }
+    }
+    const server = await serveA2A(new Flow(new Hold()), { card: { name: "Slow", description: "Never finishes" } });
+    closers.push(() => server.close());
+    const abort = new AbortController();
+    const run = new Flow(ask(server.url)).run({ name: "x" }, { signal: abort.signal });
+    await started.opened;
+    abort.abort(new Error("the user gave up"));
+    await expect(run).rejects.toThrow();
+    expect(aborted).toBe(true);
+    const client = await connect(server.url);
+    const { tasks } = await client.listTasks({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined });
+    expect(tasks.map((t) => t.status?.state)).toEqual([TaskState.TASK_STATE_CANCELED]);
+  });
+
+  it("gives up after timeoutMs with InteropTimeoutError, and cancels the remote task", async () => {
+    let canceled = "";
+    const stopped = gate();
+    const agent = await sdkAgent({
+      async execute(ctx, bus) {
+        bus.publish(AgentEvent.task(task(ctx)));
+        bus.publish(status(ctx, TaskState.TASK_STATE_WORKING));
+        await stopped.opened; // and then nothing, until canceled
+        bus.publish(status(ctx, TaskState.TASK_STATE_CANCELED));
+      },
+      async cancelTask(taskId) {
+        canceled = taskId;
+        stopped.open();
+      },
+    });
+    const started = performance.now();
+    const error = await new Flow(ask(agent.url, { timeoutMs: 300 })).run({ name: "x" }).catch((e: NodeError) => e.cause);
+    expect(error).toBeInstanceOf(InteropTimeoutError);
+    expect(String(error)).toMatch(/did not finish task [0-9a-f-]{36} within 300 ms; it was sent CancelTask/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(canceled).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("a remote that dies mid-stream is an A2ARequestError naming the agent and the task", async () => {
+    let agent: Awaited<ReturnType<typeof sdkAgent>> | undefined;
+    agent = await sdkAgent({
+      async execute(ctx, bus) {
+        bus.publish(AgentEvent.task(task(ctx)));
+        bus.publish(status(ctx, TaskState.TASK_STATE_WORKING));
+        setTimeout(() => agent?.server.closeAllConnections(), 50); // the process "crashes"
+        await new Promise(() => {});
+      },
+      async cancelTask() {},
+    });
+    const error = await new Flow(ask(agent.url)).run({ name: "x" }).catch((e: NodeError) => e.cause);
+    expect(error).toBeInstanceOf(A2ARequestError);
+    expect(String(error)).toMatch(/The agent at http:\/\/127\.0\.0\.1:\d+\/ dropped the connection mid-request \(task [0-9a-f-]{36}\)/);
+    expect(String(error)).not.toMatch(/^TypeError/);
+  });
+
+  it("a remote that refuses the request is an A2ARequestError with its reason", async () => {
+    const agent = await sdkAgent(greeter);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {}); // the SDK agent logs what it refuses
+    const error = await new Flow(ask(agent.url)).run({ name: "x" }).then(
+      () => new Flow(new SendToAgent<Shared>({ url: agent.url, message: () => ({ text: "again", taskId: "no-such-task" }), save: () => {} })).run({ name: "x" }),
+    ).catch((e: NodeError) => e.cause);
+    expect(error).toBeInstanceOf(A2ARequestError);
+    expect(String(error)).toMatch(/refused the request \(task no-such-task\): .*not found/i);
+    expect(String(logged.mock.calls[0]?.[0])).toMatch(/Pre-stream error/);
+    logged.mockRestore();
   });
 });

@@ -77,16 +77,20 @@ describe("serveA2A with a bearer token", () => {
   afterAll(() => server.close());
 
   it("keeps the card public and declares the bearer scheme in it", async () => {
-    const cardJson = await (await fetch(server.cardUrl)).json();
+    const cardJson = await (await fetch(server.cardUrl, { headers: { "A2A-Version": "1.0" } })).json();
     expect(cardJson.securitySchemes).toEqual({ bearer: { httpAuthSecurityScheme: { scheme: "Bearer" } } });
     expect(cardJson.securityRequirements).toHaveLength(1);
+    // The v0.3 card (no A2A-Version header) declares it in v0.3's words.
+    const legacy = await (await fetch(server.cardUrl)).json();
+    expect(legacy.securitySchemes).toEqual({ bearer: { type: "http", scheme: "Bearer" } });
   });
 
   it("answers a missing token with 401 and a JSON-RPC error", async () => {
     const response = await rawPost(server.url, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ListTasks", params: {} }));
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
-    expect(response.json).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32600 } });
+    // -32000 (server error), not -32600: clients read -32600 as a malformed request.
+    expect(response.json).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000 } });
     expect(response.json?.error?.message).toMatch(/Missing bearer token/);
   });
 

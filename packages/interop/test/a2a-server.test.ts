@@ -90,12 +90,22 @@ describe("serveA2A with the official @a2a-js/sdk client", () => {
   it("serves the agent card at the well-known path, bound to 127.0.0.1", async () => {
     const server = await serve(shoutFlow());
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const cardJson = await (await fetch(server.cardUrl)).json();
+    const cardJson = await (await fetch(server.cardUrl, { headers: { "A2A-Version": "1.0" } })).json();
     expect(server.cardUrl).toBe(`${server.url}.well-known/agent-card.json`);
+    expect(server.restUrl).toBe(`${server.url}rest`);
     expect(cardJson.name).toBe("Shouter");
     expect(cardJson.capabilities.streaming).toBe(true);
-    expect(cardJson.supportedInterfaces).toMatchObject([{ url: server.url, protocolBinding: "JSONRPC", protocolVersion: "1.0" }]);
+    // Both bindings, each on both protocol lines.
+    expect(cardJson.supportedInterfaces).toEqual([
+      { url: server.url, protocolBinding: "JSONRPC", protocolVersion: "1.0" },
+      { url: server.restUrl, protocolBinding: "HTTP+JSON", protocolVersion: "1.0" },
+      { url: server.url, protocolBinding: "JSONRPC", protocolVersion: "0.3" },
+      { url: server.restUrl, protocolBinding: "HTTP+JSON", protocolVersion: "0.3" },
+    ]);
     expect(cardJson.securitySchemes ?? {}).toEqual({});
+    // Without an A2A-Version header a client is on v0.3 (spec §3.6.2): it gets the v0.3 card.
+    const legacy = await (await fetch(server.cardUrl)).json();
+    expect(legacy).toMatchObject({ url: server.url, preferredTransport: "JSONRPC", protocolVersion: "0.3" });
   });
 
   it("send: runs the flow and answers with a completed task carrying the result artifact", async () => {
@@ -223,12 +233,15 @@ describe("serveA2A with the official @a2a-js/sdk client", () => {
     expect(artifactText(answered)).toBe("v2: yes");
   });
 
-  it("input-required: a parked task can be canceled", async () => {
-    const server = await serve(new Flow(new Confirm()), { checkpoint: new MemorySaver() });
+  it("input-required: a parked task can be canceled, and its run is marked canceled in the saver", async () => {
+    const checkpoint = new MemorySaver();
+    const server = await serve(new Flow(new Confirm()), { checkpoint });
     const client = await connect(server.url);
     const asked = asTask(await client.sendMessage(request("v3")));
+    expect((await checkpoint.run(asked.id))?.status).toBe("interrupted");
     const canceled = await client.cancelTask({ tenant: "", id: asked.id, metadata: undefined });
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect(await checkpoint.run(asked.id)).toMatchObject({ status: "canceled", error: { name: "TaskCanceled", message: `Task ${asked.id} was canceled.` } });
     await expect(client.sendMessage(request("yes", { taskId: asked.id }))).rejects.toThrow(/terminal state/);
   });
 
