@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ["@flowlet/source"] },
   ssr: { resolve: { conditions: ["@flowlet/source"] } },
   test: {
-    include: ["{packages,apps,cookbook,bench}/**/*.test.ts"],
+    include: ["{packages,apps,cookbook}/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
