@@ -8,6 +8,9 @@ export const LOCAL_LLM = { provider: "openai", baseURL: "http://localhost:11434/
  * FLOWLET_LLM_API_KEY when they are set, else the local server above.
  */
 export function llmFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): LLM {
-  const config: LLMConfig = resolveLLMConfig({}, env) ? {} : LOCAL_LLM;
+  const found = resolveLLMConfig({}, env);
+  const config: LLMConfig = found
+    ? { provider: found.provider, model: found.model, baseURL: found.baseURL, apiKey: found.apiKey, embeddingModel: found.embeddingModel }
+    : LOCAL_LLM;
   return createLLM(config);
 }
