@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ["@flowlet/source"] },
   ssr: { resolve: { conditions: ["@flowlet/source"] } },
   test: {
-    include: ["{packages,apps,cookbook,test}/**/*.test.ts"],
+    include: ["{packages,apps,cookbook,scripts}/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", "packages/create-flowlet/template/**"],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,

@@ -21,5 +21,9 @@ if (mode === "strip") {
 
 function withoutSource(value) {
   if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "@flowlet/source").map(([key, v]) => [key, withoutSource(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== "@flowlet/source")
+      .map(([key, v]) => [key, withoutSource(v)]),
+  );
 }

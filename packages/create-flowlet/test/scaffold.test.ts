@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InvalidProjectNameError, TargetNotEmptyError } from "../src/errors.js";
 import { scaffold } from "../src/scaffold.js";
 
-// The end-to-end check (scaffold from the packed tarball, install, run the project's test) is in test/pack.test.ts.
+// The end-to-end check (scaffold from the packed tarball, install, run the project's test) is in scripts/test/pack.test.ts.
 const dirs: string[] = [];
 const temp = () => {
   const dir = mkdtempSync(join(tmpdir(), "create-flowlet-"));
@@ -21,7 +21,16 @@ describe("scaffold", () => {
     const { dir, name, files } = scaffold({ dir: join(temp(), "my-app") });
     expect(name).toBe("my-app");
     expect(files).toEqual(
-      expect.arrayContaining([".gitignore", "README.md", "docs/design.md", "package.json", "src/flow.ts", "src/llm.ts", "src/nodes.ts", "test/flow.test.ts"]),
+      expect.arrayContaining([
+        ".gitignore",
+        "README.md",
+        "docs/design.md",
+        "package.json",
+        "src/flow.ts",
+        "src/llm.ts",
+        "src/nodes.ts",
+        "test/flow.test.ts",
+      ]),
     );
     expect(readFileSync(join(dir, "docs/design.md"), "utf8")).toContain("# Design: my-app");
     const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO = fileURLToPath(new URL("../..", import.meta.url));
+export const REPO = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface Manifest {
   name: string;
@@ -121,7 +121,11 @@ export async function consumer(packed: Packed[], dir: string): Promise<string> {
   const dependencies = Object.fromEntries(packed.map((p) => [p.manifest.name, `file:${p.tarball}`]));
   writeFileSync(
     join(project, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies, devDependencies: { "@types/node": typesNode } }, null, 2),
+    JSON.stringify(
+      { name: "consumer", private: true, type: "module", dependencies, devDependencies: { "@types/node": typesNode } },
+      null,
+      2,
+    ),
   );
   await run("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], project);
   await provideSqliteAddon(project);

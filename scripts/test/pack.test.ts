@@ -69,9 +69,25 @@ describe("installed from the tarballs", () => {
     const source = imports()
       .map((spec, i) => `import * as m${i} from ${JSON.stringify(spec)};`)
       .join("\n");
-    writeFileSync(join(project, `check-${resolution}.ts`), `${source}\nexport const modules = [${imports().map((_, i) => `m${i}`).join(", ")}];\n`);
-    const options = { module, moduleResolution: resolution, target: "es2022", types: ["node"], strict: true, skipLibCheck: false, noEmit: true };
-    writeFileSync(join(project, `tsconfig.${resolution}.json`), JSON.stringify({ compilerOptions: options, files: [`check-${resolution}.ts`] }));
+    writeFileSync(
+      join(project, `check-${resolution}.ts`),
+      `${source}\nexport const modules = [${imports()
+        .map((_, i) => `m${i}`)
+        .join(", ")}];\n`,
+    );
+    const options = {
+      module,
+      moduleResolution: resolution,
+      target: "es2022",
+      types: ["node"],
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+    };
+    writeFileSync(
+      join(project, `tsconfig.${resolution}.json`),
+      JSON.stringify({ compilerOptions: options, files: [`check-${resolution}.ts`] }),
+    );
     return run(process.execPath, [TSC, "-p", `tsconfig.${resolution}.json`], project).then(
       () => "",
       (error: Error) => error.message,
@@ -83,14 +99,15 @@ describe("installed from the tarballs", () => {
     const byPackage: Record<string, string[]> = {};
     for (const line of output.split("\n").filter((l) => /error TS\d+/.test(l))) {
       const owner = packed.find((p) => line.includes(`node_modules/${p.manifest.name}/`))?.manifest.name ?? "(the import file)";
-      (byPackage[owner] ??= []).push(line);
+      byPackage[owner] = [...(byPackage[owner] ?? []), line];
     }
     return byPackage;
   }
 
   // Both resolutions are checked at once: each tsc run spends most of its time waiting on disk.
   let checks: Promise<Record<"node16" | "bundler", string>> | undefined;
-  const checked = () => (checks ??= Promise.all([typecheck("node16"), typecheck("bundler")]).then(([node16, bundler]) => ({ node16, bundler })));
+  const checked = () =>
+    (checks ??= Promise.all([typecheck("node16"), typecheck("bundler")]).then(([node16, bundler]) => ({ node16, bundler })));
   for (const resolution of ["node16", "bundler"] as const) {
     it(`type-checks an import of every package with skipLibCheck: false, moduleResolution ${resolution}`, async () => {
       expect(errorsByPackage((await checked())[resolution])).toEqual({});
@@ -110,7 +127,11 @@ const saver = new SqliteSaver(":memory:");
 console.log(JSON.stringify({ counts, said: shared.said, sqlite: typeof saver.load }));
 `;
     writeFileSync(join(project, "run.mjs"), script);
-    return JSON.parse(await run(process.execPath, [...conditions, "run.mjs"], project)) as { counts: Record<string, number>; said: string; sqlite: string };
+    return JSON.parse(await run(process.execPath, [...conditions, "run.mjs"], project)) as {
+      counts: Record<string, number>;
+      said: string;
+      sqlite: string;
+    };
   };
 
   it("runs an import of every package, a flow, and a SQLite saver on the native driver", async () => {
