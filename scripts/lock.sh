@@ -5,8 +5,9 @@
 # rollup, oxc-parser bindings) into a lockfile it updates over an existing node_modules, and then
 # `npm ci` fails elsewhere. Resolving with no node_modules and no lockfile lists every platform.
 #
-# Usage: scripts/lock.sh            regenerate, check every platform's packages, `npm ci` in a fresh copy
-#        scripts/lock.sh --check    only verify the committed lockfiles (no regeneration)
+# Usage: scripts/lock.sh            regenerate both, check every platform's packages, then `npm ci` in a
+#                                   fresh copy of this tree, which must stay clean (about 5 minutes)
+#        scripts/lock.sh --check    only check that the lockfiles list every platform's packages (seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,9 +27,12 @@ if [[ "${1:-}" != "--check" ]]; then
 fi
 
 node scripts/check-lock.mjs package-lock.json bench/package-lock.json
+# The dependency that started this: without its binding, oxc-parser fails with "Cannot find native binding".
 oxc=$(grep -c '"node_modules/@oxc-parser/binding-' package-lock.json || true)
-echo "lock: $oxc @oxc-parser/binding-* entries"
-[[ "$oxc" -ge 19 ]] || { echo "lock: expected every oxc-parser binding (19) in package-lock.json" >&2; exit 1; }
+want=$(node -p 'Object.keys(require("./package-lock.json").packages["node_modules/oxc-parser"]?.optionalDependencies ?? {}).length')
+echo "lock: $oxc of oxc-parser's $want @oxc-parser/binding-* packages listed"
+[[ "$want" -gt 0 && "$oxc" -ge "$want" ]] || { echo "lock: package-lock.json lacks oxc-parser bindings" >&2; exit 1; }
+[[ "${1:-}" == "--check" ]] && exit 0
 
 # `npm ci` must accept the lockfiles on a fresh copy of this tree and leave it unchanged.
 fresh=$(mktemp -d)
