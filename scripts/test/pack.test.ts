@@ -8,7 +8,8 @@ import { type Packed, REPO, buildIfStale, consumer, packAll, publishable, run, s
 // is shared by every check here, the starter's included.
 const TSC = join(REPO, "node_modules", "typescript", "bin", "tsc");
 const LICENSE = readFileSync(join(REPO, "LICENSE"), "utf8");
-const ROOT_REPOSITORY = "git+https://github.com/flowlet-dev/flowlet.git";
+// Every package points at the repository the root package.json names.
+const ROOT_REPOSITORY = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { repository: { url: string } }).repository.url;
 
 let dir: string;
 let packed: Packed[];
@@ -42,7 +43,7 @@ describe("each tarball", () => {
       expect(p.published.description?.length, `${p.manifest.name} description`).toBeGreaterThan(20);
       expect(p.published.engines?.node, `${p.manifest.name} engines.node`).toMatch(/^>=\d+/);
       expect(p.published.repository, p.manifest.name).toEqual({ type: "git", url: ROOT_REPOSITORY, directory: p.dir });
-      if (p.published.exports) expect(p.published.exports["./package.json"], p.manifest.name).toBe("./package.json");
+      expect(p.published.exports?.["./package.json"], p.manifest.name).toBe("./package.json");
     }
   });
 
@@ -50,7 +51,7 @@ describe("each tarball", () => {
     for (const p of packed) expect(JSON.stringify(p.published.exports ?? {}), p.manifest.name).not.toContain("@flowlet/source");
   });
 
-  it("has README", () => {
+  it("has a README", () => {
     for (const p of packed) expect(p.files, p.manifest.name).toContain("README.md");
   });
 
