@@ -86,7 +86,7 @@ const tutorialSummary = () => {
   if (!match) throw new Error("the tutorial's index.md has no summary line: update SUMMARY in scripts/claims.ts");
   return match.slice(1);
 };
-const chapterLine = (n: number) => new RegExp(`^${n}\\. \\[([^\\]]+)\\]\\(([^)]+)\\): (\\d+) modules?`, "m");
+const chapterLine = (n: number) => new RegExp(`^${n}\\. \\[([^\\]]+)\\]\\(([^)]+)\\): (\\d+ modules?)`, "m");
 const tutorialChapter = (n: number) => {
   const match = chapterLine(n).exec(tutorialIndex());
   if (!match) throw new Error(`the tutorial's index.md has no chapter ${n}`);
