@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Packed, REPO, buildIfStale, consumer, packAll, publishable, run, scratch, specifiers } from "./support/packed.js";
@@ -23,9 +24,9 @@ beforeAll(async () => {
   project = await consumer(packed, dir);
 }, 600_000);
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 120_000);
 
 describe("each tarball", () => {
   it("ships only package.json, LICENSE, README and built files: no src, no source maps, no tests", () => {
