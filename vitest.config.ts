@@ -6,8 +6,8 @@ export default defineConfig({
   resolve: { conditions: ["@flowlet/source"] },
   ssr: { resolve: { conditions: ["@flowlet/source"] } },
   test: {
-    include: ["{packages,apps,cookbook,bench}/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/dist/**"],
+    include: ["{packages,apps,cookbook,scripts}/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**", "packages/create-flowlet/template/**"],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
