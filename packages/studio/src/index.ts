@@ -1,0 +1,3 @@
+export { startStudio, type Studio, type StudioOptions } from "./server/start.js";
+export { openSaver } from "./server/open-saver.js";
+export { StudioError, StudioOptionsError, CheckpointSourceError, FlowModuleError } from "./errors.js";
