@@ -29,4 +29,4 @@ export async function buildClient(outdir = join(root, "dist", "client")) {
   return outdir;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await buildClient();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await buildClient(process.argv[2]);

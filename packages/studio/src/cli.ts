@@ -6,7 +6,8 @@ import { startStudio } from "./server/start.js";
 const USAGE = `Usage: flowlet-studio --checkpoints <dir | sqlite file | postgres url> [options]
 
   --checkpoints, -c  where the runs are: a FileSaver folder, a SQLite file, a postgres:// URL
-  --flow, -f         the flow's module (default export or \`flow\`): answer interrupts and fork from the UI
+  --flow, -f         the flow's module (default export or \`flow\`): answer interrupts and fork from the UI;
+                     repeat it for several flows (each run goes to the flow of its graph)
   --port, -p         default: a free port
   --host             default 127.0.0.1; any other address needs a token
   --token            the token for a non-loopback host (default: one is made up and printed);
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     token: values.token ?? process.env.FLOWLET_STUDIO_TOKEN,
   });
   console.log(`Flowlet Studio: ${studio.url}`);
-  console.log(`  runs from ${studio.saver.name}${values.flow ? `, flow from ${values.flow}` : ""}. Ctrl-C to stop.`);
+  console.log(`  runs from ${studio.saver.name}${values.flow ? `, flows from ${values.flow.join(", ")}` : ""}. Ctrl-C to stop.`);
   const stop = () => void studio.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
@@ -40,7 +41,7 @@ function parse() {
   return parseArgs({
     options: {
       checkpoints: { type: "string", short: "c" },
-      flow: { type: "string", short: "f" },
+      flow: { type: "string", short: "f", multiple: true },
       port: { type: "string", short: "p" },
       host: { type: "string" },
       token: { type: "string" },

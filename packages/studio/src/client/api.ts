@@ -1,5 +1,5 @@
 import type { CheckpointInfo, RunEvent } from "flowlet";
-import type { ActionResult } from "../server/actions.js";
+import type { ActionResult, RunActions } from "../server/actions.js";
 import type { Change } from "../server/diff.js";
 import type { StepState } from "../server/history.js";
 import type { RunRow, RunsPage } from "../server/runs-page.js";
@@ -12,12 +12,12 @@ export type RunDetail = RunRow & { graph: string | null };
 export interface RunResponse {
   run: RunDetail;
   checkpoints: CheckpointInfo[];
-  actions: { flow: string; fits: boolean; reason?: string } | null;
+  actions: RunActions | null;
 }
 
 export interface Info {
   saver: string;
-  flow: string | null;
+  flows: string[];
   statuses: string[];
 }
 

@@ -8,7 +8,7 @@ const info = await api.info().catch((error: Error) => {
   mount(root, h("p", { class: "error" }, `Studio's server does not answer: ${error.message}`));
   throw error;
 });
-document.getElementById("saver")?.replaceChildren(`${info.saver}${info.flow ? ` · flow ${info.flow}` : ""}`);
+document.getElementById("saver")?.replaceChildren(`${info.saver}${info.flows.length > 0 ? ` · flows: ${info.flows.join(", ")}` : ""}`);
 
 let current: RunsView | RunView | undefined;
 

@@ -9,49 +9,67 @@ export interface ActionResult {
   error?: { name: string; message: string };
 }
 
+/** Whether Studio can continue a run itself, and with which flow. */
+export interface RunActions {
+  flow: string | null;
+  fits: boolean;
+  reason?: string;
+}
+
 /** How long a request waits for an early refusal (a locked run, a mismatched flow) before answering "started". */
 const EARLY_MS = 250;
 
 /**
- * Resumes and forks runs with the flow given by `--flow`. Runs go on in the background after the
- * request is answered: the live view shows them advance, and the registry records how they end.
+ * Resumes and forks runs with the flows given by `--flow`, each run by the flow of its graph's
+ * shape. Runs go on in the background after the request is answered: the live view shows them
+ * advance, and the registry records how they end.
  */
 export class Actions {
-  readonly #flow: AnyFlow;
+  readonly #flows: Map<string, AnyFlow>;
   readonly #saver: CheckpointSaver;
-  readonly #shape: string;
 
-  constructor(flow: AnyFlow, saver: CheckpointSaver) {
-    this.#flow = flow;
+  constructor(flows: AnyFlow[], saver: CheckpointSaver) {
+    this.#flows = new Map(flows.map((flow) => [shapeOf(flow as never), flow]));
     this.#saver = saver;
-    this.#shape = shapeOf(flow as never);
   }
 
-  get flowName(): string {
-    return this.#flow.name;
+  /** The flows' names, for the header. */
+  get flowNames(): string[] {
+    return [...this.#flows.values()].map((flow) => flow.name);
   }
 
-  /** Whether this flow can continue `run`: the same graph shape, or why not. */
-  describe(run: RunInfo): { flow: string; fits: boolean; reason?: string } {
-    if (run.shape === this.#shape) return { flow: this.#flow.name, fits: true };
+  /** Whether one of the flows can continue `run` (the same graph shape), or why not. */
+  describe(run: RunInfo): RunActions {
+    const flow = this.#flows.get(run.shape);
+    if (flow) return { flow: flow.name, fits: true };
     return {
-      flow: this.#flow.name,
+      flow: null,
       fits: false,
-      reason: `This run was written by flow "${run.flow}" of another shape than the --flow module's "${this.#flow.name}": start Studio with that flow's module.`,
+      reason: `This run was written by flow "${run.flow}", whose graph is not among the --flow modules' (${this.flowNames.join(", ")}): start Studio with that flow's module.`,
     };
   }
 
   /** Resumes an interrupted run with `answer` for its pending `ctx.interrupt`. */
-  answer(runId: string, answer: unknown): Promise<ActionResult> {
-    return this.#start(runId, () => this.#flow.resume(runId, { checkpoint: this.#saver, resumeWith: answer }));
+  async answer(runId: string, answer: unknown): Promise<ActionResult> {
+    const flow = await this.#flowOf(runId);
+    if ("error" in flow) return { runId, error: flow.error };
+    return this.#start(runId, () => flow.resume(runId, { checkpoint: this.#saver, resumeWith: answer }));
   }
 
   /** Continues `runId` from step `seq` as the new run `forkAs`, with the store replaced by `state`. */
-  fork(request: { runId: string; seq: number; state: unknown; forkAs: string }): Promise<ActionResult> {
+  async fork(request: { runId: string; seq: number; state: unknown; forkAs: string }): Promise<ActionResult> {
     const { runId, seq, state, forkAs } = request;
-    return this.#start(forkAs, () =>
-      this.#flow.resume(runId, { checkpoint: this.#saver, from: seq, forkAs, update: () => state as never }),
-    );
+    const flow = await this.#flowOf(runId);
+    if ("error" in flow) return { runId: forkAs, error: flow.error };
+    const options = { checkpoint: this.#saver, from: seq, forkAs, update: () => state as never };
+    return this.#start(forkAs, () => flow.resume(runId, options));
+  }
+
+  async #flowOf(runId: string): Promise<AnyFlow | { error: { name: string; message: string } }> {
+    const run = await this.#saver.run(runId);
+    if (!run) return { error: { name: "NotFound", message: `No run "${runId}" in ${this.#saver.name}.` } };
+    const flow = this.#flows.get(run.shape);
+    return flow ?? { error: { name: "FlowMismatch", message: this.describe(run).reason ?? "" } };
   }
 
   async #start(runId: string, go: () => Promise<unknown>): Promise<ActionResult> {

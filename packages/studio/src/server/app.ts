@@ -47,7 +47,7 @@ export function createApp(options: AppOptions): Hono {
   });
 
   app.get("/api/info", (c) =>
-    c.json({ saver: saver.name, flow: actions?.flowName ?? null, statuses: RUN_STATUSES, command: actions ? null : "--flow ./your-flow.ts" }),
+    c.json({ saver: saver.name, flows: actions?.flowNames ?? [], statuses: RUN_STATUSES }),
   );
 
   app.get("/api/runs", async (c) => {

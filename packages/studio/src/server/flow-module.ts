@@ -26,7 +26,7 @@ export async function loadFlow(file: string): Promise<AnyFlow> {
       `--flow ${file} exports no Flow: export the flow (or a function that builds it) as \`default\` or as \`flow\`.`,
     );
   }
-  return value as AnyFlow;
+  return value as unknown as AnyFlow;
 }
 
 function isUnknownExtension(error: unknown): boolean {

@@ -1,4 +1,4 @@
-import type { CheckpointSaver, RunStatus } from "flowlet";
+import { type CheckpointSaver, type RunStatus, parseCheckpoint } from "flowlet";
 
 /** The run as it stood after one step. */
 export interface StepState {
@@ -12,5 +12,11 @@ export interface StepState {
 
 /** Rebuilds the state after step `seq` through the core, which alone reads checkpoint bodies. */
 export async function stateAt(saver: CheckpointSaver, runId: string, seq: number): Promise<StepState | undefined> {
-  throw new Error(`TODO ${saver.name} ${runId} ${seq}`);
+  const records = await saver.load(runId, { seq });
+  const last = records.at(-1);
+  if (!last || last.seq !== seq) return undefined;
+  const checkpoint = parseCheckpoint(last.body, `${runId}#${seq} in ${saver.name}`);
+  const state: StepState = { seq, at: last.at, status: last.status, node: last.node, shared: checkpoint.shared };
+  if (checkpoint.interrupt) state.interrupt = checkpoint.interrupt;
+  return state;
 }

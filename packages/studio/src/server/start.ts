@@ -14,8 +14,11 @@ import { openSaver } from "./open-saver.js";
 export interface StudioOptions {
   /** A FileSaver folder, a SQLite file, or a postgres:// URL; or an open saver. */
   checkpoints: string | CheckpointSaver;
-  /** The flow's module (or the flow itself): lets Studio answer interrupts and fork runs. */
-  flow?: string | Flow<never, unknown, unknown>;
+  /**
+   * The flow's module (or the flow itself), or several: lets Studio answer interrupts and fork runs.
+   * Each run is continued by the flow whose graph has the run's shape.
+   */
+  flow?: FlowSource | FlowSource[];
   /** Default 127.0.0.1. Any other address needs a token (one is made if not given). */
   host?: string;
   /** Default 0: a free port. */
@@ -37,6 +40,9 @@ export interface Studio {
   close(): Promise<void>;
 }
 
+/** A flow module's path, or a flow. */
+export type FlowSource = string | Flow<never, unknown, unknown>;
+
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /** Starts Studio's web server over the checkpoints of `options.checkpoints`. */
@@ -48,8 +54,9 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StudioOptionsError(`--port must be 0..65535, got ${options.port}.`);
   const saver = typeof options.checkpoints === "string" ? await openSaver(options.checkpoints) : options.checkpoints;
-  const flow = typeof options.flow === "string" ? await loadFlow(options.flow) : options.flow;
-  const actions = flow ? new Actions(flow, saver) : undefined;
+  const sources = options.flow === undefined ? [] : Array.isArray(options.flow) ? options.flow : [options.flow];
+  const flows = await Promise.all(sources.map((source) => (typeof source === "string" ? loadFlow(source) : source)));
+  const actions = flows.length > 0 ? new Actions(flows, saver) : undefined;
   const clientDir = options.clientDir ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "client");
   const app = createApp({ saver, clientDir, actions, token, loopback, pollMs: options.pollMs });
 

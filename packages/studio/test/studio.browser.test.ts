@@ -1,0 +1,177 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createLLM } from "@flowlet/llm";
+import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
+import { type CheckpointSaver, MemorySaver } from "flowlet";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createReviewFlow } from "../../../cookbook/human-in-the-loop/flow.js";
+import type { ReviewStore } from "../../../cookbook/human-in-the-loop/nodes.js";
+import { createArticleFlow } from "../../../cookbook/workflow/flow.js";
+import type { ArticleStore } from "../../../cookbook/workflow/nodes.js";
+import { type Studio, startStudio } from "../src/index.js";
+import { launchChromium } from "./chromium.js";
+import { scriptLLM } from "./fixtures/llm-script.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Screenshots of every page, for people to look at: gitignored. */
+const ARTIFACTS = join(here, "..", "test-artifacts");
+
+let fake: FakeLLM;
+let gate: ReturnType<typeof scriptLLM>;
+let saver: CheckpointSaver;
+let studio: Studio;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let context: BrowserContext;
+let page: Page;
+let work: string;
+
+/** An LLM whose usage goes to the run's event log, as docs/studio.md shows apps doing. */
+function llmFor(runId: string) {
+  return createLLM({
+    ...fake.config,
+    onUsage: (usage) =>
+      void saver.appendEvents(runId, [
+        {
+          at: new Date().toISOString(),
+          type: "llm",
+          data: { ...usage, cost: (usage.inputTokens * 0.15 + usage.outputTokens * 0.6) / 1e6, headers: { authorization: `Bearer ${fake.config.apiKey}-0123456789` } },
+        },
+      ]),
+  });
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), "studio-test-"));
+  const clientDir = join(work, "client");
+  execFileSync(process.execPath, [join(here, "..", "scripts", "build-client.mjs"), clientDir]);
+  fake = await startFakeLLM();
+  gate = scriptLLM(fake);
+  saver = new MemorySaver();
+  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, { checkpoint: saver, runId: "article-1" });
+  expect(article.status).toBe("completed");
+  const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, { checkpoint: saver, runId: "review-1" });
+  expect(review.status).toBe("interrupted");
+  studio = await startStudio({ checkpoints: saver, clientDir, flow: [createArticleFlow(createLLM(fake.config)), createReviewFlow(createLLM(fake.config))], pollMs: 100 });
+  browser = await launchChromium();
+  context = browser.context;
+  page = await context.newPage();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await studio?.close();
+  await fake?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("Studio in a real browser, on runs of cookbook flows", () => {
+  it("lists the runs, and filters them by status", async () => {
+    await page.goto(studio.url);
+    await page.locator("tr.run-row").nth(1).waitFor();
+    expect(await page.locator("tr.run-row").count()).toBe(2);
+    await shot("runs");
+    await page.selectOption("#status-filter", "interrupted");
+    await page.waitForFunction(() => document.querySelectorAll("tr.run-row").length === 1);
+    expect(await page.locator("tr.run-row").getAttribute("data-run")).toBe("review-1");
+    await page.selectOption("#status-filter", "");
+    await page.waitForFunction(() => document.querySelectorAll("tr.run-row").length === 2);
+  });
+
+  it("opens a run and draws its graph: one box per node, the current one highlighted", async () => {
+    await page.click('a[href="#/run/article-1/graph"]');
+    await page.locator("#graph svg").waitFor();
+    const boxes = await page.locator("#graph svg g.node").count();
+    expect(boxes).toBe(3); // Outliner, BatchDrafter, Combiner
+    expect(await page.locator("#graph").getAttribute("data-nodes")).toBe("3");
+    expect(await page.locator("#graph svg g.node.current").count()).toBe(1);
+    await shot("graph");
+  });
+
+  it("steps through the timeline", async () => {
+    await page.click("#tab-timeline");
+    await page.locator("#steps tr.step").first().waitFor();
+    const steps = await page.locator("#steps tr.step").count();
+    expect(steps).toBeGreaterThanOrEqual(3);
+    await page.locator('#steps tr.step[data-seq="1"]').click();
+    await page.locator('#steps tr.selected[data-seq="1"]').waitFor();
+    await page.click("#step-next");
+    await page.locator('#steps tr.selected[data-seq="2"]').waitFor();
+    await page.click("#step-prev");
+    await page.locator('#steps tr.selected[data-seq="1"]').waitFor();
+    expect(await page.locator("#step-current").textContent()).toBe(`step 1 of ${steps}`);
+    await shot("timeline");
+  });
+
+  it("shows the store at a step and its diff against the step before", async () => {
+    await page.click("#tab-state");
+    await page.locator("#state-json").waitFor();
+    expect(await page.locator("#state-json").textContent()).toContain('"title": "On small tools"');
+    await page.locator('#diff .change.added[data-path=".outline"]').waitFor();
+    await page.click("#state-next");
+    await page.waitForFunction(() => (document.querySelector("#state-step") as HTMLSelectElement | null)?.value === "2");
+    expect(await page.locator("#diff .change").count()).toBeGreaterThan(0);
+    await shot("state");
+  });
+
+  it("lists the LLM calls with tokens and cost, and never shows a secret", async () => {
+    await page.click("#tab-llm");
+    await page.locator("#llm-totals").waitFor();
+    expect(await page.locator("#llm-totals").textContent()).toMatch(/^4 calls, [\d,]+ input \+ [\d,]+ output tokens, \$\d/);
+    await page.locator(".llm-call summary").first().click();
+    expect(await page.content()).not.toContain(fake.config.apiKey!);
+    await shot("llm");
+  });
+
+  it("answers an interrupt from the UI, and the run completes", async () => {
+    await page.goto(`${studio.url}#/run/review-1/interrupts`);
+    await page.locator("#interrupt-payload").waitFor();
+    expect(await page.locator("#interrupt-payload").textContent()).toContain('"draft": "Flowlet 0.1 is out."');
+    await page.fill("#answer", JSON.stringify({ round: 0, approved: true }));
+    await shot("interrupts");
+    await page.click("#send-answer");
+    await page.locator('.run-header [data-status="completed"]').waitFor();
+    await page.click("#tab-state");
+    await page.locator("#state-json").waitFor();
+    expect(await page.locator("#state-json").textContent()).toContain('"published": "Flowlet 0.1 is out."');
+  });
+
+  it("forks a run from a step with an edited state", async () => {
+    await page.goto(`${studio.url}#/run/article-1/fork?step=1`);
+    await page.locator("#fork-state").waitFor();
+    const state = JSON.parse(await page.locator("#fork-state").inputValue()) as ArticleStore;
+    state.outline = { title: "Edited", sections: ["One", "Two"] };
+    await page.fill("#fork-state", JSON.stringify(state, null, 2));
+    await page.fill("#fork-id", "article-1-edited");
+    await shot("fork");
+    await page.click("#fork-submit");
+    await page.waitForURL(/#\/run\/article-1-edited\/timeline/);
+    await page.locator('.run-header [data-status="completed"]').waitFor();
+    await page.click("#tab-state");
+    await page.locator("#state-json").waitFor();
+    expect(await page.locator("#state-json").textContent()).toContain("# Edited\\n\\n## One\\n\\nDraft of One.");
+    expect(await page.locator(".run-header").textContent()).toContain("forked from article-1 @ step 1");
+  });
+
+  it("watches a live run advance without a reload", async () => {
+    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, { checkpoint: saver, runId: "live-1" });
+    gate.release(); // the outline
+    await expect.poll(async () => (await saver.run("live-1"))?.steps ?? 0).toBeGreaterThan(0);
+    await page.goto(`${studio.url}#/run/live-1/timeline`);
+    await page.locator("#live-dot").waitFor();
+    const before = await page.locator("#steps tr.step").count();
+    await shot("live");
+    for (let i = 0; i < 3; i++) gate.release(); // the three sections
+    await page.locator('.run-header [data-status="completed"]').waitFor();
+    expect(await page.locator("#steps tr.step").count()).toBeGreaterThan(before);
+    expect((await running).status).toBe("completed");
+  });
+});
