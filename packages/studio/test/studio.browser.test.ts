@@ -5,16 +5,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLLM } from "@flowlet/llm";
 import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
-import { type CheckpointSaver, MemorySaver } from "flowlet";
+import { FileSaver } from "@flowlet/file-saver";
+import type { CheckpointSaver } from "flowlet";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReviewFlow } from "../../../cookbook/human-in-the-loop/flow.js";
 import type { ReviewStore } from "../../../cookbook/human-in-the-loop/nodes.js";
 import { createArticleFlow } from "../../../cookbook/workflow/flow.js";
 import type { ArticleStore } from "../../../cookbook/workflow/nodes.js";
-import { type Studio, startStudio } from "../src/index.js";
 import { launchChromium } from "./chromium.js";
 import { scriptLLM } from "./fixtures/llm-script.js";
+import { spawnStudio } from "./studio-process.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Screenshots of every page, for people to look at: gitignored. */
@@ -23,7 +24,7 @@ const ARTIFACTS = join(here, "..", "test-artifacts");
 let fake: FakeLLM;
 let gate: ReturnType<typeof scriptLLM>;
 let saver: CheckpointSaver;
-let studio: Studio;
+let studio: Awaited<ReturnType<typeof spawnStudio>>;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
 let page: Page;
@@ -51,24 +52,32 @@ async function shot(name: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   work = mkdtempSync(join(tmpdir(), "studio-test-"));
-  const clientDir = join(work, "client");
-  execFileSync(process.execPath, [join(here, "..", "scripts", "build-client.mjs"), clientDir]);
+  // The UI as `npm install` builds it (the package's prepare step), fresh from source.
+  execFileSync(process.execPath, [join(here, "..", "scripts", "build-client.mjs")]);
   fake = await startFakeLLM();
   gate = scriptLLM(fake);
-  saver = new MemorySaver();
+  const checkpoints = join(work, "runs");
+  saver = new FileSaver(checkpoints, { fsync: false });
   const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, { checkpoint: saver, runId: "article-1" });
   expect(article.status).toBe("completed");
   const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, { checkpoint: saver, runId: "review-1" });
   expect(review.status).toBe("interrupted");
-  studio = await startStudio({ checkpoints: saver, clientDir, flow: [createArticleFlow(createLLM(fake.config)), createReviewFlow(createLLM(fake.config))], pollMs: 100 });
+  const flows = ["article-flow.ts", "review-flow.ts"].flatMap((file) => ["--flow", join(here, "fixtures", file)]);
+  studio = await spawnStudio(["--checkpoints", checkpoints, ...flows], {
+    FLOWLET_LLM_PROVIDER: "openai",
+    FLOWLET_LLM_BASE_URL: fake.config.baseURL,
+    FLOWLET_LLM_API_KEY: fake.config.apiKey!,
+    FLOWLET_LLM_MODEL: fake.config.model,
+  });
   browser = await launchChromium();
   context = browser.context;
   page = await context.newPage();
+  page.setDefaultTimeout(10_000);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await studio?.close();
+  await studio?.stop();
   await fake?.close();
   rmSync(work, { recursive: true, force: true });
 });

@@ -1,7 +1,12 @@
-import { type CheckpointSaver, type Flow, type RunInfo, shapeOf } from "flowlet";
+import { type CheckpointSaver, type ResumeOptions, type RunInfo, shapeOf } from "flowlet";
 import { redact } from "./redact.js";
 
-type AnyFlow = Flow<never, unknown, unknown>;
+/** A flow as Studio uses it: named and resumable. Every `Flow` is one, whatever its store type. */
+export interface StudioFlow {
+  readonly name: string;
+  resume(runId: string, options: ResumeOptions<never>): Promise<unknown>;
+}
+type AnyFlow = StudioFlow;
 
 /** What an answer or a fork request got: the run it continues in, or why it could not start. */
 export interface ActionResult {
@@ -29,7 +34,7 @@ export class Actions {
   readonly #saver: CheckpointSaver;
 
   constructor(flows: AnyFlow[], saver: CheckpointSaver) {
-    this.#flows = new Map(flows.map((flow) => [shapeOf(flow as never), flow]));
+    this.#flows = new Map(flows.map((flow) => [shapeOf(flow as unknown as Parameters<typeof shapeOf>[0]), flow]));
     this.#saver = saver;
   }
 

@@ -2,15 +2,14 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Flow } from "flowlet";
 import { FlowModuleError } from "../errors.js";
-
-type AnyFlow = Flow<never, unknown, unknown>;
+import type { StudioFlow } from "./actions.js";
 
 /**
  * Loads the flow that `--flow` names: the module's default export or its `flow` export, either a
  * Flow or a function (maybe async) that builds one. A `.ts` module is loaded through `tsx` when
  * Node cannot load TypeScript itself.
  */
-export async function loadFlow(file: string): Promise<AnyFlow> {
+export async function loadFlow(file: string): Promise<StudioFlow> {
   const url = pathToFileURL(resolve(file)).href;
   let module: Record<string, unknown>;
   try {
@@ -26,7 +25,7 @@ export async function loadFlow(file: string): Promise<AnyFlow> {
       `--flow ${file} exports no Flow: export the flow (or a function that builds it) as \`default\` or as \`flow\`.`,
     );
   }
-  return value as unknown as AnyFlow;
+  return value as unknown as StudioFlow;
 }
 
 function isUnknownExtension(error: unknown): boolean {

@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import type { CheckpointSaver, Flow } from "flowlet";
+import type { CheckpointSaver } from "flowlet";
 import { StudioOptionsError } from "../errors.js";
-import { Actions } from "./actions.js";
+import { Actions, type StudioFlow } from "./actions.js";
 import { createApp } from "./app.js";
 import { loadFlow } from "./flow-module.js";
 import { openSaver } from "./open-saver.js";
@@ -41,7 +41,7 @@ export interface Studio {
 }
 
 /** A flow module's path, or a flow. */
-export type FlowSource = string | Flow<never, unknown, unknown>;
+export type FlowSource = string | StudioFlow;
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
