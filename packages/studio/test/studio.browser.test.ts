@@ -14,6 +14,7 @@ import type { ReviewStore } from "../../../cookbook/human-in-the-loop/nodes.js";
 import { createArticleFlow } from "../../../cookbook/workflow/flow.js";
 import type { ArticleStore } from "../../../cookbook/workflow/nodes.js";
 import { launchChromium } from "./chromium.js";
+import { recordEvents } from "./fixtures/event-hooks.js";
 import { scriptLLM } from "./fixtures/llm-script.js";
 import { spawnStudio } from "./studio-process.js";
 
@@ -58,7 +59,11 @@ beforeAll(async () => {
   gate = scriptLLM(fake);
   const checkpoints = join(work, "runs");
   saver = new FileSaver(checkpoints, { fsync: false });
-  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, { checkpoint: saver, runId: "article-1" });
+  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, {
+    checkpoint: saver,
+    runId: "article-1",
+    hooks: recordEvents(saver, "article-1"),
+  });
   expect(article.status).toBe("completed");
   const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, { checkpoint: saver, runId: "review-1" });
   expect(review.status).toBe("interrupted");
@@ -101,7 +106,11 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     const boxes = await page.locator("#graph svg g.node").count();
     expect(boxes).toBe(3); // Outliner, BatchDrafter, Combiner
     expect(await page.locator("#graph").getAttribute("data-nodes")).toBe("3");
+    // The run's last step is the flow's own end: select the outline step, and its node lights up.
+    await page.goto(`${studio.url}#/run/article-1/graph?step=1`);
+    await page.locator("#graph svg g.node.current").waitFor();
     expect(await page.locator("#graph svg g.node.current").count()).toBe(1);
+    expect(await page.locator("#graph svg g.node.current").textContent()).toContain("Outliner");
     await shot("graph");
   });
 
@@ -117,6 +126,10 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     await page.click("#step-prev");
     await page.locator('#steps tr.selected[data-seq="1"]').waitFor();
     expect(await page.locator("#step-current").textContent()).toBe(`step 1 of ${steps}`);
+    // The event log gives each step its duration and action, and each node visit a bar.
+    expect(await page.locator('#steps tr.step[data-seq="1"] td').nth(5).textContent()).toBe("default");
+    expect(await page.locator('#steps tr.step[data-seq="1"] td').nth(4).textContent()).toMatch(/\d+ ms/);
+    expect(await page.locator('#lanes .lane[data-lane="main"] .bar').count()).toBeGreaterThanOrEqual(3);
     await shot("timeline");
   });
 
@@ -175,7 +188,11 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
   });
 
   it("watches a live run advance without a reload", async () => {
-    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, { checkpoint: saver, runId: "live-1" });
+    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, {
+      checkpoint: saver,
+      runId: "live-1",
+      hooks: recordEvents(saver, "live-1"),
+    });
     gate.release(); // the outline
     await expect.poll(async () => (await saver.run("live-1"))?.steps ?? 0).toBeGreaterThan(0);
     await page.goto(`${studio.url}#/run/live-1/timeline`);

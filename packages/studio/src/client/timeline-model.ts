@@ -26,7 +26,7 @@ export interface Span {
 export interface Timeline {
   steps: Step[];
   spans: Span[];
-  /** "main" first, then batch items in index order. */
+  /** "main" first, then parallel lanes and batch items in order. */
   lanes: string[];
   start: number;
   end: number;
@@ -39,12 +39,34 @@ interface EventData {
   willRetry?: boolean;
 }
 
-/** Which lane a visit belongs to: its batch item, when its path or event names one. */
-function laneOf(event: RunEvent): string {
+/** The batch item a visit belongs to, when its path or event names one. */
+function itemOf(event: RunEvent): string | undefined {
   const data = (event.data ?? {}) as EventData;
   if (typeof data.item === "number") return `item ${data.item}`;
   const items = [...(event.path ?? "").matchAll(/\[(\d+)\]/g)].map((m) => m[1]);
-  return items.length > 0 ? `item ${items.join(".")}` : "main";
+  return items.length > 0 ? `item ${items.join(".")}` : undefined;
+}
+
+/**
+ * Puts every visit without a batch item in a lane: "main" if it does not overlap the lane's last
+ * visit, else the first free parallel lane. Visits that ran at once are side by side.
+ */
+function assignLanes(spans: Span[], now: number): void {
+  // A flow's visit spans its nodes' visits: it gets a lane of its own, above them.
+  const paths = [...new Set(spans.map((s) => s.path))];
+  const flows = new Set(paths.filter((p) => paths.some((q) => q.startsWith(`${p}/`))));
+  const ends: number[] = [];
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+    if (span.lane !== "") continue;
+    if (flows.has(span.path)) {
+      span.lane = `flow ${span.path}`;
+      continue;
+    }
+    let lane = ends.findIndex((end) => end <= span.start);
+    if (lane === -1) lane = ends.push(0) - 1;
+    ends[lane] = span.end ?? now;
+    span.lane = lane === 0 ? "main" : `parallel ${lane + 1}`;
+  }
 }
 
 /** Pairs start and end events into spans and joins them to the checkpoints, in order per node. */
@@ -54,11 +76,12 @@ export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[],
   const ends = new Map<string, Span[]>();
   for (const event of events) {
     const path = event.path ?? "";
-    const key = `${laneOf(event)}|${path}`;
+    const item = itemOf(event);
+    const key = `${item ?? ""}|${path}`;
     const at = Date.parse(event.at);
     const data = (event.data ?? {}) as EventData;
     if (event.type === "nodeStart") {
-      const span: Span = { path, lane: laneOf(event), start: at, end: undefined, retries: 0, failed: false };
+      const span: Span = { path, lane: item ?? "", start: at, end: undefined, retries: 0, failed: false };
       spans.push(span);
       open.set(key, [...(open.get(key) ?? []), span]);
     } else if (event.type === "nodeEnd" || event.type === "nodeError" || event.type === "error") {
@@ -92,9 +115,17 @@ export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[],
       retries: span?.retries ?? 0,
     };
   });
-  const lanes = [...new Set(spans.map((s) => s.lane))].sort((a, b) =>
-    a === "main" ? -1 : b === "main" ? 1 : a.localeCompare(b, undefined, { numeric: true }),
+  assignLanes(spans, now);
+  const rank = (lane: string) => (lane.startsWith("flow ") ? 0 : lane === "main" ? 1 : 2);
+  const lanes = [...new Set(spans.map((s) => s.lane))].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true }),
   );
-  const times = spans.flatMap((s) => [s.start, s.end ?? now]).concat(checkpoints.map((c) => Date.parse(c.at)));
-  return { steps, spans, lanes, start: Math.min(...times, now), end: Math.max(...times, 0) };
+  let start = now;
+  let end = 0;
+  for (const s of spans) {
+    start = Math.min(start, s.start);
+    end = Math.max(end, s.end ?? now);
+  }
+  for (const c of checkpoints) end = Math.max(end, Date.parse(c.at));
+  return { steps, spans, lanes, start, end };
 }

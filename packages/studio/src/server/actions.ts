@@ -1,4 +1,5 @@
 import { type CheckpointSaver, type ResumeOptions, type RunInfo, shapeOf } from "flowlet";
+import { describeGraph } from "./describe-graph.js";
 import { redact } from "./redact.js";
 
 /** A flow as Studio uses it: named and resumable. Every `Flow` is one, whatever its store type. */
@@ -52,6 +53,12 @@ export class Actions {
       fits: false,
       reason: `This run was written by flow "${run.flow}", whose graph is not among the --flow modules' (${this.flowNames.join(", ")}): start Studio with that flow's module.`,
     };
+  }
+
+  /** The graph of the flow that fits `run`, as JSON, for runs saved without one. */
+  graphOf(run: RunInfo): string | undefined {
+    const flow = this.#flows.get(run.shape);
+    return flow && JSON.stringify(describeGraph(flow as unknown as Parameters<typeof describeGraph>[0]));
   }
 
   /** Resumes an interrupted run with `answer` for its pending `ctx.interrupt`. */

@@ -62,7 +62,8 @@ export function createApp(options: AppOptions): Hono {
     const run = await saver.run(runId);
     if (!run) return c.json({ error: { name: "NotFound", message: `No run "${runId}" in ${saver.name}.` } }, 404);
     const checkpoints = await saver.list(runId);
-    return c.json({ run: { ...row(run), graph: run.graph ?? null }, checkpoints, actions: actions?.describe(run) ?? null });
+    const graph = run.graph ?? actions?.graphOf(run) ?? null;
+    return c.json({ run: { ...row(run), graph }, checkpoints, actions: actions?.describe(run) ?? null });
   });
 
   app.get("/api/runs/:id/events", async (c) => {
@@ -98,7 +99,7 @@ export function createApp(options: AppOptions): Hono {
         const stamp = run ? `${run.status}:${run.steps}:${run.updatedAt}` : "";
         if (stamp !== last && run) {
           last = stamp;
-          await stream.writeSSE({ event: "run", data: JSON.stringify({ ...row(run), graph: run.graph ?? null }) });
+          await stream.writeSSE({ event: "run", data: JSON.stringify(row(run)) });
         }
         if (events.length > 0) {
           after = events.at(-1)?.seq ?? after;

@@ -70,11 +70,11 @@ export class RunView {
     const source = api.live(this.runId, this.#events.at(-1)?.seq ?? 0);
     this.#source = source;
     source.addEventListener("run", (message) => {
-      const run = JSON.parse((message as MessageEvent<string>).data) as RunResponse["run"];
+      const run = JSON.parse((message as MessageEvent<string>).data) as Omit<RunResponse["run"], "graph">;
       const data = this.#data;
       if (!data) return;
       const changed = run.steps !== data.run.steps || run.status !== data.run.status;
-      data.run = run;
+      data.run = { ...run, graph: data.run.graph };
       this.#renderHeader();
       if (changed) void this.#refresh();
     });

@@ -2,6 +2,10 @@ import { duration, h, time } from "../dom.js";
 import { buildTimeline } from "../timeline-model.js";
 import { type RunContext, selected } from "./context.js";
 
+/** Rows and bars drawn at most: a long loop's timeline shows a window around the selected step. */
+const WINDOW = 400;
+const MAX_BARS = 3000;
+
 /** Every step in order (node, duration, action, retries), and node visits drawn as lanes: one per batch item. */
 export function renderTimeline(ctx: RunContext): Node {
   const timeline = buildTimeline(ctx.data.checkpoints, [...ctx.events]);
@@ -10,6 +14,9 @@ export function renderTimeline(ctx: RunContext): Node {
   const prev = timeline.steps[index - 1];
   const next = timeline.steps[index + 1];
   const span = Math.max(1, timeline.end - timeline.start);
+  const from = Math.max(0, Math.min(index - WINDOW / 2, timeline.steps.length - WINDOW));
+  const shown = timeline.steps.slice(from, from + WINDOW);
+  const bars = timeline.spans.slice(-MAX_BARS);
   const lanes = timeline.lanes.map((lane) =>
     h(
       "div",
@@ -18,7 +25,7 @@ export function renderTimeline(ctx: RunContext): Node {
       h(
         "div",
         { class: "lane-track" },
-        timeline.spans
+        bars
           .filter((s) => s.lane === lane)
           .map((s) =>
             h(
@@ -34,7 +41,7 @@ export function renderTimeline(ctx: RunContext): Node {
       ),
     ),
   );
-  const rows = timeline.steps.map((step) =>
+  const rows = shown.map((step) =>
     h(
       "tr",
       { class: step.seq === seq ? "step selected" : "step", "data-seq": step.seq, onclick: () => ctx.select(step.seq) },
@@ -58,6 +65,7 @@ export function renderTimeline(ctx: RunContext): Node {
       h("button", { id: "step-next", disabled: !next, onclick: () => next && ctx.select(next.seq) }, "next step ▶"),
     ),
     timeline.spans.length > 0 ? h("div", { class: "lanes", id: "lanes" }, lanes) : h("p", { class: "muted" }, "No node events recorded for this run."),
+    shown.length < timeline.steps.length ? h("p", { class: "muted" }, `Steps ${from + 1}–${from + shown.length} of ${timeline.steps.length}: step to see more.`) : "",
     h(
       "table",
       { id: "steps" },
