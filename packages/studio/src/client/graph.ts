@@ -22,6 +22,8 @@ export interface MermaidGraph {
   ids: Map<string, string>;
   /** Boxes drawn (sub-flows count as their own box plus their nodes). */
   count: number;
+  /** Mermaid ids of batch nodes and batch flows. */
+  batches: Set<string>;
 }
 
 const BATCH = /batch/i;
@@ -40,6 +42,7 @@ export function parseGraph(text: string | null): GraphDescription | undefined {
 export function toMermaid(graph: GraphDescription, rootName: string): MermaidGraph {
   const lines = ["flowchart TD"];
   const ids = new Map<string, string>();
+  const batches = new Set<string>();
   let next = 0;
   const draw = (g: GraphDescription, path: string, indent: string) => {
     const local = new Map<string, string>();
@@ -49,7 +52,7 @@ export function toMermaid(graph: GraphDescription, rootName: string): MermaidGra
       const nodePath = `${path}/${node.name}`;
       ids.set(nodePath, mid);
       const kind = node.kind ?? "";
-      const title = BATCH.test(kind) ? `${node.name} ⧉ ${kind}` : node.name;
+      const title = BATCH.test(kind) ? `${node.name} · ${kind}` : node.name;
       if (node.graph && node.graph.nodes.length > 0) {
         lines.push(`${indent}subgraph ${mid}[${label(title)}]`);
         draw(node.graph, nodePath, `${indent}  `);
@@ -57,7 +60,10 @@ export function toMermaid(graph: GraphDescription, rootName: string): MermaidGra
       } else {
         lines.push(`${indent}${mid}[${label(title)}]`);
       }
-      if (BATCH.test(kind)) lines.push(`${indent}class ${mid} batch`);
+      if (BATCH.test(kind)) {
+        lines.push(`${indent}class ${mid} batch`);
+        batches.add(mid);
+      }
     });
     for (const edge of g.edges) {
       const from = local.get(String(edge.from));
@@ -70,7 +76,13 @@ export function toMermaid(graph: GraphDescription, rootName: string): MermaidGra
   draw(graph, rootName, "  ");
   lines.push("  classDef batch stroke-dasharray: 4 3,stroke-width:2px");
   lines.push("  classDef current fill:#ffe08a,stroke:#c77d00,stroke-width:3px");
-  return { text: lines.join("\n"), ids, count: next };
+  return { text: lines.join("\n"), ids, count: next, batches };
+}
+
+/** Whether the node at `path` (as events and checkpoints name it) is a batch node or batch flow. */
+export function isBatchPath(graph: MermaidGraph, path: string): boolean {
+  const id = idOf(graph, path);
+  return id !== undefined && graph.batches.has(id);
 }
 
 /**

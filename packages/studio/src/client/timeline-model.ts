@@ -10,6 +10,8 @@ export interface Step {
   action?: string;
   /** Failed attempts that were retried. */
   retries: number;
+  /** A batch item's save, inside the visit that the node's next save completes. */
+  item: boolean;
 }
 
 /** One node visit, from its start event to its end (or to now, while it runs). */
@@ -69,8 +71,12 @@ function assignLanes(spans: Span[], now: number): void {
   }
 }
 
-/** Pairs start and end events into spans and joins them to the checkpoints, in order per node. */
-export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[], now = Date.now()): Timeline {
+/**
+ * Pairs start and end events into spans and joins them to the checkpoints, in order per node. A
+ * batch node saves once per item and once when it completes: consecutive saves of a batch node
+ * (`isBatch`) are one visit, its last save the completion.
+ */
+export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[], isBatch: (path: string) => boolean, now = Date.now()): Timeline {
   const open = new Map<string, Span[]>();
   const spans: Span[] = [];
   const ends = new Map<string, Span[]>();
@@ -100,7 +106,10 @@ export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[],
     }
   }
   const used = new Map<string, number>();
-  const steps = checkpoints.map((cp): Step => {
+  const steps = checkpoints.map((cp, at): Step => {
+    if (isBatch(cp.node) && checkpoints[at + 1]?.node === cp.node) {
+      return { seq: cp.seq, at: cp.at, status: cp.status, node: cp.node, retries: 0, item: true };
+    }
     const visits = ends.get(cp.node) ?? [];
     const i = used.get(cp.node) ?? 0;
     used.set(cp.node, i + 1);
@@ -113,6 +122,7 @@ export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[],
       durationMs: span?.end === undefined ? undefined : span.end - span.start,
       action: span?.action,
       retries: span?.retries ?? 0,
+      item: false,
     };
   });
   assignLanes(spans, now);

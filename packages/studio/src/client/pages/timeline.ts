@@ -1,4 +1,5 @@
 import { duration, h, time } from "../dom.js";
+import { isBatchPath, parseGraph, toMermaid } from "../graph.js";
 import { buildTimeline } from "../timeline-model.js";
 import { type RunContext, selected } from "./context.js";
 
@@ -8,7 +9,9 @@ const MAX_BARS = 3000;
 
 /** Every step in order (node, duration, action, retries), and node visits drawn as lanes: one per batch item. */
 export function renderTimeline(ctx: RunContext): Node {
-  const timeline = buildTimeline(ctx.data.checkpoints, [...ctx.events]);
+  const graph = parseGraph(ctx.data.run.graph);
+  const drawn = graph && toMermaid(graph, graph.name ?? ctx.data.run.flow);
+  const timeline = buildTimeline(ctx.data.checkpoints, [...ctx.events], (path) => (drawn ? isBatchPath(drawn, path) : false));
   const seq = selected(ctx);
   const index = timeline.steps.findIndex((s) => s.seq === seq);
   const prev = timeline.steps[index - 1];
@@ -50,7 +53,7 @@ export function renderTimeline(ctx: RunContext): Node {
       h("td", null, step.status),
       h("td", null, time(step.at)),
       h("td", { class: "num" }, duration(step.durationMs)),
-      h("td", null, step.action ?? ""),
+      h("td", null, step.item ? h("span", { class: "muted" }, "batch item saved") : (step.action ?? "")),
       h("td", { class: "num" }, step.retries || ""),
     ),
   );
