@@ -31,7 +31,7 @@ function describe(flow: Flow<never, unknown, unknown>, seen: Set<BaseNode<never>
     name: flow.name,
     nodes: nodes.map((node, id) => {
       const described: GraphNodeDescription = { id, name: node.name, kind: kindOf(node) };
-      if (node instanceof Flow && !seen.has(node)) described.graph = describe(node as Flow<never, unknown, unknown>, seen);
+      if (node instanceof Flow && !seen.has(node)) described.graph = describe(node as unknown as Flow<never, unknown, unknown>, seen);
       return described;
     }),
     edges: nodes.flatMap((node, from) => [...node.successors].map(([action, next]) => ({ from, to: index.get(next) ?? -1, action }))),
