@@ -20,16 +20,19 @@ export interface RunsQuery {
   limit: number;
 }
 
-/** How long a registry read is reused: the list stays fast on 10,000 runs while pages and filters change. */
+/** A registry read is fresh this long at least, or twice as long as it took, whichever is longer. */
 const REUSE_MS = 750;
 
 /**
- * Pages through the run registry on the server: one `saver.runs()` read, reused for a moment, then
- * filtered and sliced, so the browser gets 50 rows, never 10,000.
+ * Pages through the run registry on the server: one `saver.runs()` read, filtered and sliced, so
+ * the browser gets 50 rows, never 10,000. Reads are reused while fresh; a stale one is still
+ * answered from at once while the next read runs in the background (a registry of 10,000 runs
+ * can take seconds to read from files), and reads never overlap.
  */
 export class RunsIndex {
   readonly #saver: CheckpointSaver;
-  #cached: { at: number; runs: Promise<RunInfo[]> } | undefined;
+  #cached: { at: number; took: number; runs: RunInfo[] } | undefined;
+  #reading: Promise<RunInfo[]> | undefined;
 
   constructor(saver: CheckpointSaver) {
     this.#saver = saver;
@@ -56,16 +59,25 @@ export class RunsIndex {
     this.#cached = undefined;
   }
 
-  #all(): Promise<RunInfo[]> {
-    const now = Date.now();
-    if (!this.#cached || now - this.#cached.at > REUSE_MS) {
-      const runs = this.#saver.runs();
-      this.#cached = { at: now, runs };
-      runs.catch(() => {
-        this.#cached = undefined;
-      });
-    }
-    return this.#cached.runs;
+  async #all(): Promise<RunInfo[]> {
+    const cached = this.#cached;
+    if (!cached) return this.#read();
+    if (Date.now() - cached.at > Math.max(REUSE_MS, 2 * cached.took)) this.#read().catch(() => {});
+    return cached.runs;
+  }
+
+  #read(): Promise<RunInfo[]> {
+    this.#reading ??= (async () => {
+      const start = Date.now();
+      try {
+        const runs = await this.#saver.runs();
+        this.#cached = { at: Date.now(), took: Date.now() - start, runs };
+        return runs;
+      } finally {
+        this.#reading = undefined;
+      }
+    })();
+    return this.#reading;
   }
 }
 
