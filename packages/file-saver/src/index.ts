@@ -170,7 +170,10 @@ export class FileSaver implements CheckpointSaver {
     for (const row of chain) {
       let text = texts.get(row.file);
       if (text === undefined) {
-        text = await readFile(row.file, "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? "" : Promise.reject(error)));
+        text = await readFile(row.file, "utf8").catch((error: NodeJS.ErrnoException): string => {
+          if (error.code === "ENOENT") return ""; // pruned meanwhile: reads as damaged
+          throw error;
+        });
         texts.set(row.file, text);
       }
       // A damaged header gives the whole file as the body, under an empty checksum: the core reports it.
