@@ -1,5 +1,5 @@
 import { SpanStatusCode, context, trace } from "@opentelemetry/api";
-import type { Hooks, RunOptions } from "flowlet";
+import type { DurableRunOptions, Flow, Hooks, RunOptions, RunResult } from "flowlet";
 import { type TracingOptions, tracerFor } from "./configured.js";
 import { RunSpans } from "./hooks.js";
 
@@ -12,15 +12,18 @@ import { RunSpans } from "./hooks.js";
  * const result = await traceRun(flow, shared, { checkpoint, runId });
  * ```
  */
-export async function traceRun<S, O extends RunOptions, R>(
-  flow: { readonly name: string; run(shared: S, options: O): Promise<R> },
+export function traceRun<S>(flow: Flow<S, unknown, unknown>, shared: S, options: DurableRunOptions, tracing?: TracingOptions): Promise<RunResult<S>>;
+export function traceRun<S>(flow: Flow<S, unknown, unknown>, shared: S, options?: RunOptions, tracing?: TracingOptions): Promise<string>;
+export async function traceRun<S>(
+  flow: Flow<S, unknown, unknown>,
   shared: S,
-  options: O,
+  options: RunOptions | DurableRunOptions = {},
   tracing: TracingOptions = {},
-): Promise<R> {
+): Promise<string | RunResult<S>> {
+  const run = (opts: RunOptions | DurableRunOptions) => ("checkpoint" in opts ? flow.run(shared, opts) : flow.run(shared, opts));
   const tracer = tracerFor(tracing);
-  if (!tracer) return flow.run(shared, options);
-  const runId = (options as { runId?: unknown }).runId;
+  if (!tracer) return run(options);
+  const runId = "runId" in options ? options.runId : undefined;
   const root = tracer.startSpan(`flowlet.run ${flow.name}`, {
     attributes: { "flowlet.flow.name": flow.name, ...(typeof runId === "string" ? { "flowlet.run.id": runId } : {}) },
   });
@@ -28,8 +31,8 @@ export async function traceRun<S, O extends RunOptions, R>(
   const hooks = options.hooks ? both(options.hooks, spans.hooks) : spans.hooks;
   // The run's span is active inside the run, so LLM calls (traceLLM) and any other spans are its children.
   try {
-    const result = await context.with(trace.setSpan(context.active(), root), () => flow.run(shared, { ...options, hooks }));
-    const status = (result as { status?: string } | null)?.status;
+    const result = await context.with(trace.setSpan(context.active(), root), () => run({ ...options, hooks }));
+    const status = typeof result === "string" ? undefined : result.status;
     spans.finish({ interrupted: status === "interrupted" });
     root.setAttribute("flowlet.run.status", status ?? "completed");
     return result;

@@ -39,10 +39,12 @@ describe("@flowlet/otel", () => {
     const llm = createLLM(fake.config);
     expect(traceLLM(llm)).toBe(llm);
     expect(tracingHooks()).toEqual({});
-    let hooks: unknown;
-    const flow = { name: "F", run: async (_shared: object, options: { hooks?: unknown }) => ((hooks = options.hooks), "done") };
-    expect(await traceRun(flow, {}, {})).toBe("done");
-    expect(hooks).toBeUndefined(); // the flow ran with no hooks at all
+    class Step extends Node {
+      override post(): string {
+        return "done";
+      }
+    }
+    expect(await traceRun(new Flow(new Step()), {}, {})).toBe("done");
   });
 
   it("traces a run: a run span, a span per node under it, and GenAI spans for the LLM calls, without content", async () => {
