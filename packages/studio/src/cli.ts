@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { StudioError, StudioOptionsError } from "./errors.js";
 import { startStudio } from "./server/start.js";
