@@ -33,6 +33,7 @@ export class RunsIndex {
   readonly #saver: CheckpointSaver;
   #cached: { at: number; took: number; runs: RunInfo[] } | undefined;
   #reading: Promise<RunInfo[]> | undefined;
+  #filtered: { all: RunInfo[]; key: string; matches: RunInfo[]; counts: RunsPage["counts"] } | undefined;
 
   constructor(saver: CheckpointSaver) {
     this.#saver = saver;
@@ -40,15 +41,10 @@ export class RunsIndex {
 
   async page(query: RunsQuery): Promise<RunsPage> {
     const all = await this.#all();
-    const counts: Partial<Record<RunStatus, number>> = {};
-    for (const run of all) counts[run.status] = (counts[run.status] ?? 0) + 1;
-    const statuses = query.status && query.status.length > 0 ? new Set(query.status) : undefined;
-    const text = query.text?.trim().toLowerCase();
-    const matches = all.filter(
-      (run) =>
-        (!statuses || statuses.has(run.status)) &&
-        (!text || run.runId.toLowerCase().includes(text) || run.flow.toLowerCase().includes(text) || (run.lastNode ?? "").toLowerCase().includes(text)),
-    );
+    const key = `${(query.status ?? []).join(",")}|${query.text?.trim().toLowerCase() ?? ""}`;
+    // Paging through one filter re-slices the list it already made.
+    if (this.#filtered?.all !== all || this.#filtered.key !== key) this.#filtered = { all, key, ...filter(all, query) };
+    const { matches, counts } = this.#filtered;
     const now = Date.now();
     const runs = matches.slice(query.offset, query.offset + query.limit).map((run) => row(run, now));
     return { total: matches.length, offset: query.offset, runs, counts };
@@ -79,6 +75,19 @@ export class RunsIndex {
     })();
     return this.#reading;
   }
+}
+
+function filter(all: RunInfo[], query: RunsQuery): { matches: RunInfo[]; counts: RunsPage["counts"] } {
+  const counts: Partial<Record<RunStatus, number>> = {};
+  for (const run of all) counts[run.status] = (counts[run.status] ?? 0) + 1;
+  const statuses = query.status && query.status.length > 0 ? new Set(query.status) : undefined;
+  const text = query.text?.trim().toLowerCase();
+  const matches = all.filter(
+    (run) =>
+      (!statuses || statuses.has(run.status)) &&
+      (!text || run.runId.toLowerCase().includes(text) || run.flow.toLowerCase().includes(text) || (run.lastNode ?? "").toLowerCase().includes(text)),
+  );
+  return { matches, counts };
 }
 
 /** The list row of a run: its duration so far while it runs. */

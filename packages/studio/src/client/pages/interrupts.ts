@@ -52,7 +52,7 @@ export async function renderInterrupts(ctx: RunContext): Promise<Node> {
   return h(
     "div",
     null,
-    h("h2", null, `Waiting at ${state.interrupt?.key ?? latest.node} since ${time(latest.at)}`),
+    h("h2", null, `${latest.node} asks, since ${time(latest.at)}:`),
     h("pre", { id: "interrupt-payload", class: "json" }, json(payload)),
     form,
     history,

@@ -118,7 +118,7 @@ export class RunView {
         "span",
         { class: "facts" },
         `${run.flow} · started ${time(run.createdAt)} · ${duration(run.durationMs)} · `,
-        h("span", { id: "run-steps" }, `${run.steps} steps`),
+        h("span", { id: "run-steps" }, `${run.steps} step${run.steps === 1 ? "" : "s"}`),
         run.lastNode ? ` · last ${run.lastNode}` : "",
         run.parentRunId ? h("span", null, " · forked from ", h("a", { href: `#/run/${encodeURIComponent(run.parentRunId)}/timeline?step=${run.parentSeq}` }, `${run.parentRunId} @ step ${run.parentSeq}`)) : "",
       ),
