@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLLM } from "@flowlet/llm";
+import { type LLM, createLLM } from "@flowlet/llm";
 import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
 import { FileSaver } from "@flowlet/file-saver";
 import type { CheckpointSaver } from "flowlet";
@@ -31,19 +31,26 @@ let context: BrowserContext;
 let page: Page;
 let work: string;
 
-/** An LLM whose usage goes to the run's event log, as docs/studio.md shows apps doing. */
-function llmFor(runId: string) {
-  return createLLM({
-    ...fake.config,
-    onUsage: (usage) =>
-      void saver.appendEvents(runId, [
-        {
-          at: new Date().toISOString(),
-          type: "llm",
-          data: { ...usage, cost: (usage.inputTokens * 0.15 + usage.outputTokens * 0.6) / 1e6, headers: { authorization: `Bearer ${fake.config.apiKey}-0123456789` } },
-        },
-      ]),
-  });
+/**
+ * An LLM whose calls go to the run's event log, as docs/studio.md shows apps doing: usage for every
+ * call, and the prompt and reply of `chat` calls. The data carries a credential, which Studio must hide.
+ */
+function llmFor(runId: string): LLM {
+  const record = (data: Record<string, unknown>) =>
+    void saver.appendEvents(runId, [{ at: new Date().toISOString(), type: "llm", data: { ...data, headers: { authorization: `Bearer ${fake.config.apiKey}-0123456789` } } }]);
+  const cost = (usage: { inputTokens: number; outputTokens: number }) => (usage.inputTokens * 0.15 + usage.outputTokens * 0.6) / 1e6;
+  const llm = createLLM(fake.config);
+  return {
+    connection: llm.connection,
+    stream: (prompt, options) => llm.stream(prompt, options),
+    embed: (texts, options) => llm.embed(texts, options),
+    structured: (prompt, schema, options) => llm.structured(prompt, schema, { ...options, onUsage: (usage) => record({ ...usage, cost: cost(usage) }) }),
+    async chat(prompt, options) {
+      const reply = await llm.chat(prompt, options);
+      record({ model: reply.model, ...reply.usage, cost: cost(reply.usage), finishReason: reply.finishReason, prompt, reply: reply.text });
+      return reply;
+    },
+  };
 }
 
 async function shot(name: string): Promise<void> {
@@ -152,7 +159,11 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     await page.click("#tab-llm");
     await page.locator("#llm-totals").waitFor();
     expect(await page.locator("#llm-totals").textContent()).toMatch(/^4 calls, [\d,]+ input \+ [\d,]+ output tokens, \$\d/);
-    await page.locator(".llm-call summary").first().click();
+    // The second call drafts a section: its prompt and reply were recorded.
+    await page.locator(".llm-call summary").nth(1).click();
+    await page.locator(".llm-call[open] pre").nth(1).waitFor();
+    expect(await page.locator(".llm-call[open] pre").first().textContent()).toContain('Write the section "Why small"');
+    expect(await page.locator(".llm-call[open] pre").nth(1).textContent()).toBe("Draft of Why small.");
     expect(await page.content()).not.toContain(fake.config.apiKey!);
     await shot("llm");
   });
