@@ -21,7 +21,10 @@ function route(): void {
     const runId = decodeURIComponent(parts[1]);
     const tab = (TABS as readonly string[]).includes(parts[2] ?? "") ? (parts[2] as Tab) : "graph";
     const step = query.has("step") ? Number(query.get("step")) : undefined;
-    if (current instanceof RunView && current.runId === runId) return current.show(tab, step);
+    if (current instanceof RunView && current.runId === runId) {
+      current.show(tab, step);
+      return;
+    }
     current?.stop();
     const view = new RunView(root, info, runId);
     current = view;
