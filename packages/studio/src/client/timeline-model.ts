@@ -22,6 +22,8 @@ export interface Span {
   end: number | undefined;
   action?: string;
   retries: number;
+  /** nodeError events seen so far in this visit. */
+  errors: number;
   failed: boolean;
 }
 
@@ -87,22 +89,25 @@ export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[],
     const at = Date.parse(event.at);
     const data = (event.data ?? {}) as EventData;
     if (event.type === "nodeStart") {
-      const span: Span = { path, lane: item ?? "", start: at, end: undefined, retries: 0, failed: false };
+      const span: Span = { path, lane: item ?? "", start: at, end: undefined, retries: 0, errors: 0, failed: false };
       spans.push(span);
       open.set(key, [...(open.get(key) ?? []), span]);
-    } else if (event.type === "nodeEnd" || event.type === "nodeError" || event.type === "error") {
+    } else if (event.type === "nodeEnd") {
       const stack = open.get(key);
-      const span = stack?.at(-1);
+      const span = stack?.pop();
       if (!span) continue;
-      if (event.type !== "nodeEnd" && data.willRetry) {
-        span.retries++;
-        continue;
-      }
-      stack?.pop();
       span.end = typeof data.durationMs === "number" ? span.start + data.durationMs : at;
       span.action = data.action;
-      span.failed = event.type !== "nodeEnd";
+      // Errors before a successful end were attempts that were retried (or caught by a fallback).
+      span.retries = span.errors;
+      span.failed = false;
       ends.set(path, [...(ends.get(path) ?? []), span]);
+    } else if (event.type === "nodeError") {
+      const span = open.get(key)?.at(-1);
+      if (!span) continue;
+      span.errors++;
+      // A visit whose errors are not followed by an end failed (or still retries).
+      span.failed = data.willRetry !== true;
     }
   }
   const used = new Map<string, number>();

@@ -1,5 +1,6 @@
 import { type CheckpointSaver, type ResumeOptions, type RunInfo, shapeOf } from "flowlet";
 import { describeGraph } from "./describe-graph.js";
+import { stateAt } from "./history.js";
 import { redact } from "./redact.js";
 
 /** A flow as Studio uses it: named and resumable. Every `Flow` is one, whatever its store type. */
@@ -73,7 +74,15 @@ export class Actions {
     const { runId, seq, state, forkAs } = request;
     const flow = await this.#flowOf(runId);
     if ("error" in flow) return { runId: forkAs, error: flow.error };
-    const options = { checkpoint: this.#saver, from: seq, forkAs, update: () => state as never };
+    const before = await stateAt(this.#saver, runId, seq);
+    if (!before) return { runId: forkAs, error: { name: "NotFound", message: `Run "${runId}" has no step ${seq}.` } };
+    if (!isRecord(state) || !isRecord(before.shared)) {
+      return { runId: forkAs, error: { name: "BadRequest", message: "The edited state must be a JSON object, as the store is." } };
+    }
+    // The core's update is a patch of top-level keys: keys the edit removed are deleted.
+    const update: Record<string, unknown> = { ...state };
+    for (const key of Object.keys(before.shared)) if (!(key in state)) update[key] = undefined;
+    const options = { checkpoint: this.#saver, from: seq, forkAs, update };
     return this.#start(forkAs, () => flow.resume(runId, options));
   }
 
@@ -99,4 +108,8 @@ export class Actions {
     const error = early instanceof Error ? early : new Error(String(early));
     return { runId, error: { name: error.name, message: String(redact(error.message)) } };
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
