@@ -16,7 +16,7 @@ export async function spawnStudio(args: string[], env: Record<string, string> = 
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: string) => {
       out += chunk;
-      const found = /Flowlet Studio: (http:\/\/\S+)/.exec(out);
+      const found = /Flowlet Studio: (http:\/\/\S+)\n.*Ctrl-C to stop/.exec(out);
       if (found?.[1]) resolve(found[1]);
     };
     child.stdout.setEncoding("utf8").on("data", onData);
