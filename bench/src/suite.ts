@@ -418,7 +418,7 @@ function w6Footprint(sizes: Sizes): Row[] {
 }
 
 /** Every workload for every framework, one after the other in this process. */
-export async function runSuite(sizes: Sizes, log: (line: string) => void = () => {}): Promise<Results> {
+export async function runSuite(sizes: Sizes, log: (line: string) => void = () => {}, only?: readonly string[]): Promise<Results> {
   const versions: Record<string, string> = { [plain.name]: `TypeScript ${installedVersion("typescript") ?? "?"}` };
   for (const fw of FRAMEWORKS) if (fw.pkg) versions[fw.name] = installedVersion(fw.pkg) ?? "not installed";
   versions["@langchain/core"] = installedVersion("@langchain/core") ?? "not installed";
@@ -433,6 +433,7 @@ export async function runSuite(sizes: Sizes, log: (line: string) => void = () =>
     }
   };
   const step = async (name: string, work: () => Row[] | Promise<Row[]>) => {
+    if (only && !only.includes(name.split(" ")[0] as string)) return;
     const started = performance.now();
     add(await work());
     log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,20 +1,32 @@
-import { type MaybePromise, type NodeContext, type Params, checkCount } from "./context.js";
-import { ConfigError, MaxStepsExceededError } from "./errors.js";
+/**
+ * Flows: a graph of nodes, and {@link orchestrate}, the one loop that walks it. Checkpointed or not,
+ * every run goes through this loop; durability is the journal's business (see journal.ts).
+ */
+import type { NodeContext, Visit } from "./context.js";
+import { ConfigError, Interrupt, MaxStepsExceededError } from "./errors.js";
+import type { Hooks } from "./events.js";
+import { publish } from "./events.js";
 import { reachable } from "./graph.js";
-import { type Hooks, emit } from "./hooks.js";
-import { type DurableRunOptions, type ResumeOptions, type RunResult, resumeDurable, startDurable } from "./durable.js";
-import { Interrupt } from "./interrupt.js";
-import { ANY_ACTION, BaseNode } from "./node.js";
-import { type RunOptions, type Scope, childKey, join, rootScope } from "./scope.js";
-import { assertJSON } from "./snapshot.js";
+import type { Journal } from "./journal.js";
+import { nodeKey } from "./keys.js";
+import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, WORK, runRoot, visitNode } from "./node.js";
+import { MANY_STEPS, Run, type RunOptions, type Scope, enterFlow, join, rootScope } from "./run.js";
+import { type DurableRunOptions, type ResumeOptions, type RunResult, SaverJournal, openRun, reopenRun } from "./durable.js";
+import { type MaybePromise, type Params, checkCount } from "./util.js";
 
 export interface FlowOptions {
-  /** Loop guard: the flow rejects with `MaxStepsExceededError` past this many steps. Default: unbounded. */
+  /**
+   * Loop guard: the flow rejects with `MaxStepsExceededError` past this many steps. Default:
+   * unbounded, with a warning past 10,000 steps (see `onWarning`); `Infinity` allows any number quietly.
+   */
   maxSteps?: number;
   name?: string;
   /** Observers of this flow and everything inside it. */
   hooks?: Hooks;
 }
+
+// Reads a flow's own maxSteps, undefined unless it was given one (set in Flow's static block).
+let givenMaxSteps: <S>(flow: Flow<S, unknown, unknown>) => number | undefined;
 
 /**
  * A graph of nodes, run from its start node along the edges named by each node's action.
@@ -22,14 +34,24 @@ export interface FlowOptions {
  */
 export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E> {
   startNode: BaseNode<S> | undefined;
-  maxSteps: number;
   hooks: Hooks | undefined;
+  /** Undefined until set: an unbounded flow that was never told so warns when it runs long. */
+  #maxSteps: number | undefined;
 
   constructor(start?: BaseNode<S>, options: FlowOptions = {}) {
     super(options);
     this.startNode = start;
-    this.maxSteps = checkCount(options.maxSteps ?? Number.POSITIVE_INFINITY, `maxSteps of flow "${this.name}"`, 1);
+    if (options.maxSteps !== undefined) this.maxSteps = options.maxSteps;
     this.hooks = options.hooks;
+  }
+
+  /** Loop guard: see {@link FlowOptions.maxSteps}. */
+  get maxSteps(): number {
+    return this.#maxSteps ?? Number.POSITIVE_INFINITY;
+  }
+
+  set maxSteps(value: number) {
+    this.#maxSteps = checkCount(value, `maxSteps of flow "${this.name}"`, 1);
   }
 
   /** Sets the start node, and returns it for chaining. */
@@ -51,10 +73,16 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
   override run(shared: S, options: DurableRunOptions): Promise<RunResult<S>>;
   override run(shared: S, options?: RunOptions): Promise<string>;
   override run(shared: S, options: RunOptions | DurableRunOptions = {}): Promise<string | RunResult<S>> {
-    if (!("checkpoint" in options)) return super.run(shared, options);
-    return startDurable(this as BaseNode<never>, shared, options).then((durable) =>
-      this.#runDurable(shared, rootScope(options, durable), durable.params as Params),
-    );
+    if (!("checkpoint" in options)) {
+      let run: Run;
+      try {
+        run = new Run(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return runRoot(this, shared, rootScope(run, options.hooks), options.params ?? NO_PARAMS);
+    }
+    return openRun(this, shared, options).then(({ journal, params, runId }) => runDurable(this, shared, options, journal, params as Params, runId));
   }
 
   /**
@@ -63,86 +91,119 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
    * run again; the node that was in flight when the run stopped runs again from its top.
    */
   async resume(runId: string, options: ResumeOptions<S>): Promise<RunResult<S>> {
-    const { durable, checkpoint, shared } = await resumeDurable(this as BaseNode<never>, runId, options);
-    if (checkpoint.status === "completed" && options.from === undefined) {
-      const root = checkpoint.frames[""];
-      return { status: "completed", action: root?.kind === "flow" ? root.action : "", shared, runId };
-    }
-    return this.#runDurable(shared, rootScope(options, durable), checkpoint.params as Params);
-  }
-
-  async #runDurable(shared: S, scope: Scope, params: Params): Promise<RunResult<S>> {
-    const durable = scope.durable!;
-    const runId = durable.runId;
-    try {
-      const action = await this._step(shared, scope, params, 1);
-      await durable.commit(this.name, "completed");
-      return { status: "completed", action, shared, runId };
-    } catch (error) {
-      if (!(error instanceof Interrupt)) throw error;
-      await durable.commit(error.path, "interrupted", { key: error.key, payload: assertJSON(error.payload, "interrupt payload") });
-      return { status: "interrupted", payload: error.payload, shared, runId };
-    }
+    const saved = await reopenRun(this, runId, options);
+    if (saved.done) return { status: "completed", action: saved.action, shared: saved.shared, runId };
+    return runDurable(this, saved.shared, options, saved.journal, saved.params as Params, saved.runId);
   }
 
   /** @internal */
-  _exec(shared: S, _prepRes: P, ctx: NodeContext, scope: Scope): MaybePromise<E> {
-    return this._orchestrate(shared, ctx.params, scope, ctx._step?.key ?? "") as Promise<E>;
+  override [WORK](shared: S, _prepRes: P, _ctx: NodeContext, visit: Visit): MaybePromise<E> {
+    return orchestrate(this, shared, visit.params, visit.scope, visit.key) as Promise<E>;
   }
 
-  /**
-   * @internal Walks the graph once, from the start node (or where a checkpoint left off), with
-   * `params` for every node. Resolves to the last action.
-   */
-  async _orchestrate(shared: S, params: Params, outer: Scope, key: string): Promise<string> {
-    const scope: Scope = {
-      signal: outer.signal,
-      hooks: this.hooks ? [...outer.hooks, this.hooks] : outer.hooks,
-      path: join(outer.path, this.name),
-      maxSteps: outer.maxSteps,
-      durable: outer.durable,
-    };
-    const maxSteps = scope.maxSteps ?? this.maxSteps;
-    let node = this.startNode;
-    if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
-    let action = "";
-    let steps = 0;
-    const { durable } = scope;
-    // Node identity for checkpoints is the node's index in the graph's deterministic walk.
-    const nodes = durable ? reachable(node) : [];
-    const ids = new Map(nodes.map((n, i) => [n, i]));
-    const saved = durable?.claim(key, "flow");
-    if (saved) {
-      node = saved.next === null ? undefined : nodes[saved.next];
-      steps = saved.steps;
-      action = saved.action;
-    }
-    while (node) {
-      if (scope.signal.aborted) throw scope.signal.reason;
-      if (steps === maxSteps) throw new MaxStepsExceededError(scope.path, maxSteps);
-      if (!durable) {
-        action = await node._step(shared, scope, params, ++steps);
-        node = successor(node, action);
-        continue;
-      }
-      const nodeKey = childKey(key, ids.get(node) as number);
-      action = await node._step(shared, scope, params, ++steps, nodeKey);
-      const done = node;
-      node = successor(node, action);
-      durable.frames.set(key, { kind: "flow", next: node ? (ids.get(node) as number) : null, steps, action });
-      durable.finish(nodeKey);
-      await durable.commit(join(scope.path, done.name));
-    }
-    if (scope.hooks.length > 0) emit(scope.hooks, "flowEnd", { flow: this.name, path: scope.path, steps, action });
-    return action;
+  /** @internal */
+  override get [COMPOSITE](): boolean {
+    return true;
+  }
+
+  /** @internal */
+  override [INNER](): BaseNode<S> | undefined {
+    return this.startNode;
+  }
+
+  static {
+    givenMaxSteps = (flow) => flow.#maxSteps;
   }
 }
 
-function successor<S>(node: BaseNode<S>, action: string): BaseNode<S> | undefined {
+/** A checkpointed run: it resolves when paused for input, as it does when completed. */
+async function runDurable<S>(
+  flow: Flow<S, unknown, unknown>,
+  shared: S,
+  options: RunOptions,
+  journal: Journal,
+  params: Params,
+  runId: string,
+): Promise<RunResult<S>> {
+  const run = new Run(options, journal, journal instanceof SaverJournal ? journal.listen : undefined);
+  try {
+    const action = await runRoot(flow, shared, rootScope(run, options.hooks), params);
+    return { status: "completed", action, shared, runId };
+  } catch (error) {
+    if (!(error instanceof Interrupt)) throw error;
+    await journal.settle({ status: "interrupted", key: error.key, path: error.path, payload: error.payload });
+    return { status: "interrupted", payload: error.payload, shared, runId };
+  }
+}
+
+/**
+ * @internal Walks `flow`'s graph once, from its start node (or where a checkpoint left off), with
+ * `params` for every node, in `outer`'s run; `key` places this pass in the graph. Resolves to the
+ * last action.
+ */
+export async function orchestrate<S>(
+  flow: Flow<S, unknown, unknown>,
+  shared: S,
+  params: Params,
+  outer: Scope,
+  key: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const scope = enterFlow(flow, outer, signal);
+  let node = flow.startNode;
+  if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
+  const { run, counter } = scope;
+  const { journal } = run;
+  // A node's identity in checkpoints is its index in the graph's deterministic walk: only
+  // checkpointed runs need it, so other runs never walk the graph.
+  const nodes = journal.durable ? reachable(node) : undefined;
+  const ids = nodes && new Map(nodes.map((n, i) => [n, i]));
+  let action = "";
+  const saved = journal.openFlow(key);
+  if (saved && nodes) {
+    node = saved.next === null ? undefined : nodes[saved.next];
+    counter.steps = saved.steps;
+    action = saved.action;
+  }
+  const maxSteps = run.maxSteps ?? flow.maxSteps;
+  const told = run.maxSteps !== undefined || givenMaxSteps(flow) !== undefined;
+  // One comparison per step serves both the limit and the warning of a flow never given one.
+  let limit = told ? maxSteps : Math.min(maxSteps, MANY_STEPS);
+  while (node) {
+    if (scope.signal.aborted) throw scope.signal.reason;
+    if (counter.steps >= limit) {
+      if (counter.steps >= maxSteps) throw new MaxStepsExceededError(scope.path, maxSteps);
+      run.warn({ code: "manySteps", path: scope.path, message: manySteps(scope.path) });
+      limit = maxSteps;
+    }
+    const pause = run.tick();
+    if (pause) await pause;
+    const at = ids ? nodeKey(key, ids.get(node) as number) : key;
+    action = await visitNode(node, shared, scope, params, ++counter.steps, at);
+    const done = node;
+    node = successor(done, action, scope);
+    if (ids) {
+      const position = { next: node ? (ids.get(node) as number) : null, steps: counter.steps, action };
+      await journal.recordStep(key, at, position, join(scope.path, done.name));
+    }
+  }
+  if (scope.signal.aborted) throw scope.signal.reason;
+  if (scope.observed) publish(scope, "flowEnd", { flow: flow.name, path: scope.path, steps: counter.steps, action });
+  return action;
+}
+
+function manySteps(path: string): string {
+  return (
+    `flowlet: flow "${path}" has run ${MANY_STEPS.toLocaleString("en-US")} steps without a maxSteps: if it is a loop that never ends, its exit ` +
+    "action is never taken. Set maxSteps on the flow or the run to stop it there (maxSteps: Infinity silences this warning)."
+  );
+}
+
+function successor<S>(node: BaseNode<S>, action: string, scope: Scope): BaseNode<S> | undefined {
   const next = node.successors.get(action) ?? node.successors.get(ANY_ACTION);
   if (!next && node.successors.size > 0) {
     const known = [...node.successors.keys()].map((a) => `'${a}'`).join(", ");
-    console.warn(`Flow ends: '${action}' not found in [${known}]`);
+    scope.run.warn({ code: "flowEnds", path: join(scope.path, node.name), message: `Flow ends: '${action}' not found in [${known}]` });
   }
   return next;
 }

@@ -1,4 +1,9 @@
-import type { Params } from "./context.js";
+/**
+ * What a run tells its observers, and the one place it does so: {@link publish}. Hooks (per run or
+ * per flow) and the run's listener (a `flow.stream` consumer) receive the same payloads; a run that
+ * nobody observes builds none of them.
+ */
+import type { Params } from "./util.js";
 
 /** Every payload names its node by `path`: the names of the enclosing flows and the node, joined by "/". */
 export interface NodeEvent {
@@ -30,12 +35,24 @@ export interface Hooks {
 
 export type HookName = Exclude<keyof Hooks, "hookError">;
 
-type Payload<K extends HookName> = Parameters<NonNullable<Hooks[K]>>[0];
+/** The payload of each event, by name. */
+export type Payloads = { [K in HookName]: Parameters<NonNullable<Hooks[K]>>[0] };
 
-/** Calls every hook of one kind, shielding the run from whatever they do. */
-export function emit<K extends HookName>(hooks: readonly Hooks[], name: K, payload: Payload<K>): void {
-  for (const h of hooks) {
-    const fn = h[name] as ((p: Payload<K>) => unknown) | undefined;
+/** @internal Receives every event of a run, whatever flow it comes from. */
+export type Listener = <K extends keyof Payloads>(name: K, payload: Payloads[K]) => void;
+
+/** @internal Who observes one part of a run. */
+export interface Observers {
+  readonly hooks: readonly Hooks[];
+  readonly listener: Listener | undefined;
+  /** Whether anyone listens at all: when not, callers skip building payloads. */
+  readonly observed: boolean;
+}
+
+/** @internal Delivers one event to every hook of its kind and to the listener, shielding the run from them. */
+export function publish<K extends keyof Payloads>(to: Observers, name: K, payload: Payloads[K]): void {
+  for (const h of to.hooks) {
+    const fn = h[name] as ((p: Payloads[K]) => unknown) | undefined;
     if (!fn) continue;
     try {
       const result = fn.call(h, payload);
@@ -44,6 +61,7 @@ export function emit<K extends HookName>(hooks: readonly Hooks[], name: K, paylo
       report(h, error, name);
     }
   }
+  to.listener?.(name, payload);
 }
 
 function report(h: Hooks, error: unknown, hook: HookName): void {
@@ -53,4 +71,17 @@ function report(h: Hooks, error: unknown, hook: HookName): void {
     // A failing error reporter is reported below instead: nothing more can be done with it.
   }
   console.error(`flowlet: hook ${hook} threw; the run goes on.`, error);
+}
+
+/** Something a run noticed that is probably a mistake, but not an error. */
+export interface FlowletWarning {
+  /**
+   * - `flowEnds`: a node returned an action none of its edges take, so its flow ended there;
+   * - `manySteps`: one flow ran past 10,000 steps with no `maxSteps` set: maybe a loop that never ends;
+   * - `successorsSkipped`: `node.run` ran a node alone that has successors.
+   */
+  code: "flowEnds" | "manySteps" | "successorsSkipped";
+  /** The node or flow it is about. */
+  path: string;
+  message: string;
 }
