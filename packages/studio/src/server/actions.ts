@@ -82,8 +82,7 @@ export class Actions {
     // The core's update is a patch of top-level keys: keys the edit removed are deleted.
     const update: Record<string, unknown> = { ...state };
     for (const key of Object.keys(before.shared)) if (!(key in state)) update[key] = undefined;
-    const options = { checkpoint: this.#saver, from: seq, forkAs, update };
-    return this.#start(forkAs, () => flow.resume(runId, options));
+    return this.#start(forkAs, () => flow.resume(runId, { checkpoint: this.#saver, from: seq, forkAs, update }));
   }
 
   async #flowOf(runId: string): Promise<AnyFlow | { error: { name: string; message: string } }> {
