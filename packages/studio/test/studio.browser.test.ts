@@ -14,7 +14,6 @@ import type { ReviewStore } from "../../../cookbook/human-in-the-loop/nodes.js";
 import { createArticleFlow } from "../../../cookbook/workflow/flow.js";
 import type { ArticleStore } from "../../../cookbook/workflow/nodes.js";
 import { launchChromium } from "./chromium.js";
-import { recordEvents } from "./fixtures/event-hooks.js";
 import { scriptLLM } from "./fixtures/llm-script.js";
 import { spawnStudio } from "./studio-process.js";
 
@@ -66,11 +65,7 @@ beforeAll(async () => {
   gate = scriptLLM(fake);
   const checkpoints = join(work, "runs");
   saver = new FileSaver(checkpoints, { fsync: false });
-  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, {
-    checkpoint: saver,
-    runId: "article-1",
-    hooks: recordEvents(saver, "article-1"),
-  });
+  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, { checkpoint: saver, runId: "article-1" });
   expect(article.status).toBe("completed");
   const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, { checkpoint: saver, runId: "review-1" });
   expect(review.status).toBe("interrupted");
@@ -199,11 +194,7 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
   });
 
   it("watches a live run advance without a reload", async () => {
-    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, {
-      checkpoint: saver,
-      runId: "live-1",
-      hooks: recordEvents(saver, "live-1"),
-    });
+    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, { checkpoint: saver, runId: "live-1" });
     gate.release(); // the outline
     await expect.poll(async () => (await saver.run("live-1"))?.steps ?? 0).toBeGreaterThan(0);
     await page.goto(`${studio.url}#/run/live-1/timeline`);
