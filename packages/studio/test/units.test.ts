@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffJSON } from "../src/server/diff.js";
+import { buildTimeline } from "../src/client/timeline-model.js";
 import { redact } from "../src/server/redact.js";
 
 describe("diffJSON", () => {
@@ -36,5 +37,37 @@ describe("redact", () => {
       tokens: 40,
       nested: [{ password: "[redacted]" }],
     });
+  });
+});
+
+describe("buildTimeline", () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+  const event = (seq: number, ms: number, type: string, path: string, data?: unknown) => ({ runId: "r", seq, at: at(ms), type, path, data });
+
+  it("puts batch items, and visits that overlap, on lanes of their own; counts retries", () => {
+    const events = [
+      event(1, 0, "nodeStart", "F"),
+      event(2, 0, "nodeStart", "F/Items", { item: 0 }),
+      event(3, 5, "nodeStart", "F/Items", { item: 1 }),
+      event(4, 20, "nodeEnd", "F/Items", { item: 0, action: "default", durationMs: 20 }),
+      event(5, 30, "nodeEnd", "F/Items", { item: 1, action: "default", durationMs: 25 }),
+      event(6, 30, "nodeStart", "F/A"),
+      event(7, 31, "nodeStart", "F/B"),
+      event(8, 35, "nodeError", "F/B", { attempt: 1 }),
+      event(9, 40, "nodeEnd", "F/A", { action: "next", durationMs: 10 }),
+      event(10, 45, "nodeEnd", "F/B", { action: "done", durationMs: 14 }),
+      event(11, 46, "nodeEnd", "F", { action: "done", durationMs: 46 }),
+    ];
+    const checkpoints = [
+      { runId: "r", seq: 1, at: at(41), status: "running" as const, node: "F/A", kind: "full" as const, checksum: "" },
+      { runId: "r", seq: 2, at: at(46), status: "running" as const, node: "F/B", kind: "delta" as const, checksum: "" },
+    ];
+    const timeline = buildTimeline(checkpoints, events, () => false, Date.UTC(2026, 0, 1) + 50);
+    expect(timeline.lanes).toEqual(["flow F", "main", "parallel 2", "item 0", "item 1"]);
+    expect(timeline.spans.find((s) => s.path === "F/B")).toMatchObject({ lane: "parallel 2", retries: 1, failed: false });
+    expect(timeline.steps.map((s) => [s.seq, s.action, s.durationMs, s.retries])).toEqual([
+      [1, "next", 10, 0],
+      [2, "done", 14, 1],
+    ]);
   });
 });

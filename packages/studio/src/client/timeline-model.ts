@@ -131,7 +131,7 @@ export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[],
     };
   });
   assignLanes(spans, now);
-  const rank = (lane: string) => (lane.startsWith("flow ") ? 0 : lane === "main" ? 1 : 2);
+  const rank = (lane: string) => (lane.startsWith("flow ") ? 0 : lane === "main" ? 1 : lane.startsWith("parallel ") ? 2 : 3);
   const lanes = [...new Set(spans.map((s) => s.lane))].sort(
     (a, b) => rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true }),
   );
