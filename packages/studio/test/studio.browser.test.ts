@@ -29,6 +29,7 @@ let browser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
 let page: Page;
 let work: string;
+let checkpoints: string;
 
 /**
  * An LLM whose calls go to the run's event log, as docs/studio.md shows apps doing: usage for every
@@ -63,7 +64,7 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(here, "..", "scripts", "build-client.mjs")]);
   fake = await startFakeLLM();
   gate = scriptLLM(fake);
-  const checkpoints = join(work, "runs");
+  checkpoints = join(work, "runs");
   saver = new FileSaver(checkpoints, { fsync: false });
   const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, { checkpoint: saver, runId: "article-1" });
   expect(article.status).toBe("completed");
@@ -174,6 +175,24 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     await page.click("#tab-state");
     await page.locator("#state-json").waitFor();
     expect(await page.locator("#state-json").textContent()).toContain('"published": "Flowlet 0.1 is out."');
+  });
+
+  it("without --flow, shows the command that answers the interrupt", async () => {
+    const review = await createReviewFlow(llmFor("review-2")).run({ topic: "the next release", feedback: [] } as ReviewStore, {
+      checkpoint: saver,
+      runId: "review-2",
+    });
+    expect(review.status).toBe("interrupted");
+    const bare = await spawnStudio(["--checkpoints", checkpoints]);
+    try {
+      await page.goto(`${bare.url}#/run/review-2/interrupts`);
+      await page.locator("#answer-command").waitFor();
+      expect(await page.locator("#answer-command pre").textContent()).toBe('await flow.resume("review-2", { checkpoint: saver, resumeWith: ANSWER });');
+      expect(await page.locator("#send-answer").count()).toBe(0);
+      await shot("interrupts-command");
+    } finally {
+      await bare.stop();
+    }
   });
 
   it("forks a run from a step with an edited state", async () => {
