@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { diffJSON } from "../src/server/diff.js";
+import { BatchFlow, Flow, Node, ParallelBatchNode } from "flowlet";
+import { idOf, toMermaid } from "../src/client/graph.js";
 import { buildTimeline } from "../src/client/timeline-model.js";
+import { describeGraph } from "../src/server/describe-graph.js";
 import { redact } from "../src/server/redact.js";
 
 describe("diffJSON", () => {
@@ -69,5 +72,28 @@ describe("buildTimeline", () => {
       [1, "next", 10, 0],
       [2, "done", 14, 1],
     ]);
+  });
+});
+
+describe("the graph drawing", () => {
+  it("draws nested flows as subgraphs and marks batch kinds, one box per node", () => {
+    class Step extends Node {}
+    class Items extends ParallelBatchNode {}
+    const inner = new Step();
+    inner.next(new Items());
+    const sub = new Flow(inner, { name: "Inner" });
+    const perItem = new BatchFlow(new Step(), { name: "PerItem" });
+    const start = new Step();
+    start.next(sub).on("again", start);
+    sub.next(perItem);
+    const graph = describeGraph(new Flow(start, { name: "Top" }) as never);
+    const drawn = toMermaid(JSON.parse(JSON.stringify(graph)), "Top");
+    expect(drawn.count).toBe(6); // Step, Inner (Step, Items), PerItem (Step)
+    expect(drawn.text.match(/subgraph/g)).toHaveLength(2);
+    expect(drawn.text).toContain('"Items · parallelBatch"');
+    expect(drawn.text).toContain('"PerItem · batchFlow"');
+    expect(drawn.text).toContain('-->|"again"|');
+    expect(idOf(drawn, "Top/Inner/Items")).toBe([...drawn.ids].find(([path]) => path === "Top/Inner/Items")?.[1]);
+    expect(idOf(drawn, "Top/PerItem[3]/Step")).toBeDefined();
   });
 });
