@@ -7,7 +7,7 @@ import { NodeContext, type Visit } from "./context.js";
 import { ConfigError } from "./errors.js";
 import { Flow, type FlowOptions, orchestrate } from "./flow.js";
 import type { BatchKind } from "./journal.js";
-import { itemKey, runKey } from "./keys.js";
+import { hashText, itemKey, runKey } from "./keys.js";
 import { RetryNode, WORK } from "./node.js";
 import type { RetryOptions } from "./retry.js";
 import { execWithRetry } from "./retry.js";
@@ -18,13 +18,19 @@ import { type MaybePromise, type Params, checkCount, onAbort } from "./util.js";
 /** What a batch's prep returns: the items, where `null`/`undefined` mean none. */
 export type Items<T> = Iterable<T> | null | undefined;
 
-export interface BatchOptions {
+export interface BatchOptions<Item = unknown> {
   /** How many items run at once: 1 (the default of BatchNode and BatchFlow) runs them one after another. */
   concurrency?: number;
+  /**
+   * An item's identity in checkpoints, e.g. `(file) => file.path`. Default: a hash of the item's
+   * JSON, so a resumed run whose list changed order, or gained or lost items, still finds the
+   * results of the items it already finished. Keys must tell items apart.
+   */
+  key?: (item: Item, index: number) => string;
 }
 
 /** The options of the `Parallel*` batches, whose `concurrency` defaults to all items at once. */
-export type ParallelOptions = BatchOptions;
+export type ParallelOptions<Item = unknown> = BatchOptions<Item>;
 
 /**
  * A node whose `exec` runs once per item of what `prep` returns, each item with its own retries
@@ -33,18 +39,20 @@ export type ParallelOptions = BatchOptions;
  */
 export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends RetryNode<S, Items<Item>, Result[], Item, Result> {
   concurrency: number;
+  readonly #key: ((item: Item, index: number) => string) | undefined;
 
-  constructor(options: RetryOptions & BatchOptions = {}) {
+  constructor(options: RetryOptions & BatchOptions<Item> = {}) {
     super(options);
     this.concurrency = checkCount(options.concurrency ?? 1, `concurrency of node "${this.name}"`, 1);
+    this.#key = options.key;
   }
 
   /**
-   * The item's identity in checkpoints: its index by default. Override it (e.g. `item.id`) when a
-   * resumed run may get the same items in another order, so that finished items are still found.
+   * The item's identity in checkpoints: the `key` option, or else a hash of the item's JSON (see
+   * {@link BatchOptions.key}). Override it to derive identities another way.
    */
-  itemKey(_item: Item, index: number): string {
-    return String(index);
+  itemKey(item: Item, index: number): string {
+    return this.#key ? this.#key(item, index) : identityOf(item, index);
   }
 
   /** @internal */
@@ -58,7 +66,7 @@ export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends Re
 
 /** A {@link BatchNode} whose items all run at once unless `concurrency` caps them. */
 export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> extends BatchNode<S, Item, Result> {
-  constructor(options: RetryOptions & ParallelOptions = {}) {
+  constructor(options: RetryOptions & ParallelOptions<Item> = {}) {
     super({ ...options, concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
   }
 }
@@ -70,28 +78,30 @@ export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> ex
  */
 export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
   concurrency: number;
+  readonly #key: ((params: Params, index: number) => string) | undefined;
 
-  constructor(start?: BaseNode<S>, options: FlowOptions & BatchOptions = {}) {
+  constructor(start?: BaseNode<S>, options: FlowOptions & BatchOptions<Params> = {}) {
     super(start, options);
     this.concurrency = checkCount(options.concurrency ?? 1, `concurrency of flow "${this.name}"`, 1);
+    this.#key = options.key;
   }
 
-  /** A run's identity in checkpoints: its index by default. See {@link BatchNode.itemKey}. */
-  itemKey(_params: Params, index: number): string {
-    return String(index);
+  /** A run's identity in checkpoints: the `key` option, or a hash of its params' JSON. See {@link BatchNode.itemKey}. */
+  itemKey(params: Params, index: number): string {
+    return this.#key ? this.#key(params, index) : identityOf(params, index);
   }
 
   /** @internal */
   override [WORK](shared: S, items: Items<Params>, _ctx: NodeContext, visit: Visit): Promise<string[]> {
-    return runBatch(this, items, visit, "batchFlow", (params, _index, key, signal) =>
-      orchestrate(this, shared, { ...visit.params, ...params }, visit.scope, key, signal),
+    return runBatch(this, items, visit, "batchFlow", (params, item, key, signal) =>
+      orchestrate(this, shared, { params: { ...visit.params, ...params }, outer: visit.scope, key, signal, item }),
     );
   }
 }
 
 /** A {@link BatchFlow} whose runs all go at once unless `concurrency` caps them. */
 export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
-  constructor(start?: BaseNode<S>, options: FlowOptions & ParallelOptions = {}) {
+  constructor(start?: BaseNode<S>, options: FlowOptions & ParallelOptions<Params> = {}) {
     super(start, { ...options, concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
   }
 }
@@ -107,7 +117,7 @@ interface Batch<I> {
  * results in input order. In a checkpointed run, items a checkpoint already holds are not run again
  * (their results are restored), and each finished item is recorded before its slot takes the next.
  */
-async function runBatch<I, R>(
+export async function runBatch<I, R>(
   batch: Batch<I>,
   items: Items<I>,
   visit: Visit,
@@ -139,15 +149,35 @@ async function runBatch<I, R>(
 function identities<I>(batch: Batch<I>, list: readonly I[], path: string): string[] {
   const ids = list.map((item, i) => batch.itemKey(item, i));
   const first = new Map<string, number>();
-  ids.forEach((id, i) => {
+  const repeats = new Map<string, number>();
+  return ids.map((id, i) => {
     if (typeof id !== "string") throw new ConfigError(`itemKey of "${path}" must return a string, got ${typeof id} for item ${i}.`);
     const seen = first.get(id);
-    if (seen !== undefined) {
+    if (seen === undefined) {
+      first.set(id, i);
+      return id;
+    }
+    // Equal items hash alike: the second of them is "hash~2", and so on, in list order.
+    if (!id.startsWith(HASHED)) {
       throw new ConfigError(`Items ${seen} and ${i} of "${path}" have the same itemKey "${id}": it must tell items apart, or checkpoints would mix their results.`);
     }
-    first.set(id, i);
+    const n = (repeats.get(id) ?? 1) + 1;
+    repeats.set(id, n);
+    return `${id}~${n}`;
   });
-  return ids;
+}
+
+const HASHED = "h:";
+
+/** The default identity of an item: a hash of its JSON (its index if it has none, e.g. a cycle). */
+function identityOf(item: unknown, index: number): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(item);
+  } catch {
+    text = undefined;
+  }
+  return text === undefined ? `#${index}` : `${HASHED}${hashText(text)}`;
 }
 
 /**

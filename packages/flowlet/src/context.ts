@@ -1,5 +1,6 @@
 /** What a node's methods get besides their data: {@link NodeContext}, and the visit behind it. */
 import { Interrupt } from "./errors.js";
+import { publish } from "./events.js";
 import { type Scope, join } from "./run.js";
 import type { Params } from "./util.js";
 
@@ -17,11 +18,13 @@ export interface Visit {
   readonly item?: number | undefined;
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 /** What a node's methods get besides their data. A fresh object per exec attempt. */
 export class NodeContext {
   /** 0-based exec attempt. It belongs to this one call: parallel items never share it. */
   readonly attempt: number;
-  /** Aborted when the run is cancelled, or when a sibling item of a parallel batch fails. */
+  /** Aborted when the run is cancelled, when a sibling item of a parallel batch fails, or when the attempt times out. */
   readonly signal: AbortSignal;
   /** This node's params: its own, overlaid by those its flow passes down. */
   readonly params: Params;
@@ -50,7 +53,30 @@ export class NodeContext {
     this.#asked ??= { calls: 0 };
     const answer = journal.answer(key, this.#asked.calls++);
     if (answer) return answer.value as T;
-    throw new Interrupt(payload, key, join(scope.path, name));
+    const path = join(scope.path, name);
+    if (scope.observed) publish(scope, "interrupt", { path, payload });
+    throw new Interrupt(payload, key, path);
+  }
+
+  /**
+   * Sends `data` to the run's observers now, while the node runs: a `custom` event to
+   * `flow.stream` consumers (and the `custom` hook), with this node's path, step and batch item.
+   * Await it: it resolves once the consumer has room, which is how a fast producer (LLM tokens)
+   * waits for a slow consumer. With nobody listening it does nothing.
+   */
+  emit(data: unknown): Promise<void> {
+    const { scope, name, step, item } = this.#visit;
+    if (!scope.observed) return DONE;
+    publish(scope, "custom", { node: name, path: join(scope.path, name), step, item: item ?? scope.item, data });
+    return scope.run.room() ?? DONE;
+  }
+
+  /** @internal The same call with another signal (an attempt under a timeout). */
+  withSignal(signal: AbortSignal): NodeContext {
+    const next = new NodeContext(this.#visit, this.attempt, signal);
+    this.#asked ??= { calls: 0 };
+    next.#asked = this.#asked;
+    return next;
   }
 
   /** @internal The same call, one attempt later. */

@@ -20,9 +20,9 @@ import { checksumOf } from "./checksum.js";
 import { CheckpointCorruptError, CheckpointMismatchError, CheckpointNotFoundError, ConfigError } from "./errors.js";
 import { reachable, shapeOf } from "./graph.js";
 import { type CorruptHandler, type Entries, type EntryTexts, HistoryWriter, loadState } from "./history.js";
-import type { Listener, Payloads } from "./events.js";
+import type { CheckpointEvent, Listener, Payloads } from "./events.js";
 import type { BatchKind, FlowPosition, Journal, Outcome } from "./journal.js";
-import { ROOT_KEY, isWithin, runKey } from "./keys.js";
+import { ROOT_KEY, isBreakpointKey, isWithin, runKey } from "./keys.js";
 import { type BaseNode, COMPOSITE, INNER } from "./node.js";
 import { type LeaseOptions, RunOwner } from "./run-owner.js";
 import type { RunOptions } from "./run.js";
@@ -91,7 +91,14 @@ interface JournalStart {
   /** The first record must be full: a fork, or a continuation that does not follow the latest record. */
   fresh: boolean;
   options: DurableOptions;
+  /** Told after each record is saved. */
+  notify?: ((event: CheckpointEvent) => void) | undefined;
 }
+
+/** @internal A run opened for the engine, or one that has nothing left to run. */
+export type Opened<S> =
+  | { done: true; shared: S; runId: string; action: string }
+  | { done: false; journal: Journal; shared: S; params: JSONValue; runId: string };
 
 /** @internal The journal of a checkpointed run on a Saver v2. */
 export class SaverJournal implements Journal {
@@ -101,6 +108,7 @@ export class SaverJournal implements Journal {
   readonly #shared: unknown;
   readonly #writer: HistoryWriter;
   readonly #retention: Retention;
+  readonly #notify: ((event: CheckpointEvent) => void) | undefined;
   /** The state as JSON texts, and what changed since the last record. */
   readonly #texts: EntryTexts = new Map();
   readonly #changed = new Set<string>();
@@ -131,6 +139,7 @@ export class SaverJournal implements Journal {
     this.#seq = start.seq;
     this.#writer = new HistoryWriter({ fullEvery: start.options.fullEvery });
     this.#retention = start.options.retention ?? DEFAULT_RETENTION;
+    this.#notify = start.notify;
     if (this.#retention !== "all" && !(this.#retention.keepFull >= 1)) throw new ConfigError("retention.keepFull must be at least 1.");
     for (const [name, value] of start.entries) {
       this.#texts.set(name, JSON.stringify(value));
@@ -182,8 +191,12 @@ export class SaverJournal implements Journal {
     const value = assertJSON(result, `the result of item ${id} of "${path}"`);
     this.#itemsOf(key).set(id, value);
     this.#set(itemEntry(key, id), value);
-    if (kind === "batchFlow") this.#finish(runKey(key, id));
-    // The shared store is not recorded here: mid-batch it holds prep's writes, which a resume would apply again.
+    if (kind === "batchFlow") {
+      this.#finish(runKey(key, id));
+      this.#sharedDue = true; // a batch flow's run, or a Parallel branch, writes the shared store
+    }
+    // A BatchNode's items do not write the shared store; mid-batch it holds prep's writes, which a
+    // resume applies again (prep runs again), so they are recorded only once the node has finished.
     return this.#commit(path, "running");
   }
 
@@ -194,7 +207,10 @@ export class SaverJournal implements Journal {
 
   /** Saves an answer to the pending interrupt at `key`. */
   addAnswer(key: string, value: JSONValue): void {
-    const answers = [...(this.#answers.get(key) ?? []), value];
+    this.setAnswers(key, [...(this.#answers.get(key) ?? []), value]);
+  }
+
+  setAnswers(key: string, answers: JSONValue[]): void {
     this.#answers.set(key, answers);
     this.#set(ANSWERS + key, answers);
   }
@@ -342,6 +358,7 @@ export class SaverJournal implements Journal {
       if (kind === "full" && this.#retention !== "all") await this.#owner.saver.prune(this.runId, this.#retention);
       this.#event({ type: "checkpoint", path: node, data: { seq: record.seq, kind, bytes: body.length, status } });
       await this.#flushEvents();
+      this.#notify?.({ runId: this.runId, seq: record.seq, node, status });
     });
     if (!final) this.#queued = save;
     this.#tail = save.catch(() => {});
@@ -377,7 +394,12 @@ export class SaverJournal implements Journal {
 }
 
 /** @internal Opens a fresh checkpointed run of `flow`: takes its lease (refusing a run that exists) and registers it. */
-export async function openRun<S>(flow: BaseNode<S>, shared: unknown, options: DurableRunOptions): Promise<{ journal: SaverJournal; params: JSONValue; runId: string }> {
+export async function openRun<S>(
+  flow: BaseNode<S>,
+  shared: S,
+  options: DurableRunOptions,
+  notify?: (event: CheckpointEvent) => void,
+): Promise<Opened<S>> {
   const { checkpoint: saver, runId } = options;
   if (typeof runId !== "string" || runId === "") throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
   checkSaver(saver);
@@ -389,8 +411,8 @@ export async function openRun<S>(flow: BaseNode<S>, shared: unknown, options: Du
     // The registry row is written before the first node runs: a saver that cannot write fails here, before any side effect.
     await owner.append([], info);
     const constants: RunConstants = { shape: info.shape, top: flow.name, sharedKind: shared instanceof Store ? "store" : "object", params };
-    const journal = new SaverJournal({ owner, constants, shared, entries: new Map(), info, seq: 0, fresh: true, options });
-    return { journal, params, runId };
+    const journal = new SaverJournal({ owner, constants, shared, entries: new Map(), info, seq: 0, fresh: true, options, notify });
+    return { done: false, journal, shared, params, runId };
   } catch (error) {
     await owner.close();
     throw error;
@@ -406,7 +428,8 @@ export async function reopenRun<S>(
   flow: BaseNode<S>,
   runId: string,
   options: ResumeOptions<S>,
-): Promise<{ done: true; shared: S; runId: string; action: string } | { done: false; journal: SaverJournal; shared: S; params: JSONValue; runId: string }> {
+  notify?: (event: CheckpointEvent) => void,
+): Promise<Opened<S>> {
   const saver = options.checkpoint;
   checkSaver(saver);
   const target = options.forkAs ?? runId;
@@ -432,7 +455,9 @@ export async function reopenRun<S>(
     const data: Record<string, JSONValue> = {};
     for (const [name, value] of entries) if (name.startsWith(SHARED)) data[name.slice(2)] = value;
     const shared = restoreShared(data, constants.sharedKind, options);
-    if (options.resumeWith !== undefined && (standing.status !== "interrupted" || !standing.interrupt)) {
+    const paused = standing.status === "interrupted" ? standing.interrupt : undefined;
+    const breakpoint = paused !== undefined && isBreakpointKey(paused.key);
+    if (options.resumeWith !== undefined && !breakpoint && (standing.status !== "interrupted" || !standing.interrupt)) {
       throw new ConfigError(`Run "${runId}" is not waiting for input (its last step is "${standing.status}"), so resumeWith has nowhere to go.`);
     }
     const rootAction = (entries.get(FLOW + ROOT_KEY) as unknown as FlowPosition | undefined)?.action ?? "";
@@ -457,11 +482,13 @@ export async function reopenRun<S>(
     if (forked) Object.assign(info, { parentRunId: runId, parentSeq: last.seq });
     else if (previous?.parentRunId !== undefined) Object.assign(info, { parentRunId: previous.parentRunId, parentSeq: previous.parentSeq });
     entries.delete(STANDING);
-    const journal = new SaverJournal({ owner, constants, shared, entries, info, seq: latest, fresh: last.seq !== latest || forked, options });
-    const answering = options.resumeWith !== undefined && standing.interrupt;
-    if (answering) journal.addAnswer(standing.interrupt!.key, assertJSON(options.resumeWith, "resumeWith"));
+    const journal = new SaverJournal({ owner, constants, shared, entries, info, seq: latest, fresh: last.seq !== latest || forked, options, notify });
+    // Resuming from a breakpoint passes it: its one "answer" lets the node run.
+    if (breakpoint) journal.setAnswers(paused.key, [assertJSON(options.resumeWith ?? null, "resumeWith")]);
+    const answering = options.resumeWith !== undefined && paused !== undefined && !breakpoint;
+    if (options.resumeWith !== undefined && paused && !breakpoint) journal.addAnswer(paused.key, assertJSON(options.resumeWith, "resumeWith"));
     // An answer or an update is saved before the node runs again: a crash now does not ask the human again.
-    if (answering || options.update) await journal.checkpointNow(standing.interrupt?.path ?? standing.node);
+    if (answering || options.update) await journal.checkpointNow(paused?.path ?? standing.node);
     else if (forked) await owner.append([], info); // the fork is in the registry, with its parent, before it runs
     return { done: false, journal, shared, params: constants.params, runId: target };
   } catch (error) {
@@ -521,9 +548,10 @@ function validatePlaces<S>(flow: BaseNode<S>, entries: Entries, where: string): 
         throw bad(`holds an impossible position (${JSON.stringify(value)}) for a flow of ${size} nodes`);
       }
     } else {
+      // A batch node has item identities; a batch flow (or Parallel's branches) is composite.
       const isBatch = typeof (node as unknown as { itemKey?: unknown }).itemKey === "function";
-      const kind = node[COMPOSITE] ? "batchFlow" : "batch";
-      if (!isBatch || value !== kind) throw bad(`is saved as a ${String(value)}, but its node is not one`);
+      const fits = value === "batchFlow" ? node[COMPOSITE] : value === "batch" && isBatch && !node[COMPOSITE];
+      if (!fits) throw bad(`is saved as a ${String(value)}, but its node is not one`);
     }
   }
 }
@@ -533,9 +561,12 @@ function resolve<S>(top: BaseNode<S>, key: string): BaseNode<S> | undefined {
   if (key === ROOT_KEY) return top;
   let node: BaseNode<S> | undefined = top;
   for (const segment of key.split("/")) {
-    const m = /^(\d+)(?:\[[^\]]*\]|#.*)?$/.exec(segment);
+    const m = /^(\d+)(?:\[([^\]]*)\]|#.*)?$/.exec(segment);
     if (!m || !node) return undefined;
     node = reachable(node[INNER]())[Number(m[1])];
+    // Run `[i]` of Parallel's branches is branch i; a batch flow's runs walk the batch flow's own graph.
+    const branches: readonly BaseNode<S>[] | undefined = (node as unknown as { branches?: readonly BaseNode<S>[] } | undefined)?.branches;
+    if (m[2] !== undefined && branches) node = branches[Number(m[2])];
   }
   return node;
 }

@@ -27,6 +27,39 @@ export class NodeError extends FlowletError {
   }
 }
 
+/**
+ * One exec attempt ran past the node's `timeout`: its `ctx.signal` was aborted with this error, and
+ * the attempt failed with it. Timed-out attempts are retried like other failures; after the last,
+ * the run rejects with a {@link NodeError} whose `cause` is this.
+ */
+export class NodeTimeoutError extends FlowletError {
+  override name = "NodeTimeoutError";
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+    /** The 0-based attempt that timed out. */
+    readonly attempt: number,
+  ) {
+    super(
+      `Node "${path}" timed out after ${timeoutMs} ms (attempt ${attempt + 1}). Raise its timeout option if the work needs longer, ` +
+        "or pass ctx.signal on to what it waits for, so the work itself stops too.",
+    );
+  }
+}
+
+/**
+ * A node emitted events faster than the `flow.stream` consumer reads them, without awaiting
+ * `ctx.emit`: rather than buffer without bound, the stream refuses the event.
+ */
+export class StreamOverflowError extends FlowletError {
+  override name = "StreamOverflowError";
+  constructor(readonly limit: number) {
+    super(
+      `More than ${limit} events are waiting for the flow.stream consumer. Await ctx.emit(...) in the node, so that it waits while the consumer catches up.`,
+    );
+  }
+}
+
 /** A flow ran more steps than its `maxSteps`: usually a loop whose exit condition never holds. */
 export class MaxStepsExceededError extends FlowletError {
   override name = "MaxStepsExceededError";

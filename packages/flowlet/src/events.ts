@@ -30,7 +30,52 @@ export interface Hooks {
   /** A failure in prep, exec or post. `item` is the batch item's index, for batch nodes. */
   nodeError?(event: NodeEvent & { error: unknown; attempt: number; willRetry: boolean; item?: number }): unknown;
   flowEnd?(event: { flow: string; path: string; steps: number; action: string }): unknown;
+  /** What a node passed to `ctx.emit(data)`, while it is still running. */
+  custom?(event: CustomEvent): unknown;
+  /** The shared store's top-level keys a node changed (only with the `storeUpdates` run option). */
+  store?(event: StoreEvent): unknown;
+  /** The run pauses for human input: `ctx.interrupt(payload)`, or a breakpoint. */
+  interrupt?(event: InterruptEvent): unknown;
+  /** A checkpoint was saved. */
+  checkpoint?(event: CheckpointEvent): unknown;
   hookError?(error: unknown, hook: HookName): unknown;
+}
+
+/** See {@link Hooks.custom}. */
+export interface CustomEvent {
+  node: string;
+  path: string;
+  step: number;
+  /** The index of the batch item (or batch-flow run) it came from, if any: the innermost one. */
+  item?: number | undefined;
+  data: unknown;
+}
+
+/** See {@link Hooks.store}. */
+export interface StoreEvent {
+  node: string;
+  path: string;
+  step: number;
+  /** The top-level keys written (a `Store`) or whose value changed (a plain object), in key order. */
+  keys: string[];
+  /** Their values now (the store's own objects, not copies). */
+  values: Record<string, unknown>;
+}
+
+/** See {@link Hooks.interrupt}. */
+export interface InterruptEvent {
+  /** The node that asked, or where the breakpoint is. */
+  path: string;
+  payload: unknown;
+}
+
+/** See {@link Hooks.checkpoint}. */
+export interface CheckpointEvent {
+  runId: string;
+  seq: number;
+  /** The path of the node whose completion it records. */
+  node: string;
+  status: string;
 }
 
 export type HookName = Exclude<keyof Hooks, "hookError">;

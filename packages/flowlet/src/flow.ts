@@ -4,15 +4,15 @@
  */
 import type { NodeContext, Visit } from "./context.js";
 import { ConfigError, Interrupt, MaxStepsExceededError } from "./errors.js";
-import type { Hooks } from "./events.js";
-import { publish } from "./events.js";
-import { reachable } from "./graph.js";
+import { type CheckpointEvent, type Hooks, type Listener, publish } from "./events.js";
 import type { Journal } from "./journal.js";
-import { nodeKey } from "./keys.js";
+import { reachable } from "./graph.js";
+import { breakpointKey, nodeKey } from "./keys.js";
 import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, WORK, runRoot, visitNode } from "./node.js";
-import { MANY_STEPS, Run, type RunOptions, type Scope, enterFlow, join, rootScope } from "./run.js";
-import { type DurableRunOptions, type ResumeOptions, type RunResult, SaverJournal, openRun, reopenRun } from "./durable.js";
-import { type MaybePromise, type Params, checkCount } from "./util.js";
+import { MANY_STEPS, Run, type RunOptions, type RunParts, type Scope, enterFlow, join, rootScope } from "./run.js";
+import { type DurableRunOptions, type Opened, type ResumeOptions, type RunResult, SaverJournal, openRun, reopenRun } from "./durable.js";
+import { EventStream, type FlowEvent, type StreamOptions } from "./stream.js";
+import { type MaybePromise, type Params, checkCount, onAbort } from "./util.js";
 
 export interface FlowOptions {
   /**
@@ -73,16 +73,14 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
   override run(shared: S, options: DurableRunOptions): Promise<RunResult<S>>;
   override run(shared: S, options?: RunOptions): Promise<string>;
   override run(shared: S, options: RunOptions | DurableRunOptions = {}): Promise<string | RunResult<S>> {
-    if (!("checkpoint" in options)) {
-      let run: Run;
-      try {
-        run = new Run(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return runRoot(this, shared, rootScope(run, options.hooks), options.params ?? NO_PARAMS);
+    if ("checkpoint" in options) return runDurable(this, options, {}, (notify) => openRun(this, shared, options, notify));
+    let run: Run;
+    try {
+      run = new Run(options);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return openRun(this, shared, options).then(({ journal, params, runId }) => runDurable(this, shared, options, journal, params as Params, runId));
+    return runRoot(this, shared, rootScope(run, options.hooks), options.params ?? NO_PARAMS);
   }
 
   /**
@@ -90,15 +88,38 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
    * this process or a fresh one that built the same flow. Completed nodes and batch items are not
    * run again; the node that was in flight when the run stopped runs again from its top.
    */
-  async resume(runId: string, options: ResumeOptions<S>): Promise<RunResult<S>> {
-    const saved = await reopenRun(this, runId, options);
-    if (saved.done) return { status: "completed", action: saved.action, shared: saved.shared, runId };
-    return runDurable(this, saved.shared, options, saved.journal, saved.params as Params, saved.runId);
+  resume(runId: string, options: ResumeOptions<S>): Promise<RunResult<S>> {
+    return runDurable(this, options, {}, (notify) => reopenRun(this, runId, options, notify));
+  }
+
+  /**
+   * Runs the flow as {@link Flow.run} does, and yields its events as they happen: `nodeStart`,
+   * `nodeEnd`, `error` (a failed attempt), `custom` (what nodes pass to `ctx.emit`), `store` (with
+   * `storeUpdates`), `interrupt`, `checkpoint`, and last `end`, with the result. The run starts on
+   * the first `next()`. A slow consumer slows the run (see {@link StreamOptions.buffer}); breaking
+   * out of the loop aborts the run, and a failure makes the iterator throw what `run` would reject with.
+   *
+   * ```ts
+   * for await (const event of flow.stream(shared)) if (event.type === "custom") process.stdout.write(String(event.data));
+   * ```
+   */
+  stream(shared: S, options: (RunOptions | DurableRunOptions) & StreamOptions = {}): AsyncIterableIterator<FlowEvent> {
+    return new EventStream(async ({ listener, room, signal }) => {
+      const own = { ...options, signal: linked(options.signal, signal) };
+      const parts: RunParts = { listener, room, storeUpdates: options.storeUpdates };
+      if ("checkpoint" in own) {
+        const result = await runDurable(this, own, parts, (notify) => openRun(this, shared, own, notify));
+        const { runId } = result;
+        return result.status === "completed" ? { status: "completed", action: result.action, runId } : { status: "interrupted", payload: result.payload, runId };
+      }
+      const action = await runRoot(this, shared, rootScope(new Run(own, parts), own.hooks), own.params ?? NO_PARAMS);
+      return { status: "completed", action };
+    }, options.buffer);
   }
 
   /** @internal */
   override [WORK](shared: S, _prepRes: P, _ctx: NodeContext, visit: Visit): MaybePromise<E> {
-    return orchestrate(this, shared, visit.params, visit.scope, visit.key) as Promise<E>;
+    return orchestrate(this, shared, { params: visit.params, outer: visit.scope, key: visit.key }) as Promise<E>;
   }
 
   /** @internal */
@@ -116,18 +137,34 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
   }
 }
 
-/** A checkpointed run: it resolves when paused for input, as it does when completed. */
+/** The run's listener, with the saver journal's event log listening too. */
+function withJournal(listener: Listener | undefined, journal: Journal): Listener | undefined {
+  if (!(journal instanceof SaverJournal)) return listener;
+  const log = journal.listen;
+  if (!listener) return log;
+  return (name, payload) => {
+    listener(name, payload);
+    log(name, payload);
+  };
+}
+
+/** A checkpointed run, fresh or resumed: it resolves when paused for input, as it does when completed. */
 async function runDurable<S>(
   flow: Flow<S, unknown, unknown>,
-  shared: S,
   options: RunOptions,
-  journal: Journal,
-  params: Params,
-  runId: string,
+  parts: RunParts,
+  open: (notify: (event: CheckpointEvent) => void) => Promise<Opened<S>>,
 ): Promise<RunResult<S>> {
-  const run = new Run(options, journal, journal instanceof SaverJournal ? journal.listen : undefined);
+  let scope: Scope | undefined;
+  const opened = await open((event) => {
+    if (scope?.observed) publish(scope, "checkpoint", event);
+  });
+  const { shared, runId } = opened;
+  if (opened.done) return { status: "completed", action: opened.action, shared, runId };
+  const { journal } = opened;
+  scope = rootScope(new Run(options, { ...parts, journal, listener: withJournal(parts.listener, journal) }), options.hooks);
   try {
-    const action = await runRoot(flow, shared, rootScope(run, options.hooks), params);
+    const action = await runRoot(flow, shared, scope, opened.params as Params);
     return { status: "completed", action, shared, runId };
   } catch (error) {
     if (!(error instanceof Interrupt)) throw error;
@@ -136,20 +173,40 @@ async function runDurable<S>(
   }
 }
 
+/** A signal that aborts when either does. */
+function linked(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  if (!a) return b;
+  const controller = new AbortController();
+  const abort = (from: AbortSignal) => () => controller.abort(from.reason);
+  if (a.aborted) controller.abort(a.reason);
+  else {
+    onAbort(a, abort(a));
+    onAbort(b, abort(b));
+  }
+  return controller.signal;
+}
+
+/** @internal Where one pass through a flow runs. */
+export interface Pass {
+  /** Params for every node of the pass. */
+  params: Params;
+  /** The scope the flow is a node of. */
+  outer: Scope;
+  /** The pass's place in the graph (see keys.ts). */
+  key: string;
+  /** A batch's signal, which also aborts when a sibling run fails (default: the outer scope's). */
+  signal?: AbortSignal;
+  /** The batch-flow run's index, for events. */
+  item?: number;
+}
+
 /**
- * @internal Walks `flow`'s graph once, from its start node (or where a checkpoint left off), with
- * `params` for every node, in `outer`'s run; `key` places this pass in the graph. Resolves to the
- * last action.
+ * @internal Walks `flow`'s graph once, from its start node (or where a checkpoint left off).
+ * Resolves to the last action.
  */
-export async function orchestrate<S>(
-  flow: Flow<S, unknown, unknown>,
-  shared: S,
-  params: Params,
-  outer: Scope,
-  key: string,
-  signal?: AbortSignal,
-): Promise<string> {
-  const scope = enterFlow(flow, outer, signal);
+export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S, pass: Pass): Promise<string> {
+  const { params, outer, key } = pass;
+  const scope = enterFlow(flow, outer, pass.signal, pass.item ?? outer.item);
   let node = flow.startNode;
   if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
   const { run, counter } = scope;
@@ -179,6 +236,7 @@ export async function orchestrate<S>(
     const pause = run.tick();
     if (pause) await pause;
     const at = ids ? nodeKey(key, ids.get(node) as number) : key;
+    if (run.breakBefore) breakpoint(run.breakBefore, node, scope, at, "before");
     action = await visitNode(node, shared, scope, params, ++counter.steps, at);
     const done = node;
     node = successor(done, action, scope);
@@ -186,10 +244,27 @@ export async function orchestrate<S>(
       const position = { next: node ? (ids.get(node) as number) : null, steps: counter.steps, action };
       await journal.recordStep(key, at, position, join(scope.path, done.name));
     }
+    // After the step is saved: a resume goes on from the next node.
+    if (run.breakAfter) breakpoint(run.breakAfter, done, scope, at, "after");
   }
   if (scope.signal.aborted) throw scope.signal.reason;
   if (scope.observed) publish(scope, "flowEnd", { flow: flow.name, path: scope.path, steps: counter.steps, action });
   return action;
+}
+
+/**
+ * Pauses the run at a breakpoint on `node`, as `ctx.interrupt` would: unless, for "before", the
+ * run was resumed from this very breakpoint (the journal then holds an answer for it).
+ */
+function breakpoint<S>(names: ReadonlySet<string>, node: BaseNode<S>, scope: Scope, at: string, when: "before" | "after"): void {
+  const path = join(scope.path, node.name);
+  if (!names.has(node.name) && !names.has(path)) return;
+  const { journal } = scope.run;
+  const key = breakpointKey(at, when);
+  if (when === "before" && journal.answer(key, 0)) return;
+  const payload = { breakpoint: when, node: path };
+  if (scope.observed) publish(scope, "interrupt", { path, payload });
+  throw journal.durable ? new Interrupt(payload, key, path) : new Interrupt(payload, "", "");
 }
 
 function manySteps(path: string): string {

@@ -1,11 +1,12 @@
 /** The graph behind a flow: its nodes in a deterministic order, and its fingerprint. */
-import { type BaseNode, INNER } from "./node.js";
+import { BRANCHES, type BaseNode, INNER } from "./node.js";
 
 /**
  * Every node reachable from `start`, in a deterministic order (breadth-first, edges in wiring
  * order), so a fresh process that builds the same graph gets the same order.
  */
 export function reachable<S>(start: BaseNode<S> | undefined): BaseNode<S>[] {
+  // (A parallel node's branches are inside it, like a flow's nodes, not reached by its edges.)
   if (!start) return [];
   const seen = new Set<BaseNode<S>>([start]);
   const order = [start];
@@ -33,8 +34,14 @@ export function shapeOf<S>(node: BaseNode<S>): string {
 
 function describeShape<S>(node: BaseNode<S>, seen: Set<BaseNode<S>>): string {
   const own = `${node.constructor.name}:${node.name}`;
+  if (seen.has(node)) return own;
+  const branches = node[BRANCHES]();
+  if (branches.length > 0) {
+    seen.add(node);
+    return `${own}<${branches.map((b, i) => `${i}=${describeShape(b, seen)}`).join(";")}>`;
+  }
   const start = node[INNER]();
-  if (!start || seen.has(node)) return own;
+  if (!start) return own;
   seen.add(node);
   const nodes = reachable(start);
   const index = new Map(nodes.map((n, i) => [n, i]));

@@ -5,6 +5,8 @@ export {
   NodeError,
   MaxStepsExceededError,
   ConfigError,
+  NodeTimeoutError,
+  StreamOverflowError,
   Interrupt,
   SnapshotError,
   StoreSchemaError,
@@ -51,3 +53,6 @@ export type { CorruptHandler } from "./history.js";
 export type { LeaseOptions } from "./run-owner.js";
 export { readCheckpoint, type Checkpoint, type Frame } from "./checkpoint.js";
 export { DEFAULT_RETENTION, type Retention, type DurableOptions, type DurableRunOptions, type ResumeOptions, type RunResult } from "./durable.js";
+export { Parallel, type ParallelOptions as ParallelNodeOptions } from "./parallel.js";
+export type { FlowEvent, StreamOptions, StreamResult } from "./stream.js";
+export type { CustomEvent, StoreEvent, InterruptEvent, CheckpointEvent } from "./events.js";

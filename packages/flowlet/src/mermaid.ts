@@ -1,7 +1,7 @@
 /** Flows drawn as Mermaid flowcharts. */
 import { Flow } from "./flow.js";
 import { reachable } from "./graph.js";
-import { type BaseNode, DEFAULT_ACTION } from "./node.js";
+import { BRANCHES, type BaseNode, DEFAULT_ACTION } from "./node.js";
 
 type AnyNode = BaseNode<unknown>;
 type AnyFlow = Flow<unknown, unknown, unknown>;
@@ -23,24 +23,29 @@ export function toMermaid<S>(flow: Flow<S, unknown, unknown>, direction: "TD" | 
     return known;
   };
 
+  const declare = (node: AnyNode, indent: string) => {
+    if (node === top && !ids.has(top)) {
+      // The top flow is the chart itself: a node inside that leads back to it gets a box for it.
+      lines.push(`${indent}${id(node)}[${label(node)}]`);
+      return;
+    }
+    if (declared.has(node)) return;
+    declared.add(node);
+    const branches = node[BRANCHES]();
+    if (node instanceof Flow || branches.length > 0) {
+      lines.push(`${indent}subgraph ${id(node)}[${label(node)}]`);
+      if (node instanceof Flow) draw(node as AnyFlow, `${indent}  `);
+      // A parallel node's branches side by side, unconnected: they all run, then the node joins.
+      for (const branch of branches) declare(branch, `${indent}  `);
+      lines.push(`${indent}end`);
+    } else {
+      lines.push(`${indent}${id(node)}[${label(node)}]`);
+    }
+  };
+
   const draw = (graph: AnyFlow, indent: string) => {
     const nodes = reachable(graph.startNode);
-    for (const node of nodes) {
-      if (node === top && !ids.has(top)) {
-        // The top flow is the chart itself: a node inside that leads back to it gets a box for it.
-        lines.push(`${indent}${id(node)}[${label(node)}]`);
-        continue;
-      }
-      if (declared.has(node)) continue;
-      declared.add(node);
-      if (node instanceof Flow) {
-        lines.push(`${indent}subgraph ${id(node)}[${label(node)}]`);
-        draw(node as AnyFlow, `${indent}  `);
-        lines.push(`${indent}end`);
-      } else {
-        lines.push(`${indent}${id(node)}[${label(node)}]`);
-      }
-    }
+    for (const node of nodes) declare(node, indent);
     for (const node of nodes) {
       for (const [action, next] of node.successors) {
         const arrow = action === DEFAULT_ACTION ? "-->" : `-->|${quote(action)}|`;

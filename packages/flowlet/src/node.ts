@@ -8,6 +8,7 @@ import { publish } from "./events.js";
 import { ROOT_KEY } from "./keys.js";
 import { type RetryOptions, execWithRetry, retrySettings } from "./retry.js";
 import { Run, type RunOptions, type Scope, join, rootScope } from "./run.js";
+import { Store, watchChanges } from "./store.js";
 import { type MaybePromise, type Params, isThenable } from "./util.js";
 
 /** The action a node's `post` returns when it returns nothing. */
@@ -24,6 +25,8 @@ export const WORK: unique symbol = Symbol("flowlet.work");
 export const COMPOSITE: unique symbol = Symbol("flowlet.composite");
 /** @internal The start node of a node's inner graph (flows only). */
 export const INNER: unique symbol = Symbol("flowlet.inner");
+/** @internal The branches a node runs side by side (parallel nodes only). */
+export const BRANCHES: unique symbol = Symbol("flowlet.branches");
 
 declare const storeType: unique symbol;
 
@@ -99,7 +102,14 @@ export abstract class BaseNode<S = unknown, P = unknown, E = unknown> {
   [INNER](): BaseNode<S> | undefined {
     return undefined;
   }
+
+  /** @internal */
+  [BRANCHES](): readonly BaseNode<S>[] {
+    return NO_BRANCHES;
+  }
 }
+
+const NO_BRANCHES: readonly never[] = Object.freeze([]);
 
 function notANode(from: string, action: string, value: unknown): ConfigError {
   if (typeof value === "function") {
@@ -121,10 +131,14 @@ export abstract class RetryNode<S, P, E, In, Out> extends BaseNode<S, P, E> {
   maxRetries: number;
   /** Milliseconds between attempts, or a function of the failed attempt for backoff. */
   wait: NonNullable<RetryOptions["wait"]>;
+  /** Milliseconds one attempt may take (`Infinity`: no limit). */
+  timeout: number;
+  /** Which failures are retried (undefined: all). */
+  retryOn: RetryOptions["retryOn"];
 
   constructor(options: RetryOptions = {}) {
     super(options);
-    ({ maxRetries: this.maxRetries, wait: this.wait } = retrySettings(options, this.name));
+    ({ maxRetries: this.maxRetries, wait: this.wait, timeout: this.timeout, retryOn: this.retryOn } = retrySettings(options, this.name));
   }
 
   /** The work itself, with no access to the shared store. Retried up to `maxRetries` times. */
@@ -163,7 +177,12 @@ export async function visitNode<S>(node: BaseNode<S>, shared: S, scope: Scope, f
   const ctx = new NodeContext(visit);
   const { observed } = scope;
   const started = observed ? performance.now() : 0;
-  if (observed) publish(scope, "nodeStart", { node: node.name, path: join(scope.path, node.name), step, params });
+  let changes: (() => string[]) | undefined;
+  if (observed) {
+    publish(scope, "nodeStart", { node: node.name, path: join(scope.path, node.name), step, params });
+    // A flow's changes are its nodes' changes, reported by them.
+    if (scope.run.storeUpdates && !node[COMPOSITE]) changes = watchChanges(shared);
+  }
   let phase: Phase = "prep";
   try {
     let prepRes = node.prep(shared, ctx);
@@ -177,10 +196,17 @@ export async function visitNode<S>(node: BaseNode<S>, shared: S, scope: Scope, f
     const taken = action || DEFAULT_ACTION;
     if (observed) {
       const durationMs = performance.now() - started;
-      publish(scope, "nodeEnd", { node: node.name, path: join(scope.path, node.name), step, params, action: taken, durationMs });
+      const path = join(scope.path, node.name);
+      if (changes) {
+        const keys = changes();
+        const data = shared instanceof Store ? (shared.toJSON() as Record<string, unknown>) : (shared as Record<string, unknown>);
+        if (keys.length > 0) publish(scope, "store", { node: node.name, path, step, keys, values: Object.fromEntries(keys.map((k) => [k, data[k]])) });
+      }
+      publish(scope, "nodeEnd", { node: node.name, path, step, params, action: taken, durationMs });
     }
     return taken;
   } catch (error) {
+    changes?.();
     throw located(node, error, visit, phase);
   }
 }

@@ -110,3 +110,42 @@ export class Store<T extends Record<string, unknown>> {
     return this.#touched;
   }
 }
+
+/**
+ * @internal Starts watching `shared` for changed top-level keys; the returned function stops and
+ * lists them, in key order. A Store reports every write; a plain object, each key whose value was
+ * replaced or whose JSON changed (an in-place push counts).
+ */
+export function watchChanges(shared: unknown): () => string[] {
+  if (shared instanceof Store) {
+    const written = new Set<string>();
+    const stop = shared.observe((key) => void written.add(key));
+    return () => {
+      stop();
+      return [...written].sort();
+    };
+  }
+  if (typeof shared !== "object" || shared === null) return () => [];
+  const data = shared as Record<string, unknown>;
+  const before = new Map(Object.keys(data).map((key) => [key, fingerprint(data[key])] as const));
+  return () => {
+    const keys = new Set([...before.keys(), ...Object.keys(data)]);
+    return [...keys].filter((key) => !Object.hasOwn(data, key) || !before.has(key) || !same(before.get(key), fingerprint(data[key]))).sort();
+  };
+}
+
+type Fingerprint = { value: unknown; json: string | undefined };
+
+function fingerprint(value: unknown): Fingerprint {
+  let json: string | undefined;
+  try {
+    json = typeof value === "object" && value !== null ? JSON.stringify(value) : undefined;
+  } catch {
+    json = undefined; // cyclic or unserializable: compared by identity only
+  }
+  return { value, json };
+}
+
+function same(a: Fingerprint | undefined, b: Fingerprint): boolean {
+  return a !== undefined && Object.is(a.value, b.value) && a.json === b.json;
+}
