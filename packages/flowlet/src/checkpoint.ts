@@ -42,10 +42,7 @@ export interface Checkpoint {
 /** A row of a run's history, for listing and time travel. */
 export type CheckpointInfo = Pick<Checkpoint, "runId" | "seq" | "parent" | "at" | "status" | "node">;
 
-/**
- * Storage for checkpoints. Implementations: {@link MemorySaver} here, `FileSaver` in
- * `@flowlet/file-saver`, `SqliteSaver` in `@flowlet/sqlite`.
- */
+/** @internal What the engine saves checkpoints through: Saver v2 behind `legacySaver`. */
 export interface CheckpointSaver {
   save(checkpoint: Checkpoint): Promise<void>;
   /** The checkpoint `seq` of a run, or its latest one; undefined if there is none. */
@@ -97,33 +94,4 @@ export function parseCheckpoint(text: string, where: string): Checkpoint {
     throw new CheckpointCorruptError(`Checkpoint ${where} is not a Flowlet checkpoint (version 1): its fields are missing or damaged.`);
   }
   return cp as Checkpoint;
-}
-
-/** Keeps checkpoints in memory: for tests, and for pausing (human-in-the-loop) within one process. */
-export class MemorySaver implements CheckpointSaver {
-  readonly #runs = new Map<string, string[]>();
-
-  async save(checkpoint: Checkpoint): Promise<void> {
-    const run = this.#runs.get(checkpoint.runId) ?? [];
-    run.push(JSON.stringify(checkpoint));
-    this.#runs.set(checkpoint.runId, run);
-  }
-
-  async load(runId: string, seq?: number): Promise<Checkpoint | undefined> {
-    const all = (this.#runs.get(runId) ?? []).map((text, i) => parseCheckpoint(text, `${runId}#${i}`));
-    return seq === undefined ? all.at(-1) : all.find((cp) => cp.seq === seq);
-  }
-
-  async list(runId: string): Promise<CheckpointInfo[]> {
-    return (this.#runs.get(runId) ?? []).map((text, i) => info(parseCheckpoint(text, `${runId}#${i}`)));
-  }
-
-  async delete(runId: string): Promise<void> {
-    this.#runs.delete(runId);
-  }
-}
-
-/** The history row of a checkpoint. */
-export function info({ runId, seq, parent, at, status, node }: Checkpoint): CheckpointInfo {
-  return parent === undefined ? { runId, seq, at, status, node } : { runId, seq, parent, at, status, node };
 }

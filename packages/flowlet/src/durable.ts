@@ -2,7 +2,7 @@ import {
   type Checkpoint,
   CheckpointMismatchError,
   CheckpointNotFoundError,
-  type CheckpointSaver,
+  type CheckpointSaver as EngineSaver,
   type Frame,
   RunExistsError,
 } from "./checkpoint.js";
@@ -10,6 +10,8 @@ import { ConfigError } from "./errors.js";
 import { reachable } from "./graph.js";
 import type { BaseNode } from "./node.js";
 import type { RunOptions } from "./scope.js";
+import { type CorruptHandler, legacySaver } from "./legacy-saver.js";
+import type { CheckpointSaver } from "./saver.js";
 import { type JSONValue, assertJSON } from "./snapshot.js";
 import { Store } from "./store.js";
 
@@ -17,6 +19,8 @@ import { Store } from "./store.js";
 export interface DurableRunOptions extends RunOptions {
   /** Where checkpoints go: one is saved after every completed node and batch item. */
   checkpoint: CheckpointSaver;
+  /** Told about each damaged checkpoint skipped for the one before it. Default: `console.warn`. */
+  onCorrupt?: CorruptHandler;
   /** Names the run, for `flow.resume(runId)`. Must not have checkpoints yet. */
   runId: string;
 }
@@ -24,6 +28,8 @@ export interface DurableRunOptions extends RunOptions {
 /** Options of `flow.resume`. */
 export interface ResumeOptions<S> extends Omit<RunOptions, "params"> {
   checkpoint: CheckpointSaver;
+  /** Told about each damaged checkpoint skipped for the one before it. Default: `console.warn`. */
+  onCorrupt?: CorruptHandler;
   /** The answer to the pending `ctx.interrupt(...)`: the interrupted node runs again and gets it. */
   resumeWith?: unknown;
   /** The object or Store to restore the shared state into. Default: a new plain object (or Store). */
@@ -58,7 +64,7 @@ export class Durable {
   #tail: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly saver: CheckpointSaver,
+    readonly saver: EngineSaver,
     readonly runId: string,
     readonly shape: string,
     readonly shared: unknown,
@@ -134,7 +140,8 @@ export class Durable {
 
 /** @internal Sets up a fresh checkpointed run. */
 export async function startDurable(flow: BaseNode<never>, shared: unknown, options: DurableRunOptions): Promise<Durable> {
-  const { checkpoint: saver, runId } = options;
+  const { runId } = options;
+  const saver = legacySaver(options.checkpoint, options.onCorrupt);
   if (typeof runId !== "string" || runId === "") throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
   if (await saver.load(runId)) {
     throw new RunExistsError(`Run "${runId}" already has checkpoints: continue it with flow.resume("${runId}", …), or delete it from the saver, or pick another runId.`);
@@ -149,7 +156,7 @@ export async function resumeDurable<S>(
   runId: string,
   options: ResumeOptions<S>,
 ): Promise<{ durable: Durable; checkpoint: Checkpoint; shared: S }> {
-  const saver = options.checkpoint;
+  const saver = legacySaver(options.checkpoint, options.onCorrupt);
   const checkpoint = await saver.load(runId, options.from);
   if (!checkpoint) {
     const what = options.from === undefined ? "no checkpoints" : `no checkpoint at step ${options.from}`;

@@ -13,16 +13,30 @@ export type { StandardSchemaV1, StandardResult, StandardIssue, InferOutput } fro
 export { formatIssues } from "./schema.js";
 export { Interrupt } from "./interrupt.js";
 export {
-  MemorySaver,
   CheckpointNotFoundError,
   CheckpointMismatchError,
   CheckpointCorruptError,
   RunExistsError,
   parseCheckpoint,
-  info as checkpointInfo,
   type Checkpoint,
-  type CheckpointInfo,
-  type CheckpointSaver,
   type Frame,
 } from "./checkpoint.js";
+export { RunLockedError, LeaseLostError, CheckpointConflictError, CheckpointWriteError } from "./errors.js";
+export {
+  RUN_STATUSES,
+  type RunStatus,
+  type CheckpointRecord,
+  type CheckpointInfo,
+  type RunInfo,
+  type RunEvent,
+  type NewRunEvent,
+  type Lease,
+  type AcquireOptions,
+  type CheckpointSaver,
+  chainStart,
+  pruneCut,
+} from "./saver.js";
+export { MemorySaver } from "./memory-saver.js";
+export { checksumOf } from "./checksum.js";
+export type { CorruptHandler } from "./legacy-saver.js";
 export { shapeOf, type DurableRunOptions, type ResumeOptions, type RunResult } from "./durable.js";

@@ -183,7 +183,8 @@ describe("checkpoints and resume", () => {
     expect(fork.shared.log).toEqual(["a", "b", "c"]);
     expect(ran).toEqual(["a", "b", "c", "b", "c"]);
     expect((await saver.list("t")).length).toBe(4);
-    expect((await saver.list("t2")).map((h) => h.parent)).toEqual([1, 1, 1]);
+    expect((await saver.list("t2")).length).toBe(3);
+    expect((await saver.run("t2"))?.parentSeq).toBe(1);
     // Without forkAs, the run continues under its own id, after its latest step.
     await line(["a", "b", "c"], ran, new Set()).resume("t", { checkpoint: saver, from: 2 });
     expect((await saver.list("t")).map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6]);

@@ -73,7 +73,7 @@ describe("Store", () => {
     const shared = new Store<Data>({ count: 0, tags: [] }, { schema });
     const result = await new Flow(bump).run(shared, { checkpoint: saver, runId: "s" });
     expect(result.status).toBe("completed");
-    const last = await saver.load("s");
+    const last = JSON.parse((await saver.load("s")).at(-1)?.body ?? "null");
     expect(last?.sharedKind).toBe("store");
     expect(last?.shared).toEqual({ count: 3, tags: [] });
   });
