@@ -6,7 +6,8 @@ import { PostgresSchemaError } from "./errors.js";
  * append a new one, so that databases migrated by an older version catch up.
  *
  * - `flowlet_checkpoints`: the append-only record log; (run_id, seq) is the primary key, so two
- *   writers can never both write one step, whatever else goes wrong.
+ *   writers can never both write one step, whatever else goes wrong. Bodies are UTF-8 `bytea`, not
+ *   `text`, because PostgreSQL's text cannot hold U+0000 and a body must round-trip as given.
  * - `flowlet_runs`: the registry; `info` holds the core's RunInfo verbatim, status and updated_at
  *   are copied out of it for filtering and ordering.
  * - `flowlet_leases`: one row per run, locked with FOR UPDATE by every acquire and append.
@@ -16,7 +17,7 @@ const MIGRATIONS: ((s: string) => string)[] = [
   (s) => `
     CREATE TABLE ${s}.flowlet_checkpoints (
       run_id text NOT NULL, seq integer NOT NULL, at text NOT NULL, status text NOT NULL, node text NOT NULL,
-      kind text NOT NULL CHECK (kind IN ('full', 'delta')), checksum text NOT NULL, body text NOT NULL,
+      kind text NOT NULL CHECK (kind IN ('full', 'delta')), checksum text NOT NULL, body bytea NOT NULL,
       PRIMARY KEY (run_id, seq));
     CREATE INDEX flowlet_checkpoints_full ON ${s}.flowlet_checkpoints (run_id, seq) WHERE kind = 'full';
     CREATE TABLE ${s}.flowlet_runs (

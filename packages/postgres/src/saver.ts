@@ -45,7 +45,7 @@ interface RecordRow {
   node: string;
   kind: "full" | "delta";
   checksum: string;
-  body?: string;
+  body?: Buffer;
 }
 
 /**
@@ -183,7 +183,7 @@ export class PostgresSaver implements CheckpointSaver {
          ), ins AS (
            INSERT INTO ${t("flowlet_checkpoints")} (run_id, seq, at, status, node, kind, checksum, body)
            SELECT lease.run_id, r.seq, r.at, r.status, r.node, r.kind, r.checksum, r.body
-           FROM lease, unnest($5::integer[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+           FROM lease, unnest($5::integer[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[])
              AS r(seq, at, status, node, kind, checksum, body)
            RETURNING 1
          ), reg AS (
@@ -203,7 +203,7 @@ export class PostgresSaver implements CheckpointSaver {
           column("node"),
           column("kind"),
           column("checksum"),
-          column("body"),
+          records.map((r) => Buffer.from(r.body, "utf8")),
           run.status,
           run.updatedAt,
           JSON.stringify(run),
@@ -243,7 +243,7 @@ export class PostgresSaver implements CheckpointSaver {
        ORDER BY c.seq`,
       [runId, options.seq ?? null],
     );
-    return rows.map((row) => ({ ...info(row), body: row.body! }));
+    return rows.map((row) => ({ ...info(row), body: row.body!.toString("utf8") }));
   }
 
   async list(runId: string): Promise<CheckpointInfo[]> {
