@@ -1,0 +1,13 @@
+export { FlowQueue, type FlowQueueOptions, type RunHandle, type RunOutcome } from "./queue.js";
+export { startWorker, type FlowWorker, type WorkerOptions } from "./worker.js";
+export { distributed } from "./distributed.js";
+export type { QueueEvent } from "./events.js";
+export type { Connection } from "./connection.js";
+export {
+  QueueConfigError,
+  UnknownFlowError,
+  RunCanceledError,
+  RunNotPausedError,
+  DistributedItemError,
+  RunFailedError,
+} from "./errors.js";
