@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
 import { createLLM } from "@flowlet/llm";
-import type { RunResult } from "flowlet";
+import { type RunResult, readCheckpoint } from "flowlet";
 import { runMain } from "../shared/cli.js";
 import { Terminal } from "../shared/terminal.js";
 import { createReviewFlow } from "./flow.js";
@@ -21,7 +21,7 @@ runMain(async () => {
     if (process.argv[2] === "--resume") {
       const resumeId = process.argv[3];
       if (!resumeId) throw new Error("Give the run to resume: --resume <runId>, as printed when you left it.");
-      const saved = await saver.load(resumeId);
+      const saved = await readCheckpoint(saver, resumeId);
       if (saved?.status !== "interrupted") throw new Error(`Run "${resumeId}" is not waiting for a review (${saved ? saved.status : "no such run"}).`);
       result = { status: "interrupted", payload: saved.interrupt!.payload, shared: saved.shared as unknown as ReviewStore, runId: resumeId };
     } else {

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { FileSaver } from "@flowlet/file-saver";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
+import { readCheckpoint } from "flowlet";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { type Script, chapterOf, kindOf, tutorReply } from "./fixtures/pipeline-support/fake-tutor.js";
 
@@ -47,21 +49,18 @@ function start(resume: boolean): { child: ChildProcess; exit: Promise<{ code: nu
 }
 
 /** Chapters (0-based items) the run's latest checkpoint records as written. */
-function checkpointedChapters(): number[] {
+async function checkpointedChapters(): Promise<number[]> {
   const base = join(dir, "checkpoints");
   if (!existsSync(base)) return [];
-  const [run] = readdirSync(base);
-  if (!run) return [];
-  const files = readdirSync(join(base, run)).filter((f) => /^\d+\.json$/.test(f)).sort();
-  const latest = files.at(-1);
-  if (!latest) return [];
-  const checkpoint = JSON.parse(readFileSync(join(base, run, latest), "utf8")) as { frames: Record<string, { kind: string; done?: Record<string, unknown> }> };
+  const [run] = await new FileSaver(base).runs();
+  const checkpoint = run && (await readCheckpoint(new FileSaver(base), run.runId, { onCorrupt: () => {} }));
+  if (!checkpoint) return [];
   return Object.values(checkpoint.frames).flatMap((frame) => (frame.kind === "batch" ? Object.keys(frame.done ?? {}).map(Number) : []));
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -74,10 +73,10 @@ it("resumes a run killed mid-chapters without asking for any finished chapter ag
   fake.respond((request) => (kindOf(request) === "chapter" && chapterOf(request) > 2 && !answerAll ? { hang: true } : tutorReply(script, request)));
 
   const first = start(false);
-  await until(() => checkpointedChapters().length === 2 && fake.requests.filter((r) => kindOf(r) === "chapter").length === 4, "two chapters checkpointed");
+  await until(async () => (await checkpointedChapters()).length === 2 && fake.requests.filter((r) => kindOf(r) === "chapter").length === 4, "two chapters checkpointed");
   first.child.kill("SIGKILL");
   expect((await first.exit).signal).toBe("SIGKILL");
-  expect(checkpointedChapters().sort()).toEqual([0, 1]);
+  expect((await checkpointedChapters()).sort()).toEqual([0, 1]);
   const before = fake.requests.length;
   expect(fake.requests.map(kindOf).slice(0, 3)).toEqual(["identify", "relationships", "order"]);
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
-import { type Checkpoint, MemorySaver } from "flowlet";
+import { type Checkpoint, MemorySaver, readCheckpoint } from "flowlet";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CrashShared, PARALLELISM, buildCrashFlow } from "./crash/flow.js";
 
@@ -58,7 +58,7 @@ describe("crash-resume with the file saver", () => {
     expect(full.status).toBe("completed");
     expect(reference.done).toHaveLength(251);
 
-    const saver = new FileSaver(root, { onCorrupt: () => {} });
+    const saver = new FileSaver(root);
     let kills = 0;
     let episodes = 0;
     let partialResumes = 0;
@@ -67,7 +67,7 @@ describe("crash-resume with the file saver", () => {
       let finished: CrashShared | undefined;
       for (let segment = 0; !finished; segment++) {
         const log = join(root, `${runId}-${segment}.log`);
-        const before = await saver.load(runId);
+        const before = await readCheckpoint(saver, runId, { onCorrupt: () => {} });
         // A kill before the first checkpoint leaves nothing to resume: the run starts over, as a user's would.
         const { proc, ready, exit }: { proc: ChildProcess } & ReturnType<typeof start> = start(runId, before ? "resume" : "run", log);
         await ready;

@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
-import { CheckpointCorruptError, Flow, Node } from "flowlet";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CheckpointCorruptError, CheckpointWriteError, Flow, Node, RunLockedError } from "flowlet";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { mountTmpfs, startChild, unmount } from "./helpers.js";
 
 type Shared = { n: number };
 let dir: string;
@@ -29,74 +31,193 @@ const counter = () => {
   count.on("again", count);
   return new Flow(count, { name: "Counter" });
 };
+const segments = (runDir: string) => readdirSync(runDir).filter((f) => f.startsWith("s."));
 
-describe("FileSaver", () => {
-  it("writes one JSON file per step, and no temporary file survives", async () => {
+describe("FileSaver with the engine", () => {
+  it("writes one segment file per step, releases its lease, and no temporary file survives", async () => {
     await counter().run({ n: 0 }, { checkpoint: new FileSaver(dir, { fsync: false }), runId: "r" });
-    const files = readdirSync(join(dir, "r"));
-    expect(files).toEqual(["00000001.json", "00000002.json", "00000003.json", "00000004.json", "00000005.json", "00000006.json"]);
-    const last = JSON.parse(readFileSync(join(dir, "r", "00000006.json"), "utf8"));
-    expect(last).toMatchObject({ version: 1, runId: "r", seq: 6, status: "completed", shared: { n: 5 } });
+    const files = readdirSync(join(dir, "r")).sort();
+    expect(files).toEqual(["run.json", ...[1, 2, 3, 4, 5, 6].map((n) => `s.${String(n).padStart(10, "0")}.json`)]);
+    const last = readFileSync(join(dir, "r", "s.0000000006.json"), "utf8");
+    const [header, body] = [JSON.parse(last.slice(0, last.indexOf("\n"))), JSON.parse(last.slice(last.indexOf("\n") + 1))];
+    expect(header.records[0]).toMatchObject({ runId: "r", seq: 6, status: "completed", kind: "full" });
+    expect(body).toMatchObject({ version: 1, runId: "r", seq: 6, status: "completed", shared: { n: 5 } });
   });
 
   it("a truncated latest checkpoint is reported and skipped for the last good one", async () => {
     const warnings: CheckpointCorruptError[] = [];
-    const saver = new FileSaver(dir, { onCorrupt: (e) => warnings.push(e) });
+    const saver = new FileSaver(dir, { fsync: false });
     stopAt = 4;
     await expect(counter().run({ n: 0 }, { checkpoint: saver, runId: "r" })).rejects.toThrow(/stop/);
-    // Saved after n=1,2,3. Damage the newest (n=3) as a torn write would.
-    const newest = join(dir, "r", "00000003.json");
-    writeFileSync(newest, readFileSync(newest, "utf8").slice(0, 40));
-    const result = await counter().resume("r", { checkpoint: saver });
+    // Saved after n=1,2,3. Damage the newest (n=3) as an outside edit or a broken disk would.
+    const newest = join(dir, "r", "s.0000000003.json");
+    writeFileSync(newest, readFileSync(newest, "utf8").slice(0, -10));
+    const result = await counter().resume("r", { checkpoint: saver, onCorrupt: (e) => warnings.push(e) });
     expect(result.shared).toEqual({ n: 5 });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.message).toMatch(/00000003\.json is not valid JSON.*cut short.*Skipping it/);
+    expect(warnings[0]?.message).toMatch(/r#3 in FileSaver.*fails its checksum.*Skipping it/);
   });
 
-  it("a file that is JSON but not a checkpoint is skipped too", async () => {
+  it("a damaged header is reported too, and when every checkpoint is damaged resume refuses", async () => {
+    const saver = new FileSaver(dir, { fsync: false });
+    stopAt = 3;
+    await expect(counter().run({ n: 0 }, { checkpoint: saver, runId: "r" })).rejects.toThrow();
+    for (const f of segments(join(dir, "r"))) writeFileSync(join(dir, "r", f), "\u0000garbage");
+    expect((await saver.list("r")).map((row) => [row.seq, row.checksum])).toEqual([
+      [1, ""],
+      [2, ""],
+    ]);
     const warnings: string[] = [];
-    const saver = new FileSaver(dir, { onCorrupt: (e) => warnings.push(e.message) });
-    stopAt = 3;
-    await expect(counter().run({ n: 0 }, { checkpoint: saver, runId: "r" })).rejects.toThrow();
-    writeFileSync(join(dir, "r", "00000002.json"), JSON.stringify({ hello: "world" }));
-    const loaded = await saver.load("r");
-    expect(loaded?.seq).toBe(1);
-    expect(warnings[0]).toMatch(/not a Flowlet checkpoint/);
-  });
-
-  it("when every checkpoint is damaged it refuses, rather than silently starting over", async () => {
-    const saver = new FileSaver(dir, { onCorrupt: () => {} });
-    stopAt = 3;
-    await expect(counter().run({ n: 0 }, { checkpoint: saver, runId: "r" })).rejects.toThrow();
-    for (const f of readdirSync(join(dir, "r"))) writeFileSync(join(dir, "r", f), "\u0000garbage");
-    const resume = counter().resume("r", { checkpoint: saver });
+    const resume = counter().resume("r", { checkpoint: saver, onCorrupt: (e) => warnings.push(e.message) });
     await expect(resume).rejects.toBeInstanceOf(CheckpointCorruptError);
-    await expect(counter().resume("r", { checkpoint: saver })).rejects.toThrow(/All 2 checkpoints.*Move that directory away/);
+    await expect(counter().resume("r", { checkpoint: saver, onCorrupt: () => {} })).rejects.toThrow(/All 2 checkpoints.*Delete the run/);
+    expect(warnings).toHaveLength(2);
   });
 
-  it("lists history, loads a given step, deletes a run, and keeps odd run ids inside its folder", async () => {
+  it("keeps odd run ids inside its folder, and deletes a run", async () => {
     const saver = new FileSaver(dir, { fsync: false });
     await counter().run({ n: 0 }, { checkpoint: saver, runId: "../../escape me" });
-    expect(readdirSync(dir)).toEqual([encodeURIComponent("../../escape me")]);
+    await counter().run({ n: 0 }, { checkpoint: saver, runId: ".." });
+    expect(readdirSync(dir).sort()).toEqual(["%2E%2E", "%2E%2E%2F%2E%2E%2Fescape%20me"]);
     expect((await saver.list("../../escape me")).map((h) => h.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect((await saver.load("../../escape me", 2))?.shared).toEqual({ n: 2 });
     await saver.delete("../../escape me");
-    expect(await saver.load("../../escape me")).toBeUndefined();
+    expect(await saver.load("../../escape me")).toEqual([]);
     expect(await saver.list("never")).toEqual([]);
+    expect((await saver.runs()).map((r) => r.runId)).toEqual([".."]);
   });
 
-  it("keeps only the newest checkpoints when asked to", async () => {
-    const saver = new FileSaver(dir, { fsync: false, keep: 2 });
-    await counter().run({ n: 0 }, { checkpoint: saver, runId: "r" });
-    expect(readdirSync(join(dir, "r"))).toEqual(["00000005.json", "00000006.json"]);
-    expect(() => new FileSaver(dir, { keep: 0 })).toThrow(/keep must be at least 1/);
+  it("recreates a checkpoint directory deleted between runs, and a run directory deleted under its lease", async () => {
+    const root = join(dir, "deep", "runs");
+    const saver = new FileSaver(root, { fsync: false });
+    await counter().run({ n: 0 }, { checkpoint: saver, runId: "a" });
+    rmSync(join(dir, "deep"), { recursive: true });
+    await counter().run({ n: 0 }, { checkpoint: saver, runId: "b" });
+    expect((await saver.list("b")).length).toBe(6);
+
+    const lease = await saver.acquire("c", { ttlMs: 10_000 });
+    rmSync(root, { recursive: true });
+    const at = new Date().toISOString();
+    const record = { runId: "c", seq: 1, at, status: "running" as const, node: "n", kind: "full" as const, checksum: "x", body: "{}" };
+    await saver.append(lease, [record], { runId: "c", status: "running", flow: "F", shape: "s", createdAt: at, updatedAt: at, steps: 1 });
+    expect((await saver.list("c")).map((r) => r.seq)).toEqual([1]);
+    await expect(new FileSaver(root).acquire("c", { ttlMs: 1000 })).rejects.toBeInstanceOf(RunLockedError);
+    await saver.release(lease);
+  });
+});
+
+describe("FileSaver leases across processes", () => {
+  it("a live owner in another process locks the run; once it is killed, its lease is taken over at once", async () => {
+    const holder = startChild(["hold", dir, "r"], "held");
+    await holder.ready;
+    const saver = new FileSaver(dir, { fsync: false });
+    const refused = saver.acquire("r", { ttlMs: 10_000 });
+    await expect(refused).rejects.toBeInstanceOf(RunLockedError);
+    await expect(refused).rejects.toThrow(new RegExp(`process ${holder.proc.pid} on this host holds its lease`));
+    holder.proc.kill("SIGKILL");
+    await holder.exit;
+    const started = Date.now();
+    const lease = await saver.acquire("r", { ttlMs: 10_000 });
+    expect(Date.now() - started).toBeLessThan(2_000); // not the 600 s ttl the dead owner took
+    await saver.release(lease);
   });
 
-  it("ignores leftover temporary files from a crash mid-write", async () => {
+  it("two processes appending to one run keep one gapless history and event log", async () => {
+    const writers = [startChild(["append", dir, "r", "20"], "done"), startChild(["append", dir, "r", "20"], "done")];
+    await Promise.all(writers.map((w) => w.ready));
     const saver = new FileSaver(dir);
-    stopAt = 3;
-    await expect(counter().run({ n: 0 }, { checkpoint: saver, runId: "r" })).rejects.toThrow();
-    writeFileSync(join(dir, "r", "00000003.json.0b5e.tmp"), '{"version":1,"seq":3, "tru');
-    expect((await saver.load("r"))?.seq).toBe(2);
+    const rows = await saver.list("r");
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.node)).size).toBe(2);
+    const events = await saver.events("r");
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await saver.run("r"))?.steps).toBe(40);
+  }, 60_000);
+
+  it("removes the temporary files of a dead process when it takes a lease", async () => {
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    const runDir = join(dir, "r");
+    mkdirSync(runDir, { recursive: true });
+    const { hostname } = await import("node:os");
+    const host = hostname().replaceAll("-", "_");
+    const leftover = join(runDir, `.tmp-${host}-${dead}-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2b`);
+    const live = join(runDir, `.tmp-${host}-${process.pid}-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2c`);
+    writeFileSync(leftover, '{"v":2,"records":[{"seq":3, "tru');
+    writeFileSync(live, "in flight");
+    const saver = new FileSaver(dir, { fsync: false });
+    const lease = await saver.acquire("r", { ttlMs: 1000 });
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(await saver.list("r")).toEqual([]);
+    await saver.release(lease);
+  });
+});
+
+describe("FileSaver write failures are typed", () => {
+  const quiet = () => {
+    const spies = [vi.spyOn(console, "warn"), vi.spyOn(console, "error"), vi.spyOn(console, "log")];
+    return () => {
+      for (const spy of spies) {
+        expect(spy).not.toHaveBeenCalled();
+        spy.mockRestore();
+      }
+    };
+  };
+
+  it("a full disk (a real 256 KB tmpfs) gives CheckpointWriteError naming saver and path, and taking a lease on a full disk fails the same way", async () => {
+    const done = quiet();
+    const disk = mountTmpfs(dir, "small", "size=256k");
+    try {
+      const saver = new FileSaver(disk);
+      const lease = await saver.acquire("r", { ttlMs: 10_000 });
+      const at = new Date().toISOString();
+      const body = JSON.stringify({ fill: "x".repeat(400_000) });
+      const record = { runId: "r", seq: 1, at, status: "running" as const, node: "n", kind: "full" as const, checksum: "x", body };
+      const info = { runId: "r", status: "running" as const, flow: "F", shape: "s", createdAt: at, updatedAt: at, steps: 1 };
+      const error = await saver.append(lease, [record], info).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointWriteError);
+      expect(error).toMatchObject({ code: "ENOSPC", saver: `FileSaver(${disk})`, runId: "r" });
+      expect((error as CheckpointWriteError).path).toBe(join(disk, "r", "s.0000000001.json"));
+      expect((error as Error).message).toMatch(/cannot write .*s\.0000000001\.json: the disk is full\. Free space, then resume run "r"/);
+      expect(readdirSync(join(disk, "r")).filter((f) => f.startsWith(".tmp"))).toEqual([]);
+      await saver.release(lease);
+
+      try {
+        writeFileSync(join(disk, "filler"), Buffer.alloc(256 * 1024));
+      } catch {}
+      const refused = await saver.acquire("other", { ttlMs: 1000 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ name: "CheckpointWriteError", code: "ENOSPC" });
+    } finally {
+      unmount(disk);
+      done();
+    }
+  });
+
+  it("a read-only file system gives CheckpointWriteError with EROFS", async () => {
+    const done = quiet();
+    const disk = mountTmpfs(dir, "ro", "size=64k,ro");
+    try {
+      const error = await new FileSaver(disk).acquire("r", { ttlMs: 1000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CheckpointWriteError);
+      expect(error).toMatchObject({ code: "EROFS" });
+      expect((error as Error).message).toMatch(/the file system is read-only\. Point the saver at a writable place/);
+    } finally {
+      unmount(disk);
+      done();
+    }
+  });
+
+  it("a directory this process may not write gives CheckpointWriteError with EACCES (a child running as nobody)", async () => {
+    const locked = join(dir, "locked");
+    mkdirSync(locked);
+    chmodSync(dir, 0o755);
+    chmodSync(locked, 0o755);
+    const out = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", join(import.meta.dirname, "lease-child.ts"), "acquire", locked, "r"], {
+      uid: 65534,
+      gid: 65534,
+      env: { ...process.env, HOME: "/tmp" },
+    });
+    const line = out.stdout.toString().split("\n")[0] ?? "";
+    expect(JSON.parse(line || "{}"), out.stderr.toString()).toMatchObject({ name: "CheckpointWriteError", code: "EACCES" });
+    expect(JSON.parse(line).message).toMatch(/permission is denied\. Give this process write access/);
   });
 });

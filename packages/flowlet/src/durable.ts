@@ -182,7 +182,8 @@ export async function resumeDurable<S>(
   if (options.forkAs !== undefined) {
     if (await saver.load(options.forkAs)) throw new RunExistsError(`Run "${options.forkAs}" already exists: fork into a new runId.`);
     seq = 0;
-  } else if (options.from !== undefined) {
+  } else {
+    // Continue after the latest record, even when that one was damaged and skipped: history is append-only.
     seq = (await saver.list(runId)).reduce((max, row) => Math.max(max, row.seq), 0);
   }
   const forked = options.from !== undefined || options.forkAs !== undefined ? checkpoint.seq : checkpoint.parent;

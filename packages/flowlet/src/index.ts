@@ -38,5 +38,5 @@ export {
 } from "./saver.js";
 export { MemorySaver } from "./memory-saver.js";
 export { checksumOf } from "./checksum.js";
-export type { CorruptHandler } from "./legacy-saver.js";
+export { readCheckpoint, type CorruptHandler } from "./legacy-saver.js";
 export { shapeOf, type DurableRunOptions, type ResumeOptions, type RunResult } from "./durable.js";

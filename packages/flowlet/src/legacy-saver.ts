@@ -89,3 +89,15 @@ async function read(saver: CheckpointSaver, record: CheckpointRecord): Promise<C
   }
   return parseCheckpoint(record.body, where);
 }
+
+/**
+ * Reads a run's checkpoint as the engine would resume it: the latest good one (damaged ones are
+ * reported to `onCorrupt` and skipped), or step `seq`. Undefined if the run has none.
+ */
+export function readCheckpoint(
+  saver: CheckpointSaver,
+  runId: string,
+  options: { seq?: number; onCorrupt?: CorruptHandler } = {},
+): Promise<Checkpoint | undefined> {
+  return legacySaver(saver, options.onCorrupt).load(runId, options.seq);
+}

@@ -138,7 +138,7 @@ export interface CheckpointSaver {
   events(runId: string, options?: { after?: number; limit?: number }): Promise<RunEvent[]>;
   /**
    * Retention: drops the records older than the newest `keepFull` full records. The chain that the
-   * latest state needs is never dropped.
+   * latest state needs is never dropped. Records appended in one call may be kept or dropped together.
    */
   prune(runId: string, options: { keepFull: number }): Promise<void>;
   /** Forgets the run: records, registry row, events and lease. */

@@ -231,7 +231,7 @@ export function describeSaver(name: string, factory: () => SaverFixture | Promis
       const saver = await open();
       const lease = await saver.acquire("r", { ttlMs: 10_000 });
       const kinds: CheckpointRecord["kind"][] = ["full", "delta", "delta", "full", "delta", "full", "delta", "delta"];
-      await saver.append(lease, kinds.map((kind, i) => record("r", i + 1, kind)), info("r", kinds.length));
+      for (const [i, kind] of kinds.entries()) await saver.append(lease, [record("r", i + 1, kind)], info("r", i + 1));
       await saver.prune("r", { keepFull: 2 });
       equal(seqs(await saver.list("r")), [4, 5, 6, 7, 8], "after prune({ keepFull: 2 })");
       await saver.prune("r", { keepFull: 1 });

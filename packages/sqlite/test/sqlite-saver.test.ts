@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteSaver } from "@flowlet/sqlite";
 import Database from "better-sqlite3";
-import { CheckpointCorruptError, Flow, Node, ParallelBatchNode } from "flowlet";
+import { CheckpointCorruptError, Flow, Node, ParallelBatchNode, readCheckpoint } from "flowlet";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 type Shared = { log: string[]; squares?: number[] };
@@ -65,18 +65,19 @@ describe("SqliteSaver", () => {
   it("skips a damaged row for the one before, and refuses when all are damaged", async () => {
     const file = join(dir, "runs.db");
     const warnings: string[] = [];
-    const saver = new SqliteSaver(file, { onCorrupt: (e) => warnings.push(e.message) });
+    const onCorrupt = (e: Error) => warnings.push(e.message);
+    const saver = new SqliteSaver(file);
     await build().run({ log: [] }, { checkpoint: saver, runId: "r" });
     const newest = (await saver.list("r")).at(-1)?.seq ?? 0;
     const db = new Database(file);
-    db.prepare("UPDATE flowlet_checkpoints SET data = substr(data, 1, 30) WHERE seq = ?").run(newest);
-    expect((await saver.load("r"))?.seq).toBe(newest - 1);
-    expect(warnings[0]).toMatch(/cut short/);
-    db.prepare("UPDATE flowlet_checkpoints SET data = 'x'").run();
+    db.prepare("UPDATE flowlet_records SET body = substr(body, 1, 30) WHERE seq = ?").run(newest);
+    expect((await readCheckpoint(saver, "r", { onCorrupt }))?.seq).toBe(newest - 1);
+    expect(warnings[0]).toMatch(/r#\d+ in SqliteSaver.*fails its checksum/);
+    db.prepare("UPDATE flowlet_records SET body = 'x'").run();
     db.close();
-    await expect(saver.load("r")).rejects.toBeInstanceOf(CheckpointCorruptError);
+    await expect(readCheckpoint(saver, "r", { onCorrupt })).rejects.toBeInstanceOf(CheckpointCorruptError);
     await saver.delete("r");
-    expect(await saver.load("r")).toBeUndefined();
+    expect(await readCheckpoint(saver, "r")).toBeUndefined();
     saver.close();
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { FileSaver } from "@flowlet/file-saver";
 import type { LLM } from "@flowlet/llm";
-import type { RunResult } from "flowlet";
+import { type RunResult, readCheckpoint } from "flowlet";
 import type { SourceFile } from "../source/types.js";
 import { promptBudget } from "./budget.js";
 import { type ProgressEvent, RunContext } from "./context.js";
@@ -58,10 +58,9 @@ export async function generateTutorial(input: GenerateTutorialInput): Promise<{ 
   const run = new RunContext(input.llm, input.files, promptBudget(input.contextTokens), language(input.language), input.useCache, input.onProgress);
   const flow = tutorialFlow(run, input.concurrency);
   const runInput = describeInput(input);
-  // Resume needs only the newest good checkpoint; a few more cover a damaged newest one.
-  const saver = new FileSaver(input.checkpointDir, { keep: 5 });
+  const saver = new FileSaver(input.checkpointDir);
   const runId = runIdOf(input.projectName);
-  let previous = input.resume ? await saver.load(runId) : undefined;
+  let previous = input.resume ? await readCheckpoint(saver, runId) : undefined;
   // A finished run whose output was since deleted is simply run again (the LLM cache makes that cheap).
   const finished = (previous?.shared as Partial<TutorialStore> | undefined)?.output;
   if (previous?.status === "completed" && !(finished && existsSync(finished.indexPath))) previous = undefined;

@@ -1,0 +1,173 @@
+/**
+ * How a run's state becomes a chain of records, and back. The state is a flat map of entries (the
+ * shared store's top-level keys, where each flow stands, each finished batch item, interrupt
+ * answers, run metadata); a record holds either every entry ("full") or only those set and deleted
+ * since the record before ("delta"). Cost per step is then proportional to what changed.
+ *
+ * A full record is written when the deltas since the last one add up to more than it (so reading a
+ * state never costs more than twice the state, and bytes written per step stay under twice the
+ * change, amortised), or every `fullEvery` steps.
+ */
+import { CheckpointCorruptError } from "./checkpoint.js";
+import { checksumOf } from "./checksum.js";
+import type { CheckpointRecord, CheckpointSaver } from "./saver.js";
+import type { JSONValue } from "./snapshot.js";
+
+/** A run's state: entry name → JSON value. */
+export type Entries = Map<string, JSONValue>;
+
+/** The body of a full record. */
+interface FullBody {
+  v: 2;
+  full: Record<string, JSONValue>;
+}
+/** The body of a delta record: entries set, and entries deleted, since the record before. */
+interface DeltaBody {
+  v: 2;
+  set: Record<string, JSONValue>;
+  del: string[];
+}
+
+/** Default for {@link HistoryWriter}'s `fullEvery`. */
+export const FULL_EVERY = 1000;
+
+/** @internal Turns successive states into record bodies, choosing full or delta. */
+export class HistoryWriter {
+  readonly #fullEvery: number;
+  #fullBytes = 0;
+  #deltaBytes = 0;
+  #steps = 0;
+  #first = true;
+
+  constructor(options: { fullEvery?: number } = {}) {
+    this.#fullEvery = Math.max(1, options.fullEvery ?? FULL_EVERY);
+  }
+
+  /**
+   * The body for the state `entries`, given which entries were set or deleted since the last body.
+   * Only changed entries are serialized, unless a full record is due.
+   */
+  encode(entries: Entries, changed: ReadonlySet<string>, deleted: ReadonlySet<string>): { kind: "full" | "delta"; body: string } {
+    if (!this.#first && this.#steps < this.#fullEvery - 1) {
+      const set: Record<string, JSONValue> = {};
+      for (const name of changed) {
+        const value = entries.get(name);
+        if (value !== undefined) set[name] = value;
+      }
+      const del = [...deleted].filter((name) => !entries.has(name));
+      const body = JSON.stringify({ v: 2, set, del } satisfies DeltaBody);
+      if (this.#deltaBytes + body.length <= this.#fullBytes) {
+        this.#deltaBytes += body.length;
+        this.#steps++;
+        return { kind: "delta", body };
+      }
+    }
+    const body = JSON.stringify({ v: 2, full: Object.fromEntries(entries) } satisfies FullBody);
+    this.#first = false;
+    this.#fullBytes = body.length;
+    this.#deltaBytes = 0;
+    this.#steps = 0;
+    return { kind: "full", body };
+  }
+}
+
+/** A damaged record, with its seq, so that loading can fall back to the state before it. */
+class DamagedRecord extends CheckpointCorruptError {
+  constructor(
+    readonly seq: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Applies a chain (a full record, then deltas), oldest first. Throws CheckpointCorruptError on a malformed body. */
+export function applyChain(records: readonly CheckpointRecord[], where: (record: CheckpointRecord) => string): Entries {
+  const entries: Entries = new Map();
+  for (const [i, record] of records.entries()) {
+    const fail = (message: string) => new DamagedRecord(record.seq, message);
+    let body: Partial<FullBody & DeltaBody> | null;
+    try {
+      body = JSON.parse(record.body) as Partial<FullBody & DeltaBody> | null;
+    } catch (error) {
+      throw fail(`Checkpoint ${where(record)} is not valid JSON (${(error as Error).message}).`);
+    }
+    if (body?.v !== 2) throw fail(`Checkpoint ${where(record)} is not a Flowlet checkpoint (version 2).`);
+    if (i === 0 && record.kind !== "full") {
+      throw fail(`Checkpoint ${where(record)} is a delta whose base was pruned or lost.`);
+    }
+    if (record.kind === "full") {
+      if (typeof body.full !== "object" || body.full === null) throw fail(`Checkpoint ${where(record)} has no state.`);
+      entries.clear();
+      for (const [name, value] of Object.entries(body.full)) entries.set(name, value);
+    } else {
+      if (typeof body.set !== "object" || body.set === null || !Array.isArray(body.del)) {
+        throw fail(`Checkpoint ${where(record)} is a damaged delta.`);
+      }
+      for (const name of body.del) entries.delete(name);
+      for (const [name, value] of Object.entries(body.set)) entries.set(name, value);
+    }
+  }
+  return entries;
+}
+
+/** Told about each damaged checkpoint skipped while loading. */
+export type CorruptHandler = (error: CheckpointCorruptError) => void;
+
+/** The default {@link CorruptHandler}: a warning on the console. */
+export const warnCorrupt: CorruptHandler = (error) => console.warn(`flowlet: ${error.message}`);
+
+/** A state read back from a saver: its entries, and the record that ends its chain. */
+export interface LoadedState {
+  entries: Entries;
+  last: CheckpointRecord;
+}
+
+/**
+ * Reads the state at `seq` (default: the latest), verifying every record's checksum. A damaged
+ * record (checksum, JSON or chain) is reported to `onCorrupt`, and the state just before it is tried
+ * instead. Undefined if the run has no records (or no record `seq`); throws CheckpointCorruptError
+ * if every state of the run is damaged.
+ */
+export async function loadState(
+  saver: CheckpointSaver,
+  runId: string,
+  options: { seq?: number; onCorrupt?: CorruptHandler } = {},
+): Promise<LoadedState | undefined> {
+  const onCorrupt = options.onCorrupt ?? warnCorrupt;
+  const where = (record: CheckpointRecord) => `${runId}#${record.seq} in ${saver.name}`;
+  let seq = options.seq;
+  let damaged = 0;
+  for (;;) {
+    const records = await saver.load(runId, seq === undefined ? {} : { seq });
+    const last = records.at(-1);
+    if (!last) {
+      if (damaged > 0) {
+        throw new CheckpointCorruptError(
+          `All checkpoints of run "${runId}" in ${saver.name} up to the damaged one are lost, so it cannot be resumed. ` +
+            "Resume from a later good step with { from }, or delete the run to start it afresh.",
+        );
+      }
+      return undefined;
+    }
+    try {
+      for (const record of records) {
+        if ((await checksumOf(record.body)) !== record.checksum) {
+          throw new DamagedRecord(record.seq, `Checkpoint ${where(record)} fails its checksum: it was cut short or changed after it was written.`);
+        }
+      }
+      return { entries: applyChain(records, where), last };
+    } catch (error) {
+      if (!(error instanceof CheckpointCorruptError)) throw error;
+      damaged++;
+      onCorrupt(new CheckpointCorruptError(`${error.message} Skipping it for the checkpoint before it.`));
+      seq = (error instanceof DamagedRecord ? error.seq : last.seq) - 1;
+      if (seq <= 0) {
+        throw new CheckpointCorruptError(
+          `All ${damaged === 1 ? "" : `${damaged} `}checkpoints of run "${runId}" in ${saver.name} that could rebuild its state are damaged, ` +
+            "so it cannot be resumed. Delete the run to start it afresh.",
+        );
+      }
+    }
+  }
+}
