@@ -1,4 +1,4 @@
-import type { BatchNode, MaybePromise, NodeContext } from "flowlet";
+import type { MaybePromise, NodeContext } from "flowlet";
 import { activeRun } from "./scope.js";
 
 type ItemWork = (item: unknown, ctx: NodeContext) => MaybePromise<unknown>;
@@ -10,6 +10,13 @@ interface Patchable {
 }
 
 const work = new WeakMap<object, ItemWork>();
+
+/** What `distributed` needs of a node: a `BatchNode` or `ParallelBatchNode`, of any store and item types. */
+export interface BatchLike {
+  exec(item: never, ctx: NodeContext): unknown;
+  post(...args: never[]): unknown;
+  maxRetries: number;
+}
 
 /**
  * Makes a batch node's items run as jobs across the workers of a queue: in a run executed by
@@ -26,7 +33,7 @@ const work = new WeakMap<object, ItemWork>();
  *
  * Items and results must be JSON; `ctx.interrupt` is not available in distributed items.
  */
-export function distributed<T extends BatchNode<never, never, unknown>>(node: T): T {
+export function distributed<T extends BatchLike>(node: T): T {
   const target = node as unknown as Patchable;
   const exec = target.exec.bind(node);
   const post = target.post.bind(node);

@@ -5,7 +5,7 @@ import { type BaseNode, Flow, reachable } from "flowlet";
  * same deterministic order in every process that builds the same flow: how a worker finds the
  * batch node an item job belongs to.
  */
-export function indexNodes(flow: Flow<never>): Map<string, BaseNode<never>> {
+export function indexNodes(flow: { readonly startNode: BaseNode<never> | undefined }): Map<string, BaseNode<never>> {
   const byKey = new Map<string, BaseNode<never>>();
   const walk = (start: BaseNode<never> | undefined, prefix: string) => {
     reachable(start).forEach((node, i) => {

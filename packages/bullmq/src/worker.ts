@@ -4,12 +4,13 @@ import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from "bullmq
 import {
   type BaseNode,
   type CheckpointSaver,
-  type Flow,
+  type DurableRunOptions,
   type Hooks,
   Interrupt,
   type JSONValue,
   type Lease,
   NodeContext,
+  type ResumeOptions,
   type RunInfo,
   type RunResult,
 } from "flowlet";
@@ -24,10 +25,17 @@ import type { ItemJobData, RunJobData, RunJobResult, RunState } from "./jobs.js"
 import { LeasedSaver } from "./leased-saver.js";
 import { type RunScope, activeRun } from "./scope.js";
 
+/** A `Flow` of any store type, as a worker sees it. */
+export interface RunnableFlow {
+  run(shared: never, options: DurableRunOptions): Promise<RunResult<unknown>>;
+  resume(runId: string, options: ResumeOptions<never>): Promise<RunResult<unknown>>;
+  readonly startNode: BaseNode<never> | undefined;
+}
+
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
   /** The flows this worker can run, by the names that `queue.enqueue` uses. Every worker of a queue should know the same flows. */
-  flows: Record<string, Flow<never>>;
+  flows: Record<string, RunnableFlow>;
   /** Redis, for BullMQ and for run events. */
   connection: Connection;
   /** The checkpoint saver every worker shares (e.g. a `PostgresSaver`). */
@@ -176,7 +184,7 @@ class FlowletWorker implements FlowWorker {
       await emit({ type: "started" });
       const last = (await saver.list(runId)).at(-1);
       const hooks = this.#hooks(emit);
-      const run = (): Promise<RunResult<never>> => {
+      const run = (): Promise<RunResult<unknown>> => {
         const common = { checkpoint: leased, signal: controller.signal, hooks };
         if (!last) return flow.run((job.data.shared ?? {}) as never, { ...common, runId });
         const answer = job.data.answer;

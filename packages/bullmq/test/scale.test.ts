@@ -112,7 +112,7 @@ describe("distributed runs on BullMQ, Redis and PostgreSQL (real servers, worker
     const handle = await queue.enqueue("wide", fresh("wide", { count: 500 }), { runId: "wide" });
     const outcome = await handle.result();
     expect(outcome.status).toBe("completed");
-    const shared = (outcome as { shared: Shared }).shared;
+    const shared = (outcome as { shared: unknown }).shared as Shared;
     expect(shared.squares).toEqual(Array.from({ length: 500 }, (_, i) => i * i));
     const items = executions(log).filter((e) => e.run === "wide");
     expect(new Set(items.map((e) => e.label)).size).toBe(500);
@@ -153,7 +153,7 @@ describe("distributed runs on BullMQ, Redis and PostgreSQL (real servers, worker
     const resumed = await queue.resume("slow");
     const outcome = await resumed.result();
     expect(outcome.status).toBe("completed");
-    expect((outcome as { shared: Shared }).shared.squares).toEqual(Array.from({ length: 60 }, (_, i) => i * i));
+    expect(((outcome as { shared: unknown }).shared as Shared).squares).toEqual(Array.from({ length: 60 }, (_, i) => i * i));
   }, 60_000);
 
   it("completes a run across a Redis restart", async () => {

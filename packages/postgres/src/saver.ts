@@ -101,6 +101,8 @@ export class PostgresSaver implements CheckpointSaver {
   async acquire(runId: string, options: AcquireOptions): Promise<Lease> {
     if (!(options.ttlMs > 0)) throw new PostgresSaverConfigError(`A lease needs a positive ttlMs, got ${options.ttlMs}.`);
     await this.#migrated();
+    const fast = await this.#quickAcquire(runId, options);
+    if (fast) return fast;
     const deadline = Date.now() + (options.wait ?? 0);
     for (;;) {
       const outcome = await this.#tryAcquire(runId, options);
@@ -108,6 +110,30 @@ export class PostgresSaver implements CheckpointSaver {
       if (Date.now() >= deadline) throw new RunLockedError(runId, outcome);
       await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
     }
+  }
+
+  /**
+   * The common case in one statement: the lease is free (never taken, released or expired) and,
+   * with `create`, the run does not exist. Anything else (a live holder, one whose process may have
+   * died, a run that exists) goes to the transaction below, which can tell them apart.
+   */
+  async #quickAcquire(runId: string, options: AcquireOptions): Promise<Lease | undefined> {
+    const t = this.#table;
+    const token = randomUUID();
+    const ttl = Math.ceil(options.ttlMs);
+    const { rows } = await this.#pool.query<{ expires_at: number }>({
+      name: `flowlet_acquire_${this.#schema}_${options.create ? 1 : 0}`,
+      text: `INSERT INTO ${t("flowlet_leases")} AS l (run_id, token, expires_at, ttl_ms, host, pid, released, last_seq)
+             VALUES ($1, $2, ${NOW_MS} + $3, $3, $4, $5, false, 0)
+             ON CONFLICT (run_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, ttl_ms = excluded.ttl_ms,
+               host = excluded.host, pid = excluded.pid, released = false
+             WHERE (l.released OR l.expires_at <= ${NOW_MS})
+               ${options.create ? `AND l.last_seq = 0 AND NOT EXISTS (SELECT 1 FROM ${t("flowlet_runs")} WHERE run_id = $1)` : ""}
+             RETURNING expires_at::float8 AS expires_at`,
+      values: [runId, token, ttl, hostname(), process.pid],
+    });
+    if (!rows[0]) return undefined;
+    return { runId, token, expiresAt: rows[0].expires_at, ttlMs: options.ttlMs };
   }
 
   /** One attempt: the lease, or why it is held. */
@@ -175,8 +201,9 @@ export class PostgresSaver implements CheckpointSaver {
     const column = <K extends keyof CheckpointRecord>(key: K) => records.map((r) => r[key]);
     let matched: number;
     try {
-      const { rows } = await this.#pool.query<{ matched: number }>(
-        `WITH lease AS (
+      const { rows } = await this.#pool.query<{ matched: number }>({
+        name: `flowlet_append_${this.#schema}`,
+        text: `WITH lease AS (
            UPDATE ${t("flowlet_leases")} SET last_seq = last_seq + $3
            WHERE run_id = $1 AND token = $2 AND NOT released AND ($4::integer IS NULL OR last_seq + 1 = $4)
            RETURNING run_id
@@ -192,7 +219,7 @@ export class PostgresSaver implements CheckpointSaver {
            RETURNING 1
          )
          SELECT (SELECT count(*) FROM lease)::integer AS matched`,
-        [
+        values: [
           runId,
           lease.token,
           records.length,
@@ -208,7 +235,7 @@ export class PostgresSaver implements CheckpointSaver {
           run.updatedAt,
           JSON.stringify(run),
         ],
-      );
+      });
       matched = rows[0]?.matched ?? 0;
     } catch (error) {
       // A duplicate key cannot happen while last_seq and the records agree; if it does, refuse rather than overwrite.
