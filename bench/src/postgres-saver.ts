@@ -39,6 +39,7 @@ class Tick extends Node<Shared> {
 function loop(steps: number): Flow<Shared> {
   const tick = new Tick(steps);
   tick.on("again", tick);
+  tick.next(new Node<Shared>({ name: "done" }));
   return new Flow(tick, { name: "Loop" });
 }
 

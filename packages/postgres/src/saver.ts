@@ -198,43 +198,38 @@ export class PostgresSaver implements CheckpointSaver {
     });
     await this.#migrated();
     const t = this.#table;
-    const column = <K extends keyof CheckpointRecord>(key: K) => records.map((r) => r[key]);
+    // One VALUES row per record with plain parameters: a body goes to the server as raw bytes
+    // (node-postgres sends Buffers in binary), where an array parameter would be hex-escaped text.
+    const values: unknown[] = [runId, lease.token, records.length, records[0]?.seq ?? null, run.status, run.updatedAt, JSON.stringify(run)];
+    const rowsSql = records.map((r) => {
+      const at = values.push(r.seq, r.at, r.status, r.node, r.kind, r.checksum, Buffer.from(r.body, "utf8"));
+      const p = (i: number) => `$${at - 6 + i}`;
+      return `(${p(0)}::integer, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::bytea)`;
+    });
     let matched: number;
     try {
       const { rows } = await this.#pool.query<{ matched: number }>({
-        name: `flowlet_append_${this.#schema}`,
+        name: `flowlet_append_${this.#schema}_${records.length}`,
         text: `WITH lease AS (
            UPDATE ${t("flowlet_leases")} SET last_seq = last_seq + $3
            WHERE run_id = $1 AND token = $2 AND NOT released AND ($4::integer IS NULL OR last_seq + 1 = $4)
            RETURNING run_id
-         ), ins AS (
+         )${
+           records.length === 0
+             ? ""
+             : `, ins AS (
            INSERT INTO ${t("flowlet_checkpoints")} (run_id, seq, at, status, node, kind, checksum, body)
            SELECT lease.run_id, r.seq, r.at, r.status, r.node, r.kind, r.checksum, r.body
-           FROM lease, unnest($5::integer[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[])
-             AS r(seq, at, status, node, kind, checksum, body)
+           FROM lease, (VALUES ${rowsSql.join(", ")}) AS r(seq, at, status, node, kind, checksum, body)
            RETURNING 1
-         ), reg AS (
-           INSERT INTO ${t("flowlet_runs")} (run_id, status, updated_at, info) SELECT run_id, $12, $13, $14 FROM lease
+         )`
+         }, reg AS (
+           INSERT INTO ${t("flowlet_runs")} (run_id, status, updated_at, info) SELECT run_id, $5, $6, $7 FROM lease
            ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, info = excluded.info
            RETURNING 1
          )
          SELECT (SELECT count(*) FROM lease)::integer AS matched`,
-        values: [
-          runId,
-          lease.token,
-          records.length,
-          records[0]?.seq ?? null,
-          column("seq"),
-          column("at"),
-          column("status"),
-          column("node"),
-          column("kind"),
-          column("checksum"),
-          records.map((r) => Buffer.from(r.body, "utf8")),
-          run.status,
-          run.updatedAt,
-          JSON.stringify(run),
-        ],
+        values,
       });
       matched = rows[0]?.matched ?? 0;
     } catch (error) {
