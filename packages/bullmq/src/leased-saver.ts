@@ -20,6 +20,8 @@ export class LeasedSaver implements CheckpointSaver {
   readonly #inner: CheckpointSaver;
   readonly #onAppend: (records: CheckpointRecord[]) => void;
   #lease: Lease;
+  /** The registry row last written under the lease: the engine reads it back at every save. */
+  #info: RunInfo | undefined;
 
   constructor(inner: CheckpointSaver, lease: Lease, onAppend: (records: CheckpointRecord[]) => void = () => {}) {
     this.#inner = inner;
@@ -52,6 +54,7 @@ export class LeasedSaver implements CheckpointSaver {
 
   async append(lease: Lease, records: CheckpointRecord[], run: RunInfo): Promise<void> {
     await this.#inner.append(lease, records, run);
+    if (lease.token === this.#lease.token) this.#info = structuredClone(run);
     if (records.length > 0) this.#onAppend(records);
   }
 
@@ -67,7 +70,9 @@ export class LeasedSaver implements CheckpointSaver {
     return this.#inner.runs(options);
   }
 
-  run(runId: string): Promise<RunInfo | undefined> {
+  async run(runId: string): Promise<RunInfo | undefined> {
+    // While this worker holds the lease nobody else writes the row, so the last one written is current.
+    if (runId === this.#lease.runId && this.#info) return structuredClone(this.#info);
     return this.#inner.run(runId);
   }
 

@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { JSONValue } from "flowlet";
+import { type JSONValue, assertJSON } from "flowlet";
 import type { Redis } from "ioredis";
 import { type Connection, type Keys, jobId, keys as keysOf, redisClient } from "./connection.js";
 import { QueueConfigError, RunFailedError, RunNotPausedError } from "./errors.js";
@@ -68,10 +68,12 @@ export class FlowQueue {
    * Puts a run of the flow registered as `flowName` on the queue. Idempotent: enqueuing a runId
    * again gives the handle of its existing job.
    */
-  async enqueue(flowName: string, shared: JSONValue, options: { runId: string }): Promise<RunHandle> {
+  async enqueue(flowName: string, shared: object, options: { runId: string }): Promise<RunHandle> {
     const runId = options?.runId;
     if (typeof runId !== "string" || runId === "") throw new QueueConfigError("enqueue needs { runId }: a non-empty string naming the run.");
-    const job = await this.#queue.add(flowName, { flow: flowName, runId, shared }, { ...this.#jobOptions, jobId: jobId("run", runId) });
+    // Checked here, where the caller can fix it, rather than on a worker: the store travels as JSON.
+    const data: RunJobData = { flow: flowName, runId, shared: assertJSON(shared, `the shared store of run "${runId}"`) };
+    const job = await this.#queue.add(flowName, data, { ...this.#jobOptions, jobId: jobId("run", runId) });
     return this.handle(runId, job.id ?? "");
   }
 
