@@ -8,10 +8,10 @@
  * Reported per step as the marginal cost between a short and a long run (the run's start and first
  * full checkpoint are left out), medians of REPEATS.
  *
- *   npm run bench:postgres -w bench        # writes results/postgres-saver.json and prints a table
+ *   npx tsx --conditions=@flowlet/source bench/src/postgres-saver.ts        # writes results/postgres-saver.json and prints a table
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PostgresSaver } from "@flowlet/postgres";
 import { SqliteSaver } from "@flowlet/sqlite";
@@ -100,9 +100,14 @@ try {
 
 const fmt = (ms: number) => (ms >= 10 ? ms.toFixed(1) : ms.toFixed(3));
 const kb = (n: number) => (n >= 1e6 ? `${n / 1e6} MB` : `${n / 1e3} KB`);
-const sqlite = (size: number, key: "flowMsPerStep" | "appendMsPerRecord") => rows.find((r) => r.saver === "SqliteSaver" && r.size === size)![key];
+const sqlite = (size: number, key: "flowMsPerStep" | "appendMsPerRecord") =>
+  rows.find((r) => r.saver === "SqliteSaver" && r.size === size)![key];
+const machine = `Node ${process.version}, ${cpus().length} CPUs (load ${loadavg()
+  .map((l) => l.toFixed(1))
+  .join(", ")})`;
 const lines = [
-  `\`npm run bench:postgres -w bench\`, ${new Date().toISOString()}, Node ${process.version}; medians of ${REPEATS}; marginal cost over ${LONG - SHORT} steps.`,
+  `\`npx tsx --conditions=@flowlet/source bench/src/postgres-saver.ts\`, ${new Date().toISOString()}, ${machine}; ` +
+    `medians of ${REPEATS}; marginal cost over ${LONG - SHORT} steps.`,
   "",
   "| saver | store | ms per flow step | vs SQLite | ms per append (saver alone) | vs SQLite |",
   "|---|---|---|---|---|---|",
@@ -113,4 +118,7 @@ const lines = [
   ),
 ];
 console.log(lines.join("\n"));
-await writeFile(join(import.meta.dirname, "..", "results", "postgres-saver.json"), `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`);
+await writeFile(
+  join(import.meta.dirname, "..", "results", "postgres-saver.json"),
+  `${JSON.stringify({ at: new Date().toISOString(), rows }, null, 2)}\n`,
+);

@@ -13,7 +13,9 @@ const WORKERS = Number(process.env.WORKERS ?? 3);
 
 function startWorker(): Promise<ChildProcess> {
   const script = fileURLToPath(new URL("worker.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (d) => String(d).includes("ready") && resolve(child));
     child.once("exit", (code) => reject(new Error(`a worker exited with ${code} before it was ready`)));

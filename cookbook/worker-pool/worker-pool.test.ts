@@ -36,7 +36,9 @@ describe("worker pool: 3 worker processes summarise the résumés", () => {
     expect(used).toBeGreaterThanOrEqual(2);
     const digest = out.split("\n").filter((line) => line.startsWith("- **"));
     expect(digest).toHaveLength(8);
-    expect(digest.map((line) => /\*\*(.+?)\*\*/.exec(line)?.[1])).toEqual([...digest.map((line) => /\*\*(.+?)\*\*/.exec(line)?.[1])].sort());
+    expect(digest.map((line) => /\*\*(.+?)\*\*/.exec(line)?.[1])).toEqual(
+      [...digest.map((line) => /\*\*(.+?)\*\*/.exec(line)?.[1])].sort(),
+    );
     expect(out).toContain("nodeEnd Summaries/Digest");
   }, 120_000);
 });

@@ -5,16 +5,7 @@ import type { Redis } from "ioredis";
 export interface QueueEvent {
   /** The Redis stream id: strictly increasing within a run. */
   id: string;
-  type:
-    | "started"
-    | "nodeStart"
-    | "nodeEnd"
-    | "checkpoint"
-    | "retrying"
-    | "completed"
-    | "interrupted"
-    | "canceled"
-    | "failed";
+  type: "started" | "nodeStart" | "nodeEnd" | "checkpoint" | "retrying" | "completed" | "interrupted" | "canceled" | "failed";
   runId: string;
   /** The BullMQ job of the run that this event belongs to (a resume is a new job). */
   jobId: string;

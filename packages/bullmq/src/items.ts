@@ -53,9 +53,13 @@ export class ItemDispatcher {
       const set = new Set<string>();
       ids = set;
       this.#bySignal.set(signal, set);
-      signal.addEventListener("abort", () => {
-        for (const waiting of set) this.#settle(waiting, (w) => w.reject(signal.reason));
-      }, { once: true });
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const waiting of set) this.#settle(waiting, (w) => w.reject(signal.reason));
+        },
+        { once: true },
+      );
     }
     ids.add(id);
   }

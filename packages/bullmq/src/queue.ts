@@ -46,7 +46,12 @@ export class FlowQueue {
   readonly #redis: Redis;
   readonly #queue: Queue<RunJobData, RunJobResult>;
   readonly #keys: Keys;
-  readonly #jobOptions: { attempts: number; backoff: { type: "exponential"; delay: number }; removeOnComplete: { age: number }; removeOnFail: { age: number } };
+  readonly #jobOptions: {
+    attempts: number;
+    backoff: { type: "exponential"; delay: number };
+    removeOnComplete: { age: number };
+    removeOnFail: { age: number };
+  };
 
   constructor(options: FlowQueueOptions) {
     if (!options?.connection) throw new QueueConfigError('FlowQueue needs a connection: a "redis://…" URL or ioredis options.');
@@ -70,7 +75,8 @@ export class FlowQueue {
    */
   async enqueue(flowName: string, shared: object, options: { runId: string }): Promise<RunHandle> {
     const runId = options?.runId;
-    if (typeof runId !== "string" || runId === "") throw new QueueConfigError("enqueue needs { runId }: a non-empty string naming the run.");
+    if (typeof runId !== "string" || runId === "")
+      throw new QueueConfigError("enqueue needs { runId }: a non-empty string naming the run.");
     // Checked here, where the caller can fix it, rather than on a worker: the store travels as JSON.
     const data: RunJobData = { flow: flowName, runId, shared: assertJSON(shared, `the shared store of run "${runId}"`) };
     const job = await this.#queue.add(flowName, data, { ...this.#jobOptions, jobId: jobId("run", runId) });

@@ -102,8 +102,10 @@ class FlowletWorker implements FlowWorker {
   readonly #ready: Promise<void>;
 
   constructor(options: WorkerOptions) {
-    if (!options.saver) throw new QueueConfigError("startWorker needs a saver that every worker shares, e.g. new PostgresSaver({ connectionString }).");
-    if (!options.flows || Object.keys(options.flows).length === 0) throw new QueueConfigError("startWorker needs flows: { name: flow, … }.");
+    if (!options.saver)
+      throw new QueueConfigError("startWorker needs a saver that every worker shares, e.g. new PostgresSaver({ connectionString }).");
+    if (!options.flows || Object.keys(options.flows).length === 0)
+      throw new QueueConfigError("startWorker needs flows: { name: flow, … }.");
     this.#options = options;
     this.#ttl = options.leaseTtlMs ?? 30_000;
     this.#keys = keysOf(options.queue ?? "flowlet");
@@ -132,7 +134,10 @@ class FlowletWorker implements FlowWorker {
     this.#itemEvents.setMaxListeners(0);
     this.#dispatcher = new ItemDispatcher(this.#itemQueue, this.#itemEvents);
     this.#runs = new Worker(this.#keys.runs, (job) => this.#processRun(job), { ...bull, concurrency: options.concurrency ?? 4 });
-    this.#itemWorker = new Worker(this.#keys.items, (job) => this.#processItem(job), { ...bull, concurrency: options.itemConcurrency ?? 16 });
+    this.#itemWorker = new Worker(this.#keys.items, (job) => this.#processItem(job), {
+      ...bull,
+      concurrency: options.itemConcurrency ?? 16,
+    });
     const ignore = () => {};
     this.#runs.on("error", ignore);
     this.#itemWorker.on("error", ignore);
@@ -162,7 +167,9 @@ class FlowletWorker implements FlowWorker {
     const { runId, flow: name } = job.data;
     const flow = this.#options.flows[name];
     if (!flow) {
-      throw new UnrecoverableError(new UnknownFlowError(`No flow "${name}" in this worker: pass it in startWorker({ flows: { ${name}: flow } }).`).message);
+      throw new UnrecoverableError(
+        new UnknownFlowError(`No flow "${name}" in this worker: pass it in startWorker({ flows: { ${name}: flow } }).`).message,
+      );
     }
     const saver = this.#options.saver;
     const emit = (event: Omit<QueueEvent, "id" | "at" | "runId" | "jobId" | "worker">) =>
@@ -189,7 +196,8 @@ class FlowletWorker implements FlowWorker {
         if (!last) return flow.run((job.data.shared ?? {}) as never, { ...common, runId });
         const answer = job.data.answer;
         // Only the interrupt it answers: a redelivered resume must not answer a later interrupt.
-        if (answer && last.status === "interrupted" && last.seq === answer.seq) return flow.resume(runId, { ...common, resumeWith: answer.value });
+        if (answer && last.status === "interrupted" && last.seq === answer.seq)
+          return flow.resume(runId, { ...common, resumeWith: answer.value });
         return flow.resume(runId, common);
       };
       const result = await activeRun.run(this.#scope(runId, name), run);
@@ -221,7 +229,12 @@ class FlowletWorker implements FlowWorker {
     }
   }
 
-  async #canceled(runId: string, flow: string, lease: Lease, emit: (e: Omit<QueueEvent, "id" | "at" | "runId" | "jobId" | "worker">) => Promise<void>) {
+  async #canceled(
+    runId: string,
+    flow: string,
+    lease: Lease,
+    emit: (e: Omit<QueueEvent, "id" | "at" | "runId" | "jobId" | "worker">) => Promise<void>,
+  ) {
     await this.#record(runId, flow, lease, "canceled", new RunCanceledError(runId));
     await this.#state(runId, flow, { status: "canceled", seq: (await this.#options.saver.list(runId)).at(-1)?.seq ?? 0 });
     await emit({ type: "canceled" });
@@ -231,7 +244,15 @@ class FlowletWorker implements FlowWorker {
   /** Marks the run failed or canceled in the saver's registry, with its error. */
   async #record(runId: string, flow: string, lease: Lease, status: "failed" | "canceled", error: unknown): Promise<void> {
     const now = new Date().toISOString();
-    const row: RunInfo = (await this.#options.saver.run(runId)) ?? { runId, status, flow, shape: "", createdAt: now, updatedAt: now, steps: 0 };
+    const row: RunInfo = (await this.#options.saver.run(runId)) ?? {
+      runId,
+      status,
+      flow,
+      shape: "",
+      createdAt: now,
+      updatedAt: now,
+      steps: 0,
+    };
     const err = error instanceof Error ? error : new Error(String(error));
     await this.#options.saver.append(lease, [], { ...row, status, updatedAt: now, error: { name: err.name, message: err.message } });
   }
@@ -264,13 +285,23 @@ class FlowletWorker implements FlowWorker {
     const idOf = (node: object, item: unknown, ctx: NodeContext, attempt: number) => {
       const key = this.#keyOf.get(flow)?.get(node);
       if (key === undefined) throw new QueueConfigError(`A distributed node of flow "${flow}" is not part of its graph.`);
-      const content = createHash("sha256").update(JSON.stringify([item, ctx.params])).digest("hex").slice(0, 32);
+      const content = createHash("sha256")
+        .update(JSON.stringify([item, ctx.params]))
+        .digest("hex")
+        .slice(0, 32);
       return { key, id: jobId("item", runId, key, content, attempt) };
     };
     return {
       dispatch: (node, item, ctx) => {
         const { key, id } = idOf(node, item, ctx, ctx.attempt);
-        const data: ItemJobData = { flow, runId, node: key, item: item as JSONValue, params: ctx.params as JSONValue, attempt: ctx.attempt };
+        const data: ItemJobData = {
+          flow,
+          runId,
+          node: key,
+          item: item as JSONValue,
+          params: ctx.params as JSONValue,
+          attempt: ctx.attempt,
+        };
         return this.#dispatcher.run(id, data, ctx.signal);
       },
       settled: async (node, items, ctx) => {
@@ -286,7 +317,9 @@ class FlowletWorker implements FlowWorker {
     if (await this.#redis.exists(this.#keys.canceled(runId))) throw new UnrecoverableError(new RunCanceledError(runId).message);
     const work = itemWork(this.#nodes.get(flow)?.get(key));
     if (!work) {
-      throw new UnrecoverableError(`No distributed batch node at "${key}" of flow "${flow}" in this worker: do all workers run the same code?`);
+      throw new UnrecoverableError(
+        `No distributed batch node at "${key}" of flow "${flow}" in this worker: do all workers run the same code?`,
+      );
     }
     const controller = this.#track(runId);
     try {
@@ -294,7 +327,9 @@ class FlowletWorker implements FlowWorker {
       return (await activeRun.exit(() => work(item, ctx))) ?? null;
     } catch (error) {
       if (error instanceof Interrupt) {
-        throw new UnrecoverableError("ctx.interrupt cannot pause a distributed batch item: ask in the batch's prep or post, or in a node before it.");
+        throw new UnrecoverableError(
+          "ctx.interrupt cannot pause a distributed batch item: ask in the batch's prep or post, or in a node before it.",
+        );
       }
       throw error;
     } finally {

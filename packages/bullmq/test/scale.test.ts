@@ -52,7 +52,9 @@ async function workersOf(handle: RunHandle): Promise<Set<string>> {
 
 describe("distributed runs on BullMQ, Redis and PostgreSQL (real servers, worker processes)", () => {
   it("3 worker processes run 50 runs to completion, each like a single-process run", async () => {
-    const handles = await Promise.all(Array.from({ length: 50 }, (_, i) => queue.enqueue("chain", fresh(`many-${i}`), { runId: `many-${i}` })));
+    const handles = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => queue.enqueue("chain", fresh(`many-${i}`), { runId: `many-${i}` })),
+    );
     const outcomes = await Promise.all(handles.map((h) => h.result()));
     for (const [i, outcome] of outcomes.entries()) {
       expect(outcome).toEqual({ status: "completed", action: "default", shared: { ...reference, id: `many-${i}` } });
@@ -66,47 +68,52 @@ describe("distributed runs on BullMQ, Redis and PostgreSQL (real servers, worker
     expect(again.jobId).toBe(handles[0]!.jobId);
   }, 120_000);
 
-  it(`SIGKILL a worker at random points in ${TRIALS} trials: same final state, no checkpointed step or item runs twice`, async () => {
-    const killed = new Set<number>();
-    const runIds: string[] = [];
-    let resumedElsewhere = 0;
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const ids = [`kill-${trial}-a`, `kill-${trial}-b`];
-      runIds.push(...ids);
-      const handles = await Promise.all(ids.map((id) => queue.enqueue("chain", fresh(id), { runId: id })));
-      await sleep(100 + Math.random() * 700);
-      const victim = Math.floor(Math.random() * workers.length);
-      const dead = workers[victim]!;
-      dead.proc.kill("SIGKILL");
-      killed.add(dead.pid);
-      workers[victim] = spawnWorker(env());
-      const outcomes = await Promise.all(handles.map((h) => h.result()));
-      for (const [i, outcome] of outcomes.entries()) {
-        expect(outcome).toEqual({ status: "completed", action: "default", shared: { ...reference, id: ids[i] } });
+  it(
+    `SIGKILL a worker at random points in ${TRIALS} trials: same final state, no checkpointed step or item runs twice`,
+    async () => {
+      const killed = new Set<number>();
+      const runIds: string[] = [];
+      let resumedElsewhere = 0;
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const ids = [`kill-${trial}-a`, `kill-${trial}-b`];
+        runIds.push(...ids);
+        const handles = await Promise.all(ids.map((id) => queue.enqueue("chain", fresh(id), { runId: id })));
+        await sleep(100 + Math.random() * 700);
+        const victim = Math.floor(Math.random() * workers.length);
+        const dead = workers[victim]!;
+        dead.proc.kill("SIGKILL");
+        killed.add(dead.pid);
+        workers[victim] = spawnWorker(env());
+        const outcomes = await Promise.all(handles.map((h) => h.result()));
+        for (const [i, outcome] of outcomes.entries()) {
+          expect(outcome).toEqual({ status: "completed", action: "default", shared: { ...reference, id: ids[i] } });
+        }
+        await dead.exited;
       }
-      await dead.exited;
-    }
-    await Promise.all(workers.map((w) => w.ready));
+      await Promise.all(workers.map((w) => w.ready));
 
-    const all = executions(log);
-    for (const runId of runIds) {
-      const ran = all.filter((e) => e.run === runId);
-      const history = await saver.list(runId);
-      // No step runs after a checkpoint that records it as done.
-      for (const e of ran.filter((x) => x.label.startsWith("S"))) {
-        const done = history.find((h) => h.node.endsWith(`/${e.label}`));
-        expect(done === undefined || Date.parse(done.at) >= e.at, `${runId} ${e.label} ran after its checkpoint`).toBe(true);
+      const all = executions(log);
+      for (const runId of runIds) {
+        const ran = all.filter((e) => e.run === runId);
+        const history = await saver.list(runId);
+        // No step runs after a checkpoint that records it as done.
+        for (const e of ran.filter((x) => x.label.startsWith("S"))) {
+          const done = history.find((h) => h.node.endsWith(`/${e.label}`));
+          expect(done === undefined || Date.parse(done.at) >= e.at, `${runId} ${e.label} ran after its checkpoint`).toBe(true);
+        }
+        // Whatever ran twice (steps or items) ran first on a worker that was killed before it could finish.
+        const byLabel = groupBy(ran, (e) => e.label);
+        for (const [label, runs] of byLabel) {
+          for (const earlier of runs.slice(0, -1))
+            expect(killed.has(earlier.pid), `${runId} ${label} re-ran after pid ${earlier.pid}`).toBe(true);
+        }
+        if (new Set(ran.map((e) => e.pid)).size > 1 && ran.some((e) => killed.has(e.pid))) resumedElsewhere++;
       }
-      // Whatever ran twice (steps or items) ran first on a worker that was killed before it could finish.
-      const byLabel = groupBy(ran, (e) => e.label);
-      for (const [label, runs] of byLabel) {
-        for (const earlier of runs.slice(0, -1)) expect(killed.has(earlier.pid), `${runId} ${label} re-ran after pid ${earlier.pid}`).toBe(true);
-      }
-      if (new Set(ran.map((e) => e.pid)).size > 1 && ran.some((e) => killed.has(e.pid))) resumedElsewhere++;
-    }
-    // The kills really landed mid-run.
-    expect(resumedElsewhere).toBeGreaterThan(TRIALS / 4);
-  }, 60_000 + TRIALS * 15_000);
+      // The kills really landed mid-run.
+      expect(resumedElsewhere).toBeGreaterThan(TRIALS / 4);
+    },
+    60_000 + TRIALS * 15_000,
+  );
 
   it("spreads a 500-item distributed batch over the workers, results in input order", async () => {
     const handle = await queue.enqueue("wide", fresh("wide", { count: 500 }), { runId: "wide" });

@@ -46,12 +46,15 @@ export async function migrate(client: PoolClient, schema: string): Promise<void>
   try {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`flowlet_schema:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.flowlet_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${schema}.flowlet_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     const { rows } = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${schema}.flowlet_schema`);
     const current = rows[0]?.v ?? 0;
     if (current > SCHEMA_VERSION) {
       throw new PostgresSchemaError(
-        `Schema ${schema} is at version ${current}, newer than this @flowlet/postgres understands (${SCHEMA_VERSION}). Upgrade @flowlet/postgres.`,
+        `Schema ${schema} is at version ${current}, newer than this @flowlet/postgres understands ` +
+          `(${SCHEMA_VERSION}). Upgrade @flowlet/postgres.`,
       );
     }
     for (let v = current; v < SCHEMA_VERSION; v++) {

@@ -141,8 +141,16 @@ export class PostgresSaver implements CheckpointSaver {
     const t = this.#table;
     return this.#transaction(async (client) => {
       await client.query(`INSERT INTO ${t("flowlet_leases")} (run_id, last_seq) VALUES ($1, 0) ON CONFLICT (run_id) DO NOTHING`, [runId]);
-      const { rows } = await client.query<{ token: string | null; released: boolean; left: number; host: string | null; pid: number | null; last_seq: number }>(
-        `SELECT token, released, (expires_at - ${NOW_MS})::float8 AS left, host, pid, last_seq FROM ${t("flowlet_leases")} WHERE run_id = $1 FOR UPDATE`,
+      const { rows } = await client.query<{
+        token: string | null;
+        released: boolean;
+        left: number;
+        host: string | null;
+        pid: number | null;
+        last_seq: number;
+      }>(
+        `SELECT token, released, (expires_at - ${NOW_MS})::float8 AS left, host, pid, last_seq
+         FROM ${t("flowlet_leases")} WHERE run_id = $1 FOR UPDATE`,
         [runId],
       );
       const held = rows[0]!;
@@ -193,7 +201,8 @@ export class PostgresSaver implements CheckpointSaver {
     const { runId } = lease;
     records.forEach((record, i) => {
       const first = records[0]!.seq;
-      if (record.runId !== runId) throw new PostgresSaverConfigError(`A record of run "${record.runId}" cannot be appended to run "${runId}".`);
+      if (record.runId !== runId)
+        throw new PostgresSaverConfigError(`A record of run "${record.runId}" cannot be appended to run "${runId}".`);
       if (record.seq !== first + i) throw new CheckpointConflictError(runId, first + i, record.seq);
     });
     await this.#migrated();
@@ -234,7 +243,8 @@ export class PostgresSaver implements CheckpointSaver {
       matched = rows[0]?.matched ?? 0;
     } catch (error) {
       // A duplicate key cannot happen while last_seq and the records agree; if it does, refuse rather than overwrite.
-      if ((error as { code?: string }).code === "23505") throw new CheckpointConflictError(runId, await this.#lastSeq(runId) + 1, records[0]?.seq ?? 0);
+      if ((error as { code?: string }).code === "23505")
+        throw new CheckpointConflictError(runId, (await this.#lastSeq(runId)) + 1, records[0]?.seq ?? 0);
       throw this.#writeError(error, "flowlet_checkpoints", runId);
     }
     if (matched === 1) return;
@@ -302,7 +312,8 @@ export class PostgresSaver implements CheckpointSaver {
     try {
       await this.#pool.query(
         `WITH counter AS (
-           INSERT INTO ${t("flowlet_event_counters")} AS c (run_id, last) VALUES ($1, $2) ON CONFLICT (run_id) DO UPDATE SET last = c.last + $2
+           INSERT INTO ${t("flowlet_event_counters")} AS c (run_id, last) VALUES ($1, $2)
+           ON CONFLICT (run_id) DO UPDATE SET last = c.last + $2
            RETURNING last
          )
          INSERT INTO ${t("flowlet_events")} (run_id, seq, at, type, path, data)
@@ -376,7 +387,10 @@ export class PostgresSaver implements CheckpointSaver {
   }
 
   async #lastSeq(runId: string): Promise<number> {
-    const { rows } = await this.#pool.query<{ last_seq: number }>(`SELECT last_seq FROM ${this.#table("flowlet_leases")} WHERE run_id = $1`, [runId]);
+    const { rows } = await this.#pool.query<{ last_seq: number }>(
+      `SELECT last_seq FROM ${this.#table("flowlet_leases")} WHERE run_id = $1`,
+      [runId],
+    );
     return rows[0]?.last_seq ?? 0;
   }
 

@@ -40,7 +40,9 @@ describe("PostgresSaver", () => {
     const later = saverOn("future");
     await expect(later.runs()).rejects.toBeInstanceOf(PostgresSchemaError);
     await Promise.all([saver.close(), later.close()]);
-    expect(() => new PostgresSaver({ connectionString: server.url, schema: "Robert'); DROP TABLE x;--" })).toThrow(PostgresSaverConfigError);
+    expect(() => new PostgresSaver({ connectionString: server.url, schema: "Robert'); DROP TABLE x;--" })).toThrow(
+      PostgresSaverConfigError,
+    );
     expect(() => new PostgresSaver({})).toThrow(PostgresSaverConfigError);
   });
 

@@ -20,7 +20,10 @@ export function onExit(kill: () => void): () => void {
   if (!installed) {
     installed = true;
     process.once("exit", killAll);
-    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ] as const) {
       // Only when nobody else handles the signal: then it would have ended the process anyway.
       if (process.listenerCount(signal) === 0) {
         process.once(signal, () => {

@@ -78,7 +78,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const server = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${settings}`;
     const start = await exec("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", server, "start"]);
     if (start.code === 0) break;
-    if (attempt === 2 || !tail(log).includes("already in use")) fail(`PostgreSQL did not start on 127.0.0.1:${port}:\n${start.output}\n${tail(log)}`);
+    if (attempt === 2 || !tail(log).includes("already in use"))
+      fail(`PostgreSQL did not start on 127.0.0.1:${port}:\n${start.output}\n${tail(log)}`);
   }
 
   const postmasterPid = () => Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);

@@ -28,7 +28,10 @@ export interface StartRedisOptions {
 }
 
 function redisBinary(): string {
-  const found = process.env.FLOWLET_REDIS_SERVER ?? onPath("redis-server") ?? ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(isExecutable);
+  const found =
+    process.env.FLOWLET_REDIS_SERVER ??
+    onPath("redis-server") ??
+    ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find(isExecutable);
   if (!found) {
     throw new ServiceMissingError(
       "redis-server is not installed, and these tests need a real Redis. Install it: `apt-get install redis-server` on Debian/Ubuntu, " +
@@ -73,8 +76,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestR
 
   const launch = async (): Promise<boolean> => {
     const args = [
-      "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--logfile", logfile,
-      "--maxmemory-policy", "noeviction", "--appendonly", options.appendOnly ? "yes" : "no", "--appendfsync", "everysec",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--logfile",
+      logfile,
+      "--maxmemory-policy",
+      "noeviction",
+      "--appendonly",
+      options.appendOnly ? "yes" : "no",
+      "--appendfsync",
+      "everysec",
     ];
     const spawned = spawn(binary, args, { stdio: "ignore" });
     let exited = false;
