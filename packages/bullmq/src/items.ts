@@ -4,6 +4,7 @@ import type { ItemJobData } from "./jobs.js";
 
 interface Waiter {
   data: ItemJobData;
+  since: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -20,7 +21,7 @@ export class ItemDispatcher {
   readonly #timer: NodeJS.Timeout;
   readonly #bySignal = new WeakMap<AbortSignal, Set<string>>();
 
-  constructor(queue: Queue<ItemJobData>, events: QueueEvents, pollMs = 3_000) {
+  constructor(queue: Queue<ItemJobData>, events: QueueEvents, pollMs = 5_000) {
     this.#queue = queue;
     events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, (w) => w.resolve(returnvalue)));
     events.on("failed", ({ jobId, failedReason }) => this.#settle(jobId, (w) => w.reject(new DistributedItemError(failedReason))));
@@ -32,7 +33,7 @@ export class ItemDispatcher {
   run(id: string, data: ItemJobData, signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const result = new Promise<unknown>((resolve, reject) => {
-      this.#waiting.set(id, { data, resolve, reject });
+      this.#waiting.set(id, { data, since: Date.now(), resolve, reject });
     });
     this.#watch(signal, id);
     void this.#add(id, data)
@@ -86,9 +87,15 @@ export class ItemDispatcher {
     else this.#settle(id, (w) => w.resolve(job.returnvalue));
   }
 
+  /** A fallback only: the jobs awaited for a while, a few at a time, so that a wide batch does not poll Redis for every item. */
   async #poll(): Promise<void> {
-    const ids = [...this.#waiting.keys()];
-    for (let i = 0; i < ids.length; i += 100) await Promise.all(ids.slice(i, i + 100).map((id) => this.#check(id)));
+    const old = Date.now() - 15_000;
+    const ids = [...this.#waiting].filter(([, w]) => w.since < old).map(([id]) => id);
+    for (const id of ids.slice(0, 200)) {
+      const waiter = this.#waiting.get(id);
+      if (waiter) waiter.since = Date.now();
+    }
+    await Promise.all(ids.slice(0, 200).map((id) => this.#check(id)));
   }
 
   #settle(id: string, how: (waiter: Waiter) => void): void {
