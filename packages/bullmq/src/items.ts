@@ -1,4 +1,5 @@
 import type { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
 import { DistributedItemError } from "./errors.js";
 import type { ItemJobData } from "./jobs.js";
 
@@ -20,9 +21,12 @@ export class ItemDispatcher {
   readonly #waiting = new Map<string, Waiter>();
   readonly #timer: NodeJS.Timeout;
   readonly #bySignal = new WeakMap<AbortSignal, Set<string>>();
+  readonly #redis: Redis;
+  #pending: string[] = [];
 
-  constructor(queue: Queue<ItemJobData>, events: QueueEvents, pollMs = 5_000) {
+  constructor(queue: Queue<ItemJobData>, events: QueueEvents, redis: Redis, pollMs = 5_000) {
     this.#queue = queue;
+    this.#redis = redis;
     events.on("completed", ({ jobId, returnvalue }) => this.#settle(jobId, (w) => w.resolve(returnvalue)));
     events.on("failed", ({ jobId, failedReason }) => this.#settle(jobId, (w) => w.reject(new DistributedItemError(failedReason))));
     this.#timer = setInterval(() => void this.#poll().catch(() => {}), pollMs);
@@ -36,9 +40,8 @@ export class ItemDispatcher {
       this.#waiting.set(id, { data, since: Date.now(), resolve, reject });
     });
     this.#watch(signal, id);
-    void this.#add(id, data)
-      .then(() => this.#check(id))
-      .catch((error) => this.#settle(id, (w) => w.reject(error)));
+    // The items a batch starts in one tick go to Redis in one round trip.
+    if (this.#pending.push(id) === 1) setImmediate(() => void this.#flush());
     return result;
   }
 
@@ -69,8 +72,49 @@ export class ItemDispatcher {
     clearInterval(this.#timer);
   }
 
+  async #flush(): Promise<void> {
+    const ids = this.#pending.filter((id) => this.#waiting.has(id));
+    this.#pending = [];
+    try {
+      const jobs = ids.map((id) => ({ name: "item", data: this.#waiting.get(id)!.data, opts: this.#jobOptions(id) }));
+      await this.#queue.addBulk(jobs);
+      await this.#checkMany(ids);
+    } catch (error) {
+      for (const id of ids) this.#settle(id, (w) => w.reject(error));
+    }
+  }
+
+  /** Settles from the jobs themselves, in one pipeline: they may have finished before we waited (a redelivered run). */
+  async #checkMany(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hmget(this.#queue.toKey(id), "finishedOn", "failedReason", "returnvalue");
+    const replies = (await pipeline.exec()) ?? [];
+    const missing: string[] = [];
+    replies.forEach(([error, reply], i) => {
+      const id = ids[i]!;
+      if (error) return;
+      const [finishedOn, failedReason, returnvalue] = reply as [string | null, string | null, string | null];
+      if (!finishedOn) {
+        if (failedReason === null && returnvalue === null && this.#waiting.has(id)) missing.push(id);
+        return;
+      }
+      if (failedReason) this.#settle(id, (w) => w.reject(new DistributedItemError(failedReason)));
+      else this.#settle(id, (w) => w.resolve(returnvalue === null ? null : JSON.parse(returnvalue)));
+    });
+    // Active or waiting jobs also have neither field; only a job whose hash is gone needs adding again.
+    if (missing.length > 0) {
+      const exists = await Promise.all(missing.map((id) => this.#redis.exists(this.#queue.toKey(id))));
+      for (const [i, id] of missing.entries()) if (!exists[i]) await this.#add(id, this.#waiting.get(id)!.data);
+    }
+  }
+
+  #jobOptions(id: string) {
+    return { jobId: id, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP };
+  }
+
   #add(id: string, data: ItemJobData) {
-    return this.#queue.add("item", data, { jobId: id, attempts: 1, removeOnComplete: KEEP, removeOnFail: KEEP });
+    return this.#queue.add("item", data, this.#jobOptions(id));
   }
 
   /** Settles from the job itself: it may have finished before we waited (a redelivered run). */

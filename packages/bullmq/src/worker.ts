@@ -132,7 +132,7 @@ class FlowletWorker implements FlowWorker {
     this.#itemQueue = new Queue(this.#keys.items, { connection: this.#redis });
     this.#itemEvents = new QueueEvents(this.#keys.items, { connection: client() });
     this.#itemEvents.setMaxListeners(0);
-    this.#dispatcher = new ItemDispatcher(this.#itemQueue, this.#itemEvents);
+    this.#dispatcher = new ItemDispatcher(this.#itemQueue, this.#itemEvents, this.#redis);
     this.#runs = new Worker(this.#keys.runs, (job) => this.#processRun(job), { ...bull, concurrency: options.concurrency ?? 4 });
     this.#itemWorker = new Worker(this.#keys.items, (job) => this.#processItem(job), {
       ...bull,
