@@ -1,13 +1,14 @@
-import type {
-  AcquireOptions,
-  CheckpointInfo,
-  CheckpointRecord,
-  CheckpointSaver,
-  Lease,
-  NewRunEvent,
-  RunEvent,
-  RunInfo,
-  RunStatus,
+import {
+  type AcquireOptions,
+  type CheckpointInfo,
+  type CheckpointRecord,
+  type CheckpointSaver,
+  type Lease,
+  LeaseLostError,
+  type NewRunEvent,
+  type RunEvent,
+  type RunInfo,
+  type RunStatus,
 } from "flowlet";
 
 /**
@@ -22,6 +23,8 @@ export class LeasedSaver implements CheckpointSaver {
   #lease: Lease;
   /** The registry row last written under the lease: the engine reads it back at every save. */
   #info: RunInfo | undefined;
+  #sealed = false;
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(inner: CheckpointSaver, lease: Lease, onAppend: (records: CheckpointRecord[]) => void = () => {}) {
     this.#inner = inner;
@@ -52,8 +55,24 @@ export class LeasedSaver implements CheckpointSaver {
     if (lease.token !== this.#lease.token) await this.#inner.release(lease);
   }
 
+  /**
+   * Ends the engine's writes: a save still in flight when a canceled run settles would otherwise
+   * land after the worker's "canceled" row. Resolves once the appends already sent are done.
+   */
+  async seal(): Promise<void> {
+    this.#sealed = true;
+    await Promise.allSettled(this.#inFlight);
+  }
+
   async append(lease: Lease, records: CheckpointRecord[], run: RunInfo): Promise<void> {
-    await this.#inner.append(lease, records, run);
+    if (this.#sealed) throw new LeaseLostError(lease.runId, "the run was canceled, and this worker stopped writing it");
+    const pending = this.#inner.append(lease, records, run);
+    this.#inFlight.add(pending);
+    try {
+      await pending;
+    } finally {
+      this.#inFlight.delete(pending);
+    }
     if (lease.token === this.#lease.token) this.#info = structuredClone(run);
     if (records.length > 0) this.#onAppend(records);
   }

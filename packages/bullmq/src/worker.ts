@@ -213,7 +213,10 @@ class FlowletWorker implements FlowWorker {
       await emit({ type: "completed", seq, data: { action: result.action, shared } });
       return { status: "completed", action: result.action, shared };
     } catch (error) {
-      if (controller.signal.reason instanceof RunCanceledError) return await this.#canceled(runId, name, leased.lease, emit);
+      if (controller.signal.reason instanceof RunCanceledError) {
+        await leased.seal();
+        return await this.#canceled(runId, name, leased.lease, emit);
+      }
       const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if ((error as Error).name !== "LeaseLostError") {
