@@ -34,7 +34,9 @@ export interface Sizes {
   checkpointChain: number;
   /** W6: fresh processes per import. */
   coldImports: number;
-  langgraph: { chain: number; loop: number; batch: number; checkpointChain: number; repeats: number };
+  /** W7: nodes in the streamed chain. */
+  stream: number;
+  langgraph: { chain: number; loop: number; batch: number; checkpointChain: number; stream: number; repeats: number };
 }
 
 /** `npm run bench`. */
@@ -51,7 +53,8 @@ export const FULL: Sizes = {
   concurrency: 50,
   checkpointChain: 1000,
   coldImports: 10,
-  langgraph: { chain: 1000, loop: 3000, batch: 1000, checkpointChain: 200, repeats: 5 },
+  stream: 1000,
+  langgraph: { chain: 1000, loop: 3000, batch: 1000, checkpointChain: 200, stream: 200, repeats: 5 },
 };
 
 /** The smoke test: every code path, tiny sizes. */
@@ -68,7 +71,8 @@ export const SMOKE: Sizes = {
   concurrency: 10,
   checkpointChain: 20,
   coldImports: 1,
-  langgraph: { chain: 20, loop: 40, batch: 20, checkpointChain: 10, repeats: 1 },
+  stream: 50,
+  langgraph: { chain: 20, loop: 40, batch: 20, checkpointChain: 10, stream: 10, repeats: 1 },
 };
 
 export const FRAMEWORKS: readonly Framework[] = [plain, flowlet, pocketflow, langgraph];
@@ -308,6 +312,27 @@ async function wParallel(sizes: Sizes, { parallel }: Phase, capped: boolean): Pr
   return [wall, { id, title: "the same batch: CPU time spent (the framework's own overhead)", unit: "ms", compare: "baseline", cells: cpuCells }];
 }
 
+async function w7Stream(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
+  const entries: Timed[] = [];
+  const steps = new Map<string, number>();
+  const cells: Record<string, Cell> = { [plain.name]: { note: "–" } };
+  for (const fw of parallel) {
+    if (!fw.stream) {
+      if (fw !== plain) cells[fw.name] = { note: "no streaming" };
+      continue;
+    }
+    const n = isLangGraph(fw) ? sizes.langgraph.stream : sizes.stream;
+    steps.set(fw.name, n);
+    entries.push({ key: fw.name, run: fw.stream(n), repeats: repeatsOf(fw, sizes), check: (v) => expect(typeof v === "number" && v >= 2 * n, `${fw.name} streamed ${v} events for ${n} nodes`) });
+  }
+  const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
+  for (const [name, n] of steps) {
+    const events = last.get(name) as number;
+    cells[name] = perStep(samples.get(name)!, events, { nodes: n, events });
+  }
+  return [{ id: "W7", title: `streamed chain of ${sizes.stream.toLocaleString("en")} nodes (LangGraph: ${sizes.langgraph.stream}), one custom event each; per event read`, unit: "µs", cells }];
+}
+
 async function w5Checkpoint(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
   const mine = parallel.includes(flowlet);
   const theirs = parallel.includes(langgraph);
@@ -418,7 +443,7 @@ function w6Footprint(sizes: Sizes): Row[] {
 }
 
 /** Every workload for every framework, one after the other in this process. */
-export async function runSuite(sizes: Sizes, log: (line: string) => void = () => {}): Promise<Results> {
+export async function runSuite(sizes: Sizes, log: (line: string) => void = () => {}, only?: readonly string[]): Promise<Results> {
   const versions: Record<string, string> = { [plain.name]: `TypeScript ${installedVersion("typescript") ?? "?"}` };
   for (const fw of FRAMEWORKS) if (fw.pkg) versions[fw.name] = installedVersion(fw.pkg) ?? "not installed";
   versions["@langchain/core"] = installedVersion("@langchain/core") ?? "not installed";
@@ -433,6 +458,7 @@ export async function runSuite(sizes: Sizes, log: (line: string) => void = () =>
     }
   };
   const step = async (name: string, work: () => Row[] | Promise<Row[]>) => {
+    if (only && !only.includes(name.split(" ")[0] as string)) return;
     const started = performance.now();
     add(await work());
     log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -444,6 +470,7 @@ export async function runSuite(sizes: Sizes, log: (line: string) => void = () =>
     await step(`W3 parallel batch, unbounded (${names})`, () => wParallel(sizes, phase, false));
     await step(`W4 parallel batch, capped (${names})`, () => wParallel(sizes, phase, true));
     await step(`W5 checkpointing (${names})`, () => w5Checkpoint(sizes, phase));
+    await step(`W7 streaming (${names})`, () => w7Stream(sizes, phase));
   }
   await step("W6 cold import and size", () => w6Footprint(sizes));
   return {

@@ -91,6 +91,13 @@ describe("bench smoke run", () => {
     expect(cell(size, "LangGraph").detail?.missing).toBe("");
   });
 
+  it("W7: flowlet and LangGraph stream every node's events, read one by one", () => {
+    const w7 = row("W7");
+    expect(cell(w7, "flowlet").detail?.events).toBe(SMOKE.stream * 3 + 3); // nodeStart, custom, nodeEnd per node; the flow's own two; end
+    expect(cell(w7, "LangGraph").detail?.events).toBe(SMOKE.langgraph.stream * 2); // an update and a custom chunk per node
+    expect(cell(w7, "pocketflow").note).toBe("no streaming");
+  });
+
   it("prints one table with every row and each framework's exact version", () => {
     const text = table(results);
     for (const r of results.rows) expect(text).toContain(r.title);

@@ -1,4 +1,4 @@
-import { Flow, type MaybePromise, Node, ParallelBatchNode } from "flowlet";
+import { Flow, type MaybePromise, Node, type NodeContext, ParallelBatchNode } from "flowlet";
 import type { Call, Visit } from "../measure.js";
 import { type Batch, type Counter, type Framework, type Loop, type Run, range } from "./types.js";
 
@@ -79,7 +79,8 @@ function loop(transitions: number, visit: Visit, First: typeof Ping, Second: typ
   const pong = ping.next(new Second(visit));
   pong.on("again", ping);
   pong.on("done", new Node<Loop>());
-  const flow = new Flow(ping);
+  // Loops of a million transitions are meant here: maxSteps says so, and silences the long-loop warning.
+  const flow = new Flow(ping, { maxSteps: Number.POSITIVE_INFINITY });
   return async () => {
     const shared = { count: 0, limit: transitions };
     await flow.run(shared);
@@ -96,10 +97,29 @@ function chain(n: number, Step: new () => Node<Counter>): Run<number> {
   };
 }
 
+/** Sends one custom event per node, as a node streaming progress or tokens would. */
+class Emit extends Node<Counter> {
+  override exec(_: unknown, ctx: NodeContext) {
+    return ctx.emit(0);
+  }
+  override post(shared: Counter) {
+    shared.count++;
+    return undefined;
+  }
+}
+
 export const flowlet: Framework = {
   name: "flowlet",
   pkg: "flowlet",
   chain: (n) => chain(n, Increment),
+  stream(n) {
+    const flow = flowletChain(n, Emit);
+    return async () => {
+      let events = 0;
+      for await (const _ of flow.stream({ count: 0 })) events++;
+      return events;
+    };
+  },
   loop: (transitions, visit) => loop(transitions, visit, Ping, Pong),
 
   parallel(items, call, concurrency) {

@@ -27,10 +27,14 @@ interface Invokable<S> {
  * cannot express; the benchmark drives it through this narrower view of the same object.
  */
 interface Builder<S> {
-  addNode(name: string, fn: (state: S) => unknown): Builder<S>;
+  addNode(name: string, fn: (state: S, config?: { writer?: (chunk: unknown) => void }) => unknown): Builder<S>;
   addEdge(from: string, to: string): Builder<S>;
   addConditionalEdges(from: string, route: (state: S) => string | Send[]): Builder<S>;
   compile(options?: { checkpointer?: MemorySaver }): Invokable<S>;
+}
+
+interface Streamable<S> {
+  stream(input: Partial<S>, config: Record<string, unknown>): Promise<AsyncIterable<unknown>>;
 }
 
 function builder<S>(graph: unknown): Builder<S> {
@@ -74,6 +78,27 @@ export const langgraph: Framework = {
       .addConditionalEdges("pong", (s) => (s.count >= s.limit ? END : "ping"))
       .compile();
     return async () => (await app.invoke({ count: 0, limit: transitions }, stepsConfig(transitions))).count;
+  },
+
+  stream(n) {
+    // The same chain, each node writing one custom event; "updates" adds one event per node, as
+    // flowlet's nodeStart/nodeEnd do.
+    const graph = builder<CounterValues>(new StateGraph(CounterState));
+    for (let i = 0; i < n; i++) {
+      graph.addNode(`n${i}`, (s: CounterValues, config?: { writer?: (chunk: unknown) => void }) => {
+        config?.writer?.(0);
+        return { count: s.count + 1 };
+      });
+    }
+    graph.addEdge(START, "n0");
+    for (let i = 1; i < n; i++) graph.addEdge(`n${i - 1}`, `n${i}`);
+    graph.addEdge(`n${n - 1}`, END);
+    const app = graph.compile() as unknown as Streamable<CounterValues>;
+    return async () => {
+      let events = 0;
+      for await (const _ of await app.stream({ count: 0 }, { ...stepsConfig(n), streamMode: ["updates", "custom"] })) events++;
+      return events;
+    };
   },
 
   parallel(items: number, call: Call, concurrency: number | undefined) {

@@ -22,6 +22,12 @@ export interface Framework {
    * to the results in input order. `undefined` when the framework has no way to cap concurrency.
    */
   parallel(items: number, call: Call, concurrency: number | undefined): Run<number[]> | undefined;
+  /**
+   * A chain of `n` nodes, streamed to a consumer: each node sends one custom event (its index) and
+   * the consumer reads every event the framework yields; resolves to the number of events read.
+   * Absent when the framework cannot stream a run.
+   */
+  stream?(n: number): Run<number>;
 }
 
 export type Counter = { count: number };

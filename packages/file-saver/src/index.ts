@@ -220,8 +220,8 @@ export class FileSaver implements CheckpointSaver {
       await ensureDir(runDir);
       const handle = await open(path, "a");
       try {
+        // Not fsynced: the event log is for people and UIs; a power cut may lose its last lines, never a checkpoint.
         await handle.write(text);
-        if (this.#fsync) await handle.sync();
       } finally {
         await handle.close();
       }

@@ -1,175 +1,195 @@
-import { type MaybePromise, NodeContext, type Params, checkCount } from "./context.js";
-import { Flow, type FlowOptions } from "./flow.js";
-import { BaseNode, type RetryOptions, execWithRetry, retrySettings } from "./node.js";
-import type { Frame } from "./checkpoint.js";
-import type { Scope } from "./scope.js";
-import { assertJSON } from "./snapshot.js";
+/**
+ * Batches: a node whose exec runs once per item, and a flow that runs once per params object.
+ * One implementation, {@link runBatch}, serves both, at any `concurrency` (1 means one at a time);
+ * the `Parallel*` classes only change the default to "all at once".
+ */
+import { NodeContext, type Visit } from "./context.js";
+import { ConfigError } from "./errors.js";
+import { Flow, type FlowOptions, orchestrate } from "./flow.js";
+import type { BatchKind } from "./journal.js";
+import { hashText, itemKey, runKey } from "./keys.js";
+import { RetryNode, WORK } from "./node.js";
+import type { RetryOptions } from "./retry.js";
+import { execWithRetry } from "./retry.js";
+import { join } from "./run.js";
+import type { BaseNode } from "./node.js";
+import { type MaybePromise, type Params, checkCount, onAbort } from "./util.js";
 
 /** What a batch's prep returns: the items, where `null`/`undefined` mean none. */
 export type Items<T> = Iterable<T> | null | undefined;
 
-export interface ParallelOptions {
-  /** How many items run at once. Default: all of them. */
+export interface BatchOptions<Item = unknown> {
+  /** How many items run at once: 1 (the default of BatchNode and BatchFlow) runs them one after another. */
   concurrency?: number;
+  /**
+   * An item's identity in checkpoints, e.g. `(file) => file.path`. Default: a hash of the item's
+   * JSON, so a resumed run whose list changed order, or gained or lost items, still finds the
+   * results of the items it already finished. Keys must tell items apart.
+   */
+  key?: (item: Item, index: number) => string;
 }
+
+/** The options of the `Parallel*` batches, whose `concurrency` defaults to all items at once. */
+export type ParallelOptions<Item = unknown> = BatchOptions<Item>;
 
 /**
  * A node whose `exec` runs once per item of what `prep` returns, each item with its own retries
- * and fallback. `post` receives the results in input order.
+ * and fallback, at most `concurrency` at a time (default 1: in order, one after another). `post`
+ * receives the results in input order.
  */
-export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends BaseNode<S, Items<Item>, Result[]> {
-  maxRetries: number;
-  wait: RetryOptions["wait"];
+export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends RetryNode<S, Items<Item>, Result[], Item, Result> {
+  concurrency: number;
+  readonly #key: ((item: Item, index: number) => string) | undefined;
 
-  constructor(options: RetryOptions = {}) {
+  constructor(options: RetryOptions & BatchOptions<Item> = {}) {
     super(options);
-    ({ maxRetries: this.maxRetries, wait: this.wait } = retrySettings(options, this.name));
+    this.concurrency = checkCount(options.concurrency ?? 1, `concurrency of node "${this.name}"`, 1);
+    this.#key = options.key;
   }
 
-  exec(_item: Item, _ctx: NodeContext): MaybePromise<Result> {
-    return undefined as Result;
-  }
-
-  execFallback(_item: Item, error: unknown, _ctx: NodeContext): MaybePromise<Result> {
-    throw error;
+  /**
+   * The item's identity in checkpoints: the `key` option, or else a hash of the item's JSON (see
+   * {@link BatchOptions.key}). Override it to derive identities another way.
+   */
+  itemKey(item: Item, index: number): string {
+    return this.#key ? this.#key(item, index) : identityOf(item, index);
   }
 
   /** @internal */
-  async _exec(_shared: S, items: Items<Item>, ctx: NodeContext, scope: Scope, step: number): Promise<Result[]> {
-    const list = items ? Array.from(items) : [];
-    const results = new Array<Result>(list.length);
-    const record = progress<Result>(ctx, "batch", results);
-    for (let i = 0; i < list.length; i++) {
-      if (record?.skip(i)) continue;
-      const itemCtx = ctx._step ? itemContext(ctx, ctx.signal, i) : ctx;
-      const result = await execWithRetry(this, list[i] as Item, itemCtx, scope, step, i);
-      results[i] = result;
-      await record?.done(i, result);
-    }
-    return results;
+  override [WORK](_shared: S, items: Items<Item>, _ctx: NodeContext, visit: Visit): Promise<Result[]> {
+    return runBatch(this, items, visit, "batch", (item, index, key, signal) => {
+      const own: Visit = { scope: visit.scope, name: visit.name, step: visit.step, key, params: visit.params, item: index };
+      return execWithRetry(this, item, new NodeContext(own, 0, signal), own);
+    });
   }
 }
 
-/** A {@link BatchNode} whose items run concurrently, at most `concurrency` at a time. */
+/** A {@link BatchNode} whose items all run at once unless `concurrency` caps them. */
 export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> extends BatchNode<S, Item, Result> {
-  concurrency: number;
-
-  constructor(options: RetryOptions & ParallelOptions = {}) {
-    super(options);
-    this.concurrency = checkCount(options.concurrency ?? Number.POSITIVE_INFINITY, `concurrency of node "${this.name}"`, 1);
-  }
-
-  /** @internal */
-  override async _exec(_shared: S, items: Items<Item>, ctx: NodeContext, scope: Scope, step: number): Promise<Result[]> {
-    const list = items ? Array.from(items) : [];
-    const results = new Array<Result>(list.length);
-    const record = progress<Result>(ctx, "batch", results);
-    const run = (i: number, signal: AbortSignal) => execWithRetry(this, list[i] as Item, itemContext(ctx, signal, i), scope, step, i);
-    // Not checkpointed: the items' own promises are all it takes (no wrapper, no await per item).
-    if (!record) return pool(list.length, this.concurrency, ctx.signal, run);
-    await pool(list.length, this.concurrency, ctx.signal, async (i, signal) => {
-      if (record.skip(i)) return results[i] as Result;
-      const result = await run(i, signal);
-      results[i] = result;
-      await record.done(i, result);
-      return result;
-    });
-    return results;
+  constructor(options: RetryOptions & ParallelOptions<Item> = {}) {
+    super({ ...options, concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
   }
 }
 
 /**
  * A flow that runs its graph once per params object that `prep` returns, with
- * `{ ...flowParams, ...item }` as the params. `post` receives each run's last action.
+ * `{ ...flowParams, ...item }` as the params, at most `concurrency` runs at a time (default 1).
+ * `post` receives each run's last action.
  */
 export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
-  /** @internal */
-  override async _exec(shared: S, items: Items<Params>, ctx: NodeContext, scope: Scope): Promise<string[]> {
-    const list = items ? Array.from(items) : [];
-    const actions = new Array<string>(list.length);
-    const record = progress<string>(ctx, "batchFlow", actions);
-    const key = ctx._step?.key ?? "";
-    for (let i = 0; i < list.length; i++) {
-      if (record?.skip(i)) continue;
-      const action = await this._orchestrate(shared, { ...ctx.params, ...list[i] }, scope, `${key}[${i}]`);
-      actions[i] = action;
-      await record?.done(i, action);
-    }
-    return actions;
-  }
-}
-
-/** A {@link BatchFlow} whose runs go concurrently, at most `concurrency` at a time. */
-export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
   concurrency: number;
+  readonly #key: ((params: Params, index: number) => string) | undefined;
 
-  constructor(start?: BaseNode<S>, options: FlowOptions & ParallelOptions = {}) {
+  constructor(start?: BaseNode<S>, options: FlowOptions & BatchOptions<Params> = {}) {
     super(start, options);
-    this.concurrency = checkCount(options.concurrency ?? Number.POSITIVE_INFINITY, `concurrency of flow "${this.name}"`, 1);
+    this.concurrency = checkCount(options.concurrency ?? 1, `concurrency of flow "${this.name}"`, 1);
+    this.#key = options.key;
+  }
+
+  /** A run's identity in checkpoints: the `key` option, or a hash of its params' JSON. See {@link BatchNode.itemKey}. */
+  itemKey(params: Params, index: number): string {
+    return this.#key ? this.#key(params, index) : identityOf(params, index);
   }
 
   /** @internal */
-  override async _exec(shared: S, items: Items<Params>, ctx: NodeContext, scope: Scope): Promise<string[]> {
-    const list = items ? Array.from(items) : [];
-    const actions = new Array<string>(list.length);
-    const record = progress<string>(ctx, "batchFlow", actions);
-    const key = ctx._step?.key ?? "";
-    await pool(list.length, this.concurrency, scope.signal, async (i, signal) => {
-      if (record?.skip(i)) return;
-      const action = await this._orchestrate(shared, { ...ctx.params, ...list[i] }, { ...scope, signal }, `${key}[${i}]`);
-      actions[i] = action;
-      await record?.done(i, action);
-    });
-    return actions;
+  override [WORK](shared: S, items: Items<Params>, _ctx: NodeContext, visit: Visit): Promise<string[]> {
+    return runBatch(this, items, visit, "batchFlow", (params, item, key, signal) =>
+      orchestrate(this, shared, { params: { ...visit.params, ...params }, outer: visit.scope, key, signal, item }),
+    );
   }
 }
 
-/** An item's own context: its own signal, and in checkpointed runs its own key, so its interrupts are its own. */
-function itemContext(ctx: NodeContext, signal: AbortSignal, i: number): NodeContext {
-  const step = ctx._step;
-  return new NodeContext(0, signal, ctx.params, step && { ...step, key: `${step.key}#${i}`, calls: 0 });
+/** A {@link BatchFlow} whose runs all go at once unless `concurrency` caps them. */
+export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
+  constructor(start?: BaseNode<S>, options: FlowOptions & ParallelOptions<Params> = {}) {
+    super(start, { ...options, concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
+  }
+}
+
+/** What the batch implementation needs of its node. */
+interface Batch<I> {
+  concurrency: number;
+  itemKey(item: I, index: number): string;
 }
 
 /**
- * In a checkpointed run, the record of which items of a batch are done: items a checkpoint already
- * holds are skipped (their results restored), and each newly done item is saved before the next.
+ * @internal Runs `task` once per item, at most `batch.concurrency` at a time, and resolves to the
+ * results in input order. In a checkpointed run, items a checkpoint already holds are not run again
+ * (their results are restored), and each finished item is recorded before its slot takes the next.
  */
-function progress<R>(ctx: NodeContext, kind: "batch" | "batchFlow", results: R[]) {
-  const step = ctx._step;
-  if (!step) return undefined;
-  const { durable, key, path } = step;
-  const frame = (durable.claim(key, kind) ?? { kind, done: {} }) as { kind: typeof kind; done: Record<string, unknown> };
-  durable.frames.set(key, frame as Frame);
-  return {
-    skip(i: number): boolean {
-      if (!Object.hasOwn(frame.done, i)) return false;
-      results[i] = frame.done[i] as R;
-      return true;
-    },
-    done(i: number, result: R): Promise<void> {
-      frame.done[i] = assertJSON(result, `the result of item ${i} of "${path}"`);
-      if (kind === "batchFlow") durable.finish(`${key}[${i}]`);
-      return durable.commit(path);
-    },
-  };
-}
-
-/**
- * Runs `task(0..count-1)` with at most `limit` in flight. The first failure aborts the signal the
- * other tasks were given, stops new ones from starting, and rejects.
- */
-async function pool<R>(
-  count: number,
-  limit: number,
-  outer: AbortSignal,
-  task: (index: number, signal: AbortSignal) => MaybePromise<R>,
+export async function runBatch<I, R>(
+  batch: Batch<I>,
+  items: Items<I>,
+  visit: Visit,
+  kind: BatchKind,
+  task: (item: I, index: number, key: string, signal: AbortSignal) => MaybePromise<R>,
 ): Promise<R[]> {
+  const list = items ? Array.from(items) : [];
+  const { scope, key } = visit;
+  const { journal } = scope.run;
+  if (!journal.durable) return pool(list.length, batch.concurrency, scope.signal, (i, signal) => task(list[i] as I, i, key, signal));
+  const path = join(scope.path, visit.name);
+  const ids = identities(batch, list, path);
+  const done = journal.openBatch(key, kind) ?? new Map<string, unknown>();
+  const place = kind === "batch" ? itemKey : runKey;
+  const results = new Array<R>(list.length);
+  await pool(list.length, batch.concurrency, scope.signal, async (i, signal) => {
+    const id = ids[i] as string;
+    if (done.has(id)) {
+      results[i] = done.get(id) as R;
+      return;
+    }
+    const result = await task(list[i] as I, i, place(key, id), signal);
+    results[i] = result;
+    await journal.recordItem(key, kind, id, result, path);
+  });
+  return results;
+}
+
+function identities<I>(batch: Batch<I>, list: readonly I[], path: string): string[] {
+  const ids = list.map((item, i) => batch.itemKey(item, i));
+  const first = new Map<string, number>();
+  const repeats = new Map<string, number>();
+  return ids.map((id, i) => {
+    if (typeof id !== "string") throw new ConfigError(`itemKey of "${path}" must return a string, got ${typeof id} for item ${i}.`);
+    const seen = first.get(id);
+    if (seen === undefined) {
+      first.set(id, i);
+      return id;
+    }
+    // Equal items hash alike: the second of them is "hash~2", and so on, in list order.
+    if (!id.startsWith(HASHED)) {
+      throw new ConfigError(`Items ${seen} and ${i} of "${path}" have the same itemKey "${id}": it must tell items apart, or checkpoints would mix their results.`);
+    }
+    const n = (repeats.get(id) ?? 1) + 1;
+    repeats.set(id, n);
+    return `${id}~${n}`;
+  });
+}
+
+const HASHED = "h:";
+
+/** The default identity of an item: a hash of its JSON (its index if it has none, e.g. a cycle). */
+function identityOf(item: unknown, index: number): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(item);
+  } catch {
+    text = undefined;
+  }
+  return text === undefined ? `#${index}` : `${HASHED}${hashText(text)}`;
+}
+
+/**
+ * Runs `task(0..count-1)` with at most `limit` in flight, and starts none once `outer` aborts. The
+ * first failure aborts the signal the other tasks were given, stops new ones from starting, and rejects.
+ */
+async function pool<R>(count: number, limit: number, outer: AbortSignal, task: (index: number, signal: AbortSignal) => MaybePromise<R>): Promise<R[]> {
   if (count === 0) return [];
   if (outer.aborted) throw outer.reason;
   const controller = new AbortController();
   const { signal } = controller;
-  const forward = () => controller.abort(outer.reason);
-  outer.addEventListener("abort", forward, { once: true });
+  const stop = onAbort(outer, () => controller.abort(outer.reason));
   const results = new Array<R>(count);
   let next = 0;
   const worker = async () => {
@@ -189,6 +209,6 @@ async function pool<R>(
     if (!signal.aborted) controller.abort(error);
     throw error;
   } finally {
-    outer.removeEventListener("abort", forward);
+    stop();
   }
 }

@@ -1,35 +1,72 @@
-import { FlowletError } from "./errors.js";
+/**
+ * The checkpoint format, in one place: how a run's state is laid out as entries (see history.ts for
+ * how entries become records), and {@link readCheckpoint}, which reads a run's state back as a
+ * plain {@link Checkpoint} for tools, tests and apps.
+ */
+import type { BatchKind, FlowPosition } from "./journal.js";
+import { type CorruptHandler, type Entries, loadState } from "./history.js";
+import type { CheckpointSaver, RunStatus } from "./saver.js";
 import type { JSONValue } from "./snapshot.js";
+
+// Entry names: one per shared key, flow position, batch, finished batch item and interrupt answers,
+// plus the run's constants ("r") and where it stands ("m").
+export const SHARED = "s/";
+export const FLOW = "f/";
+export const BATCH = "b/";
+export const ITEM = "i/";
+export const ANSWERS = "a/";
+export const CONSTANTS = "r";
+export const STANDING = "m";
+
+/** The entry of item `id` of the batch at `key`. */
+export const itemEntry = (key: string, id: string): string => `${ITEM}${JSON.stringify([key, id])}`;
+
+/** The place in the graph (a key of keys.ts) that a flow, batch, item or answers entry belongs to. */
+export function placeOf(name: string): string {
+  return name.startsWith(ITEM) ? (JSON.parse(name.slice(ITEM.length)) as [string, string])[0] : name.slice(2);
+}
+
+/** The constant part of a run's state. */
+export interface RunConstants {
+  shape: string;
+  top: string;
+  sharedKind: "object" | "store";
+  params: JSONValue;
+}
+
+/** Where a run stands. */
+export interface Standing {
+  status: RunStatus;
+  node: string;
+  interrupt?: { key: string; path: string; payload: JSONValue };
+}
 
 /**
  * Where one orchestration, batch or batch flow stands, keyed in {@link Checkpoint.frames} by its
- * place in the graph ("" the top flow, "2" its third node, "2/0" a node inside that, "3[7]" item 7
- * of a batch flow).
+ * place in the graph (see keys.ts: "" the top flow, "2" its third node, "2/0" a node inside that,
+ * "3[7]" run 7 of a batch flow).
  */
 export type Frame =
   /** A flow: the node to run next (`null`: the flow has finished), its step count and last action. */
   | { kind: "flow"; next: number | null; steps: number; action: string }
-  /** A batch node: the results of the items already done, by index. */
+  /** A batch node: the results of the items already done, by item identity. */
   | { kind: "batch"; done: Record<string, JSONValue> }
-  /** A batch flow: the last action of each item run already done, by index. */
+  /** A batch flow: the last action of each run already done, by item identity. */
   | { kind: "batchFlow"; done: Record<string, string> };
 
-/** One saved step of a run: everything needed to continue it in a fresh process. */
+/** A run's state at one step, as {@link readCheckpoint} gives it. */
 export interface Checkpoint {
-  version: 1;
+  version: 2;
   runId: string;
-  /** 1, 2, 3… in save order within the run. */
   seq: number;
-  /** The seq this run was resumed from, when it was forked from an earlier step. */
-  parent?: number;
-  /** ISO time of the save. */
+  /** ISO time of the record. */
   at: string;
-  status: "running" | "interrupted" | "completed";
+  status: RunStatus;
+  /** The path of the node whose completion the record marks. */
+  node: string;
   /** Fingerprint of the flow's graph: resume refuses a different one. */
   shape: string;
-  /** The path of the node whose completion this save records. */
-  node: string;
-  shared: JSONValue;
+  shared: Record<string, JSONValue>;
   sharedKind: "object" | "store";
   params: JSONValue;
   frames: Record<string, Frame>;
@@ -39,59 +76,54 @@ export interface Checkpoint {
   interrupt?: { key: string; payload: JSONValue };
 }
 
-/** A row of a run's history, for listing and time travel. */
-export type CheckpointInfo = Pick<Checkpoint, "runId" | "seq" | "parent" | "at" | "status" | "node">;
-
-/** @internal What the engine saves checkpoints through: Saver v2 behind `legacySaver`. */
-export interface CheckpointSaver {
-  save(checkpoint: Checkpoint): Promise<void>;
-  /** The checkpoint `seq` of a run, or its latest one; undefined if there is none. */
-  load(runId: string, seq?: number): Promise<Checkpoint | undefined>;
-  /** The run's history, oldest first. */
-  list(runId: string): Promise<CheckpointInfo[]>;
-  /** Forgets a run. */
-  delete(runId: string): Promise<void>;
+/**
+ * Reads a run's state as the engine would resume it: the latest good step (damaged records are
+ * reported to `onCorrupt`, default a warning, and skipped), or step `seq`. Undefined if there is none.
+ */
+export async function readCheckpoint(
+  saver: CheckpointSaver,
+  runId: string,
+  options: { seq?: number; onCorrupt?: CorruptHandler } = {},
+): Promise<Checkpoint | undefined> {
+  const loaded = await loadState(saver, runId, options);
+  if (!loaded) return undefined;
+  return view(runId, loaded.last.seq, loaded.last.at, loaded.entries);
 }
 
-/** Nothing is saved for this run id, or not that step. */
-export class CheckpointNotFoundError extends FlowletError {
-  override name = "CheckpointNotFoundError";
-}
-
-/** The checkpoint was written by a flow of another shape: resuming would run the wrong nodes. */
-export class CheckpointMismatchError extends FlowletError {
-  override name = "CheckpointMismatchError";
-}
-
-/** A stored checkpoint cannot be read back. Savers skip such a one for the one before, and say so. */
-export class CheckpointCorruptError extends FlowletError {
-  override name = "CheckpointCorruptError";
-}
-
-/** A fresh run was started under a run id that already has checkpoints. */
-export class RunExistsError extends FlowletError {
-  override name = "RunExistsError";
-}
-
-/** Checks a parsed checkpoint's shape, so that a damaged one is reported as such rather than crashing later. */
-export function parseCheckpoint(text: string, where: string): Checkpoint {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new CheckpointCorruptError(`Checkpoint ${where} is not valid JSON (${(error as Error).message}); it was probably cut short.`);
+function view(runId: string, seq: number, at: string, entries: Entries): Checkpoint {
+  const constants = (entries.get(CONSTANTS) ?? {}) as unknown as Partial<RunConstants>;
+  const standing = (entries.get(STANDING) ?? {}) as unknown as Partial<Standing>;
+  const shared: Record<string, JSONValue> = {};
+  const frames: Record<string, Frame> = {};
+  const answers: Record<string, JSONValue[]> = {};
+  for (const [name, value] of entries) {
+    if (name.startsWith(SHARED)) shared[name.slice(2)] = value;
+    else if (name.startsWith(FLOW)) frames[name.slice(2)] = { kind: "flow", ...(value as unknown as FlowPosition) };
+    else if (name.startsWith(ANSWERS)) answers[name.slice(2)] = value as JSONValue[];
   }
-  const cp = value as Partial<Checkpoint> | null;
-  if (
-    cp?.version !== 1 ||
-    typeof cp.runId !== "string" ||
-    typeof cp.seq !== "number" ||
-    typeof cp.shape !== "string" ||
-    typeof cp.frames !== "object" ||
-    cp.frames === null ||
-    !("shared" in cp)
-  ) {
-    throw new CheckpointCorruptError(`Checkpoint ${where} is not a Flowlet checkpoint (version 1): its fields are missing or damaged.`);
+  for (const [name, value] of entries) {
+    if (name.startsWith(BATCH)) frames[name.slice(2)] = { kind: value as BatchKind, done: {} } as Frame;
   }
-  return cp as Checkpoint;
+  for (const [name, value] of entries) {
+    if (!name.startsWith(ITEM)) continue;
+    const [key, id] = JSON.parse(name.slice(ITEM.length)) as [string, string];
+    const frame = frames[key];
+    if (frame && frame.kind !== "flow") (frame.done as Record<string, JSONValue>)[id] = value;
+  }
+  const cp: Checkpoint = {
+    version: 2,
+    runId,
+    seq,
+    at,
+    status: standing.status ?? "running",
+    node: standing.node ?? "",
+    shape: constants.shape ?? "",
+    shared,
+    sharedKind: constants.sharedKind ?? "object",
+    params: constants.params ?? {},
+    frames,
+    answers,
+  };
+  if (standing.interrupt) cp.interrupt = { key: standing.interrupt.key, payload: standing.interrupt.payload };
+  return cp;
 }

@@ -1,22 +1,44 @@
-import type { StepState } from "./durable.js";
-import { ConfigError } from "./errors.js";
-import { Interrupt } from "./interrupt.js";
+/** What a node's methods get besides their data: {@link NodeContext}, and the visit behind it. */
+import { Interrupt } from "./errors.js";
+import { publish } from "./events.js";
+import { type Scope, join } from "./run.js";
+import type { Params } from "./util.js";
 
-/** Params passed down a flow to its nodes. */
-export type Params = Readonly<Record<string, unknown>>;
+/** @internal One visit of a node (or one item of a batch node): what its context and the engine know of it. */
+export interface Visit {
+  readonly scope: Scope;
+  /** The node's name. */
+  readonly name: string;
+  /** The node's step number within its flow. */
+  readonly step: number;
+  /** The node's (or item's) place in the graph, for checkpoints (see keys.ts); "" in runs without them. */
+  readonly key: string;
+  readonly params: Params;
+  /** The item's index, for an item of a batch node. */
+  readonly item?: number | undefined;
+}
+
+const DONE: Promise<void> = Promise.resolve();
 
 /** What a node's methods get besides their data. A fresh object per exec attempt. */
 export class NodeContext {
-  constructor(
-    /** 0-based exec attempt. It belongs to this one call: parallel items never share it. */
-    readonly attempt: number,
-    /** Aborted when the run is cancelled, or when a sibling item of a parallel batch fails. */
-    readonly signal: AbortSignal,
-    /** This node's params: its own, overlaid by those its flow passes down. */
-    readonly params: Params,
-    /** @internal Set in checkpointed runs only. */
-    readonly _step?: StepState,
-  ) {}
+  /** 0-based exec attempt. It belongs to this one call: parallel items never share it. */
+  readonly attempt: number;
+  /** Aborted when the run is cancelled, when a sibling item of a parallel batch fails, or when the attempt times out. */
+  readonly signal: AbortSignal;
+  /** This node's params: its own, overlaid by those its flow passes down. */
+  readonly params: Params;
+  readonly #visit: Visit;
+  /** `ctx.interrupt` calls so far in this visit (all attempts), matched in order to the saved answers. */
+  #asked: { calls: number } | undefined;
+
+  /** @internal */
+  constructor(visit: Visit, attempt = 0, signal: AbortSignal = visit.scope.signal) {
+    this.#visit = visit;
+    this.attempt = attempt;
+    this.signal = signal;
+    this.params = visit.params;
+  }
 
   /**
    * Asks a human. In a checkpointed run the first call pauses the run, which resolves
@@ -25,48 +47,43 @@ export class NodeContext {
    * Without a checkpoint saver the run rejects with {@link Interrupt}.
    */
   interrupt<T = unknown>(payload: unknown): T {
-    const step = this._step;
-    if (!step) throw new Interrupt(payload, "", "");
-    const answers = step.durable.answers[step.key] ?? [];
-    const call = step.calls++;
-    if (call < answers.length) return answers[call] as T;
-    throw new Interrupt(payload, step.key, step.path);
+    const { scope, key, name } = this.#visit;
+    const { journal } = scope.run;
+    if (!journal.durable) throw new Interrupt(payload, "", "");
+    this.#asked ??= { calls: 0 };
+    const answer = journal.answer(key, this.#asked.calls++);
+    if (answer) return answer.value as T;
+    const path = join(scope.path, name);
+    if (scope.observed) publish(scope, "interrupt", { path, payload });
+    throw new Interrupt(payload, key, path);
+  }
+
+  /**
+   * Sends `data` to the run's observers now, while the node runs: a `custom` event to
+   * `flow.stream` consumers (and the `custom` hook), with this node's path, step and batch item.
+   * Await it: it resolves once the consumer has room, which is how a fast producer (LLM tokens)
+   * waits for a slow consumer. With nobody listening it does nothing.
+   */
+  emit(data: unknown): Promise<void> {
+    const { scope, name, step, item } = this.#visit;
+    if (!scope.observed) return DONE;
+    publish(scope, "custom", { node: name, path: join(scope.path, name), step, item: item ?? scope.item, data });
+    return scope.run.room() ?? DONE;
+  }
+
+  /** @internal The same call with another signal (an attempt under a timeout). */
+  withSignal(signal: AbortSignal): NodeContext {
+    const next = new NodeContext(this.#visit, this.attempt, signal);
+    this.#asked ??= { calls: 0 };
+    next.#asked = this.#asked;
+    return next;
   }
 
   /** @internal The same call, one attempt later. */
   retry(attempt: number): NodeContext {
-    return new NodeContext(attempt, this.signal, this.params, this._step);
+    const next = new NodeContext(this.#visit, attempt, this.signal);
+    this.#asked ??= { calls: 0 };
+    next.#asked = this.#asked;
+    return next;
   }
-}
-
-export type MaybePromise<T> = T | PromiseLike<T>;
-
-export function isThenable<T>(value: MaybePromise<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === "function";
-}
-
-/** Waits `ms`, or rejects with the signal's reason the moment it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** A signal that never aborts, shared by every run that was given none. */
-export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
-
-export function checkCount(value: number, what: string, min: number): number {
-  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= min))) {
-    throw new ConfigError(`${what} must be an integer ≥ ${min} (or Infinity), got ${String(value)}.`);
-  }
-  return value;
 }

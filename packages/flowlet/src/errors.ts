@@ -1,4 +1,9 @@
-/** Base class of every error Flowlet throws itself, so `instanceof FlowletError` catches them all. */
+/**
+ * Every error the core throws, in one place. All extend {@link FlowletError}, so
+ * `instanceof FlowletError` catches them all; each message says what to do about it.
+ */
+
+/** Base class of every error Flowlet throws itself. */
 export class FlowletError extends Error {
   override name = "FlowletError";
 }
@@ -22,6 +27,39 @@ export class NodeError extends FlowletError {
   }
 }
 
+/**
+ * One exec attempt ran past the node's `timeout`: its `ctx.signal` was aborted with this error, and
+ * the attempt failed with it. Timed-out attempts are retried like other failures; after the last,
+ * the run rejects with a {@link NodeError} whose `cause` is this.
+ */
+export class NodeTimeoutError extends FlowletError {
+  override name = "NodeTimeoutError";
+  constructor(
+    readonly path: string,
+    readonly timeoutMs: number,
+    /** The 0-based attempt that timed out. */
+    readonly attempt: number,
+  ) {
+    super(
+      `Node "${path}" timed out after ${timeoutMs} ms (attempt ${attempt + 1}). Raise its timeout option if the work needs longer, ` +
+        "or pass ctx.signal on to what it waits for, so the work itself stops too.",
+    );
+  }
+}
+
+/**
+ * A node emitted events faster than the `flow.stream` consumer reads them, without awaiting
+ * `ctx.emit`: rather than buffer without bound, the stream refuses the event.
+ */
+export class StreamOverflowError extends FlowletError {
+  override name = "StreamOverflowError";
+  constructor(readonly limit: number) {
+    super(
+      `More than ${limit} events are waiting for the flow.stream consumer. Await ctx.emit(...) in the node, so that it waits while the consumer catches up.`,
+    );
+  }
+}
+
 /** A flow ran more steps than its `maxSteps`: usually a loop whose exit condition never holds. */
 export class MaxStepsExceededError extends FlowletError {
   override name = "MaxStepsExceededError";
@@ -40,6 +78,72 @@ export class ConfigError extends FlowletError {
   override name = "ConfigError";
 }
 
+/**
+ * Thrown by `ctx.interrupt(payload)` to pause the run for human input. With a checkpoint saver the
+ * run resolves `{ status: "interrupted", payload }` instead; without one it rejects with this.
+ */
+export class Interrupt extends FlowletError {
+  override name = "Interrupt";
+  constructor(
+    readonly payload: unknown,
+    /** The interrupting node's key in the graph. */
+    readonly key: string,
+    /** The interrupting node's path, e.g. "Review/Approve" ("" when the run has no checkpoint). */
+    readonly path: string,
+  ) {
+    super(
+      `${path ? `Node "${path}"` : "A node"} interrupted the run for human input. Pass { checkpoint, runId } to flow.run to pause it, and flow.resume(runId, { resumeWith }) to continue.`,
+    );
+  }
+}
+
+/** A value in the shared store (or a batch result) that a checkpoint cannot hold without losing it. */
+export class SnapshotError extends FlowletError {
+  override name = "SnapshotError";
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      `Cannot checkpoint ${path}: it is ${what}, which JSON cannot hold without loss. ` +
+        "Keep only plain data (objects, arrays, strings, finite numbers, booleans, null) in the shared store, and clients or handles outside it.",
+    );
+  }
+}
+
+/** A write that its key's schema rejected. */
+export class StoreSchemaError extends FlowletError {
+  override name = "StoreSchemaError";
+  constructor(
+    readonly key: string,
+    readonly issues: ReadonlyArray<{ message: string }>,
+    detail: string,
+  ) {
+    super(`Store key "${key}" rejected the value written to it: ${detail}`);
+  }
+}
+
+/** Nothing is saved for this run id, or not that step. */
+export class CheckpointNotFoundError extends FlowletError {
+  override name = "CheckpointNotFoundError";
+}
+
+/** The checkpoint was written by a flow of another shape: resuming would run the wrong nodes. */
+export class CheckpointMismatchError extends FlowletError {
+  override name = "CheckpointMismatchError";
+}
+
+/** A stored checkpoint cannot be read back. Savers skip such a one for the one before, and say so. */
+export class CheckpointCorruptError extends FlowletError {
+  override name = "CheckpointCorruptError";
+}
+
+/** A fresh run was started under a run id that already has checkpoints. */
+export class RunExistsError extends FlowletError {
+  override name = "RunExistsError";
+}
+
+/** @internal An error's message, whatever was thrown. */
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

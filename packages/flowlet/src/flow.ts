@@ -1,20 +1,32 @@
-import { type MaybePromise, type NodeContext, type Params, checkCount } from "./context.js";
-import { ConfigError, MaxStepsExceededError } from "./errors.js";
+/**
+ * Flows: a graph of nodes, and {@link orchestrate}, the one loop that walks it. Checkpointed or not,
+ * every run goes through this loop; durability is the journal's business (see journal.ts).
+ */
+import type { NodeContext, Visit } from "./context.js";
+import { ConfigError, Interrupt, MaxStepsExceededError } from "./errors.js";
+import { type CheckpointEvent, type Hooks, type Listener, publish } from "./events.js";
+import type { Journal } from "./journal.js";
 import { reachable } from "./graph.js";
-import { type Hooks, emit } from "./hooks.js";
-import { type DurableRunOptions, type ResumeOptions, type RunResult, resumeDurable, startDurable } from "./durable.js";
-import { Interrupt } from "./interrupt.js";
-import { ANY_ACTION, BaseNode } from "./node.js";
-import { type RunOptions, type Scope, childKey, join, rootScope } from "./scope.js";
-import { assertJSON } from "./snapshot.js";
+import { breakpointKey, nodeKey } from "./keys.js";
+import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, WORK, runRoot, visitNode } from "./node.js";
+import { MANY_STEPS, Run, type RunOptions, type RunParts, type Scope, enterFlow, join, rootScope } from "./run.js";
+import { type DurableRunOptions, type Opened, type ResumeOptions, type RunResult, SaverJournal, openRun, reopenRun } from "./durable.js";
+import { EventStream, type FlowEvent, type StreamOptions } from "./stream.js";
+import { type MaybePromise, type Params, checkCount, onAbort } from "./util.js";
 
 export interface FlowOptions {
-  /** Loop guard: the flow rejects with `MaxStepsExceededError` past this many steps. Default: unbounded. */
+  /**
+   * Loop guard: the flow rejects with `MaxStepsExceededError` past this many steps. Default:
+   * unbounded, with a warning past 10,000 steps (see `onWarning`); `Infinity` allows any number quietly.
+   */
   maxSteps?: number;
   name?: string;
   /** Observers of this flow and everything inside it. */
   hooks?: Hooks;
 }
+
+// Reads a flow's own maxSteps, undefined unless it was given one (set in Flow's static block).
+let givenMaxSteps: <S>(flow: Flow<S, unknown, unknown>) => number | undefined;
 
 /**
  * A graph of nodes, run from its start node along the edges named by each node's action.
@@ -22,14 +34,24 @@ export interface FlowOptions {
  */
 export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E> {
   startNode: BaseNode<S> | undefined;
-  maxSteps: number;
   hooks: Hooks | undefined;
+  /** Undefined until set: an unbounded flow that was never told so warns when it runs long. */
+  #maxSteps: number | undefined;
 
   constructor(start?: BaseNode<S>, options: FlowOptions = {}) {
     super(options);
     this.startNode = start;
-    this.maxSteps = checkCount(options.maxSteps ?? Number.POSITIVE_INFINITY, `maxSteps of flow "${this.name}"`, 1);
+    if (options.maxSteps !== undefined) this.maxSteps = options.maxSteps;
     this.hooks = options.hooks;
+  }
+
+  /** Loop guard: see {@link FlowOptions.maxSteps}. */
+  get maxSteps(): number {
+    return this.#maxSteps ?? Number.POSITIVE_INFINITY;
+  }
+
+  set maxSteps(value: number) {
+    this.#maxSteps = checkCount(value, `maxSteps of flow "${this.name}"`, 1);
   }
 
   /** Sets the start node, and returns it for chaining. */
@@ -51,10 +73,14 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
   override run(shared: S, options: DurableRunOptions): Promise<RunResult<S>>;
   override run(shared: S, options?: RunOptions): Promise<string>;
   override run(shared: S, options: RunOptions | DurableRunOptions = {}): Promise<string | RunResult<S>> {
-    if (!("checkpoint" in options)) return super.run(shared, options);
-    return startDurable(this as BaseNode<never>, shared, options).then((durable) =>
-      this.#runDurable(shared, rootScope(options, durable), durable.params as Params),
-    );
+    if ("checkpoint" in options) return runDurable(this, options, {}, (notify) => openRun(this, shared, options, notify));
+    let run: Run;
+    try {
+      run = new Run(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return runRoot(this, shared, rootScope(run, options.hooks), options.params ?? NO_PARAMS);
   }
 
   /**
@@ -62,87 +88,197 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
    * this process or a fresh one that built the same flow. Completed nodes and batch items are not
    * run again; the node that was in flight when the run stopped runs again from its top.
    */
-  async resume(runId: string, options: ResumeOptions<S>): Promise<RunResult<S>> {
-    const { durable, checkpoint, shared } = await resumeDurable(this as BaseNode<never>, runId, options);
-    if (checkpoint.status === "completed" && options.from === undefined) {
-      const root = checkpoint.frames[""];
-      return { status: "completed", action: root?.kind === "flow" ? root.action : "", shared, runId };
-    }
-    return this.#runDurable(shared, rootScope(options, durable), checkpoint.params as Params);
-  }
-
-  async #runDurable(shared: S, scope: Scope, params: Params): Promise<RunResult<S>> {
-    const durable = scope.durable!;
-    const runId = durable.runId;
-    try {
-      const action = await this._step(shared, scope, params, 1);
-      await durable.commit(this.name, "completed");
-      return { status: "completed", action, shared, runId };
-    } catch (error) {
-      if (!(error instanceof Interrupt)) throw error;
-      await durable.commit(error.path, "interrupted", { key: error.key, payload: assertJSON(error.payload, "interrupt payload") });
-      return { status: "interrupted", payload: error.payload, shared, runId };
-    }
-  }
-
-  /** @internal */
-  _exec(shared: S, _prepRes: P, ctx: NodeContext, scope: Scope): MaybePromise<E> {
-    return this._orchestrate(shared, ctx.params, scope, ctx._step?.key ?? "") as Promise<E>;
+  resume(runId: string, options: ResumeOptions<S>): Promise<RunResult<S>> {
+    return runDurable(this, options, {}, (notify) => reopenRun(this, runId, options, notify));
   }
 
   /**
-   * @internal Walks the graph once, from the start node (or where a checkpoint left off), with
-   * `params` for every node. Resolves to the last action.
+   * Runs the flow as {@link Flow.run} does, and yields its events as they happen: `nodeStart`,
+   * `nodeEnd`, `error` (a failed attempt), `custom` (what nodes pass to `ctx.emit`), `store` (with
+   * `storeUpdates`), `interrupt`, `checkpoint`, and last `end`, with the result. The run starts on
+   * the first `next()`. A slow consumer slows the run (see {@link StreamOptions.buffer}); breaking
+   * out of the loop aborts the run, and a failure makes the iterator throw what `run` would reject with.
+   *
+   * ```ts
+   * for await (const event of flow.stream(shared)) if (event.type === "custom") process.stdout.write(String(event.data));
+   * ```
    */
-  async _orchestrate(shared: S, params: Params, outer: Scope, key: string): Promise<string> {
-    const scope: Scope = {
-      signal: outer.signal,
-      hooks: this.hooks ? [...outer.hooks, this.hooks] : outer.hooks,
-      path: join(outer.path, this.name),
-      maxSteps: outer.maxSteps,
-      durable: outer.durable,
-    };
-    const maxSteps = scope.maxSteps ?? this.maxSteps;
-    let node = this.startNode;
-    if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
-    let action = "";
-    let steps = 0;
-    const { durable } = scope;
-    // Node identity for checkpoints is the node's index in the graph's deterministic walk.
-    const nodes = durable ? reachable(node) : [];
-    const ids = new Map(nodes.map((n, i) => [n, i]));
-    const saved = durable?.claim(key, "flow");
-    if (saved) {
-      node = saved.next === null ? undefined : nodes[saved.next];
-      steps = saved.steps;
-      action = saved.action;
-    }
-    while (node) {
-      if (scope.signal.aborted) throw scope.signal.reason;
-      if (steps === maxSteps) throw new MaxStepsExceededError(scope.path, maxSteps);
-      if (!durable) {
-        action = await node._step(shared, scope, params, ++steps);
-        node = successor(node, action);
-        continue;
+  stream(shared: S, options: (RunOptions | DurableRunOptions) & StreamOptions = {}): AsyncIterableIterator<FlowEvent> {
+    return new EventStream(async ({ listener, room, signal }) => {
+      const own = { ...options, signal: linked(options.signal, signal) };
+      const parts: RunParts = { listener, room, storeUpdates: options.storeUpdates };
+      if ("checkpoint" in own) {
+        const result = await runDurable(this, own, parts, (notify) => openRun(this, shared, own, notify));
+        const { runId } = result;
+        return result.status === "completed" ? { status: "completed", action: result.action, runId } : { status: "interrupted", payload: result.payload, runId };
       }
-      const nodeKey = childKey(key, ids.get(node) as number);
-      action = await node._step(shared, scope, params, ++steps, nodeKey);
-      const done = node;
-      node = successor(node, action);
-      durable.frames.set(key, { kind: "flow", next: node ? (ids.get(node) as number) : null, steps, action });
-      durable.finish(nodeKey);
-      await durable.commit(join(scope.path, done.name));
-    }
-    if (scope.hooks.length > 0) emit(scope.hooks, "flowEnd", { flow: this.name, path: scope.path, steps, action });
-    return action;
+      const action = await runRoot(this, shared, rootScope(new Run(own, parts), own.hooks), own.params ?? NO_PARAMS);
+      return { status: "completed", action };
+    }, options.buffer);
+  }
+
+  /** @internal */
+  override [WORK](shared: S, _prepRes: P, _ctx: NodeContext, visit: Visit): MaybePromise<E> {
+    return orchestrate(this, shared, { params: visit.params, outer: visit.scope, key: visit.key }) as Promise<E>;
+  }
+
+  /** @internal */
+  override get [COMPOSITE](): boolean {
+    return true;
+  }
+
+  /** @internal */
+  override [INNER](): BaseNode<S> | undefined {
+    return this.startNode;
+  }
+
+  static {
+    givenMaxSteps = (flow) => flow.#maxSteps;
   }
 }
 
-function successor<S>(node: BaseNode<S>, action: string): BaseNode<S> | undefined {
+/** The run's listener, with the saver journal's event log listening too. */
+function withJournal(listener: Listener | undefined, journal: Journal): Listener | undefined {
+  if (!(journal instanceof SaverJournal)) return listener;
+  const log = journal.listen;
+  if (!listener) return log;
+  return (name, payload) => {
+    listener(name, payload);
+    log(name, payload);
+  };
+}
+
+/** A checkpointed run, fresh or resumed: it resolves when paused for input, as it does when completed. */
+async function runDurable<S>(
+  flow: Flow<S, unknown, unknown>,
+  options: RunOptions,
+  parts: RunParts,
+  open: (notify: (event: CheckpointEvent) => void) => Promise<Opened<S>>,
+): Promise<RunResult<S>> {
+  let scope: Scope | undefined;
+  const opened = await open((event) => {
+    if (scope?.observed) publish(scope, "checkpoint", event);
+  });
+  const { shared, runId } = opened;
+  if (opened.done) return { status: "completed", action: opened.action, shared, runId };
+  const { journal } = opened;
+  scope = rootScope(new Run(options, { ...parts, journal, listener: withJournal(parts.listener, journal) }), options.hooks);
+  try {
+    const action = await runRoot(flow, shared, scope, opened.params as Params);
+    return { status: "completed", action, shared, runId };
+  } catch (error) {
+    if (!(error instanceof Interrupt)) throw error;
+    await journal.settle({ status: "interrupted", key: error.key, path: error.path, payload: error.payload });
+    return { status: "interrupted", payload: error.payload, shared, runId };
+  }
+}
+
+/** A signal that aborts when either does. */
+function linked(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  if (!a) return b;
+  const controller = new AbortController();
+  const abort = (from: AbortSignal) => () => controller.abort(from.reason);
+  if (a.aborted) controller.abort(a.reason);
+  else {
+    onAbort(a, abort(a));
+    onAbort(b, abort(b));
+  }
+  return controller.signal;
+}
+
+/** @internal Where one pass through a flow runs. */
+export interface Pass {
+  /** Params for every node of the pass. */
+  params: Params;
+  /** The scope the flow is a node of. */
+  outer: Scope;
+  /** The pass's place in the graph (see keys.ts). */
+  key: string;
+  /** A batch's signal, which also aborts when a sibling run fails (default: the outer scope's). */
+  signal?: AbortSignal;
+  /** The batch-flow run's index, for events. */
+  item?: number;
+}
+
+/**
+ * @internal Walks `flow`'s graph once, from its start node (or where a checkpoint left off).
+ * Resolves to the last action.
+ */
+export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S, pass: Pass): Promise<string> {
+  const { params, outer, key } = pass;
+  const scope = enterFlow(flow, outer, pass.signal, pass.item ?? outer.item);
+  let node = flow.startNode;
+  if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
+  const { run, counter } = scope;
+  const { journal } = run;
+  // A node's identity in checkpoints is its index in the graph's deterministic walk: only
+  // checkpointed runs need it, so other runs never walk the graph.
+  const nodes = journal.durable ? reachable(node) : undefined;
+  const ids = nodes && new Map(nodes.map((n, i) => [n, i]));
+  let action = "";
+  const saved = journal.openFlow(key);
+  if (saved && nodes) {
+    node = saved.next === null ? undefined : nodes[saved.next];
+    counter.steps = saved.steps;
+    action = saved.action;
+  }
+  const maxSteps = run.maxSteps ?? flow.maxSteps;
+  const told = run.maxSteps !== undefined || givenMaxSteps(flow) !== undefined;
+  // One comparison per step serves both the limit and the warning of a flow never given one.
+  let limit = told ? maxSteps : Math.min(maxSteps, MANY_STEPS);
+  while (node) {
+    if (scope.signal.aborted) throw scope.signal.reason;
+    if (counter.steps >= limit) {
+      if (counter.steps >= maxSteps) throw new MaxStepsExceededError(scope.path, maxSteps);
+      run.warn({ code: "manySteps", path: scope.path, message: manySteps(scope.path) });
+      limit = maxSteps;
+    }
+    const pause = run.tick();
+    if (pause) await pause;
+    const at = ids ? nodeKey(key, ids.get(node) as number) : key;
+    if (run.breakBefore) breakpoint(run.breakBefore, node, scope, at, "before");
+    action = await visitNode(node, shared, scope, params, ++counter.steps, at);
+    const done = node;
+    node = successor(done, action, scope);
+    if (ids) {
+      const position = { next: node ? (ids.get(node) as number) : null, steps: counter.steps, action };
+      await journal.recordStep(key, at, position, join(scope.path, done.name));
+    }
+    // After the step is saved: a resume goes on from the next node.
+    if (run.breakAfter) breakpoint(run.breakAfter, done, scope, at, "after");
+  }
+  if (scope.signal.aborted) throw scope.signal.reason;
+  if (scope.observed) publish(scope, "flowEnd", { flow: flow.name, path: scope.path, steps: counter.steps, action });
+  return action;
+}
+
+/**
+ * Pauses the run at a breakpoint on `node`, as `ctx.interrupt` would: unless, for "before", the
+ * run was resumed from this very breakpoint (the journal then holds an answer for it).
+ */
+function breakpoint<S>(names: ReadonlySet<string>, node: BaseNode<S>, scope: Scope, at: string, when: "before" | "after"): void {
+  const path = join(scope.path, node.name);
+  if (!names.has(node.name) && !names.has(path)) return;
+  const { journal } = scope.run;
+  const key = breakpointKey(at, when);
+  if (when === "before" && journal.answer(key, 0)) return;
+  const payload = { breakpoint: when, node: path };
+  if (scope.observed) publish(scope, "interrupt", { path, payload });
+  throw journal.durable ? new Interrupt(payload, key, path) : new Interrupt(payload, "", "");
+}
+
+function manySteps(path: string): string {
+  return (
+    `flowlet: flow "${path}" has run ${MANY_STEPS.toLocaleString("en-US")} steps without a maxSteps: if it is a loop that never ends, its exit ` +
+    "action is never taken. Set maxSteps on the flow or the run to stop it there (maxSteps: Infinity silences this warning)."
+  );
+}
+
+function successor<S>(node: BaseNode<S>, action: string, scope: Scope): BaseNode<S> | undefined {
   const next = node.successors.get(action) ?? node.successors.get(ANY_ACTION);
   if (!next && node.successors.size > 0) {
     const known = [...node.successors.keys()].map((a) => `'${a}'`).join(", ");
-    console.warn(`Flow ends: '${action}' not found in [${known}]`);
+    scope.run.warn({ code: "flowEnds", path: join(scope.path, node.name), message: `Flow ends: '${action}' not found in [${known}]` });
   }
   return next;
 }

@@ -8,7 +8,7 @@
  * state never costs more than twice the state, and bytes written per step stay under twice the
  * change, amortised), or every `fullEvery` steps.
  */
-import { CheckpointCorruptError } from "./checkpoint.js";
+import { CheckpointCorruptError } from "./errors.js";
 import { checksumOf } from "./checksum.js";
 import type { CheckpointRecord, CheckpointSaver } from "./saver.js";
 import type { JSONValue } from "./snapshot.js";
@@ -16,12 +16,15 @@ import type { JSONValue } from "./snapshot.js";
 /** A run's state: entry name → JSON value. */
 export type Entries = Map<string, JSONValue>;
 
-/** The body of a full record. */
+/** A run's state as the writer keeps it: entry name → the entry's JSON text, so unchanged entries are never serialized again. */
+export type EntryTexts = Map<string, string>;
+
+/** The body of a full record: `{ v: 2, full: { name: value, … } }`. */
 interface FullBody {
   v: 2;
   full: Record<string, JSONValue>;
 }
-/** The body of a delta record: entries set, and entries deleted, since the record before. */
+/** The body of a delta record: `{ v: 2, set: { name: value, … }, del: [name, …] }`, since the record before. */
 interface DeltaBody {
   v: 2;
   set: Record<string, JSONValue>;
@@ -43,26 +46,33 @@ export class HistoryWriter {
     this.#fullEvery = Math.max(1, options.fullEvery ?? FULL_EVERY);
   }
 
+  /** The next record must be full (e.g. the first one of a fork). */
+  restart(): void {
+    this.#first = true;
+  }
+
   /**
-   * The body for the state `entries`, given which entries were set or deleted since the last body.
-   * Only changed entries are serialized, unless a full record is due.
+   * The body for the state `texts`, given which entries were set or deleted since the last body.
+   * Entries are JSON texts already, so a body costs its length in copying, not in serializing.
    */
-  encode(entries: Entries, changed: ReadonlySet<string>, deleted: ReadonlySet<string>): { kind: "full" | "delta"; body: string } {
+  encode(texts: EntryTexts, changed: ReadonlySet<string>, deleted: ReadonlySet<string>): { kind: "full" | "delta"; body: string } {
     if (!this.#first && this.#steps < this.#fullEvery - 1) {
-      const set: Record<string, JSONValue> = {};
+      const set: string[] = [];
       for (const name of changed) {
-        const value = entries.get(name);
-        if (value !== undefined) set[name] = value;
+        const text = texts.get(name);
+        if (text !== undefined) set.push(`${JSON.stringify(name)}:${text}`);
       }
-      const del = [...deleted].filter((name) => !entries.has(name));
-      const body = JSON.stringify({ v: 2, set, del } satisfies DeltaBody);
+      const del = [...deleted].filter((name) => !texts.has(name));
+      const body = `{"v":2,"set":{${set.join(",")}},"del":${JSON.stringify(del)}}`;
       if (this.#deltaBytes + body.length <= this.#fullBytes) {
         this.#deltaBytes += body.length;
         this.#steps++;
         return { kind: "delta", body };
       }
     }
-    const body = JSON.stringify({ v: 2, full: Object.fromEntries(entries) } satisfies FullBody);
+    const parts: string[] = [];
+    for (const [name, text] of texts) parts.push(`${JSON.stringify(name)}:${text}`);
+    const body = `{"v":2,"full":{${parts.join(",")}}}`;
     this.#first = false;
     this.#fullBytes = body.length;
     this.#deltaBytes = 0;

@@ -1,5 +1,5 @@
-import { RunExistsError } from "./checkpoint.js";
-import { CheckpointConflictError, ConfigError, LeaseLostError, RunLockedError } from "./errors.js";
+import { CheckpointConflictError, ConfigError, LeaseLostError, RunExistsError, RunLockedError } from "./errors.js";
+
 import {
   type AcquireOptions,
   type CheckpointInfo,

@@ -1,21 +1,8 @@
-import { FlowletError } from "./errors.js";
+/** Plain JSON data: what checkpoints can hold, and the check that a value is only that. */
+import { SnapshotError } from "./errors.js";
 
 /** A value that survives JSON.stringify → JSON.parse unchanged. */
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
-
-/** A value in the shared store (or a batch result) that a checkpoint cannot hold without losing it. */
-export class SnapshotError extends FlowletError {
-  override name = "SnapshotError";
-  constructor(
-    readonly path: string,
-    what: string,
-  ) {
-    super(
-      `Cannot checkpoint ${path}: it is ${what}, which JSON cannot hold without loss. ` +
-        "Keep only plain data (objects, arrays, strings, finite numbers, booleans, null) in the shared store, and clients or handles outside it.",
-    );
-  }
-}
 
 /** Checks that `value` is plain JSON data, naming the first offending path. Returns it unchanged. */
 export function assertJSON(value: unknown, path: string, seen = new Set<object>()): JSONValue {

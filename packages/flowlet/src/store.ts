@@ -1,18 +1,7 @@
-import { ConfigError, FlowletError } from "./errors.js";
+/** Store: an optional typed shared store, checked per key against Standard Schemas. */
+import { ConfigError, StoreSchemaError } from "./errors.js";
 import { type StandardSchemaV1, formatIssues } from "./schema.js";
 import { type JSONValue, assertJSON } from "./snapshot.js";
-
-/** A write that its key's schema rejected. */
-export class StoreSchemaError extends FlowletError {
-  override name = "StoreSchemaError";
-  constructor(
-    readonly key: string,
-    readonly issues: ReadonlyArray<{ message: string }>,
-    detail: string,
-  ) {
-    super(`Store key "${key}" rejected the value written to it: ${detail}`);
-  }
-}
 
 /** A schema per key; keys without one are not checked. */
 export type StoreSchema<T> = { [K in keyof T]?: StandardSchemaV1<unknown, T[K]> };
@@ -30,8 +19,13 @@ export type StoreObserver<T> = <K extends keyof T & string>(key: K, value: T[K],
  * shared.set("answers", ["42"]);
  * ```
  */
+/** @internal The key of {@link Store}'s change tracking, for durable runs. */
+export const TRACK: unique symbol = Symbol("flowlet.store.track");
+
 export class Store<T extends Record<string, unknown>> {
   #data: T;
+  /** Keys written, or read as objects (which may then change in place), since a durable run last looked. */
+  #touched: Set<string> | undefined;
   readonly #schema: StoreSchema<T>;
   readonly #observers = new Set<StoreObserver<T>>();
 
@@ -45,7 +39,9 @@ export class Store<T extends Record<string, unknown>> {
   }
 
   get<K extends keyof T & string>(key: K): T[K] {
-    return this.#data[key];
+    const value = this.#data[key];
+    if (this.#touched && typeof value === "object" && value !== null) this.#touched.add(key);
+    return value;
   }
 
   has(key: keyof T & string): boolean {
@@ -66,6 +62,7 @@ export class Store<T extends Record<string, unknown>> {
     }
     const previous = this.#data[key];
     this.#data[key] = stored;
+    this.#touched?.add(key);
     for (const observe of this.#observers) observe(key, stored, previous);
   }
 
@@ -88,6 +85,7 @@ export class Store<T extends Record<string, unknown>> {
 
   /** Replaces all data with `data` (e.g. a snapshot), checking each key's schema. */
   load(data: Record<string, unknown>): this {
+    for (const key of Object.keys(this.#data)) this.#touched?.add(key);
     this.#data = {} as T;
     for (const [key, value] of Object.entries(data)) this.set(key as keyof T & string, value as T[keyof T & string]);
     return this;
@@ -102,4 +100,52 @@ export class Store<T extends Record<string, unknown>> {
   toJSON(): T {
     return this.#data;
   }
+
+  /**
+   * @internal Starts change tracking for a durable run: the returned set collects every key written,
+   * or read as an object, from now on. The run records only those keys at its next step.
+   */
+  [TRACK](): Set<string> {
+    this.#touched ??= new Set();
+    return this.#touched;
+  }
+}
+
+/**
+ * @internal Starts watching `shared` for changed top-level keys; the returned function stops and
+ * lists them, in key order. A Store reports every write; a plain object, each key whose value was
+ * replaced or whose JSON changed (an in-place push counts).
+ */
+export function watchChanges(shared: unknown): () => string[] {
+  if (shared instanceof Store) {
+    const written = new Set<string>();
+    const stop = shared.observe((key) => void written.add(key));
+    return () => {
+      stop();
+      return [...written].sort();
+    };
+  }
+  if (typeof shared !== "object" || shared === null) return () => [];
+  const data = shared as Record<string, unknown>;
+  const before = new Map(Object.keys(data).map((key) => [key, fingerprint(data[key])] as const));
+  return () => {
+    const keys = new Set([...before.keys(), ...Object.keys(data)]);
+    return [...keys].filter((key) => !Object.hasOwn(data, key) || !before.has(key) || !same(before.get(key), fingerprint(data[key]))).sort();
+  };
+}
+
+type Fingerprint = { value: unknown; json: string | undefined };
+
+function fingerprint(value: unknown): Fingerprint {
+  let json: string | undefined;
+  try {
+    json = typeof value === "object" && value !== null ? JSON.stringify(value) : undefined;
+  } catch {
+    json = undefined; // cyclic or unserializable: compared by identity only
+  }
+  return { value, json };
+}
+
+function same(a: Fingerprint | undefined, b: Fingerprint): boolean {
+  return a !== undefined && Object.is(a.value, b.value) && a.json === b.json;
 }

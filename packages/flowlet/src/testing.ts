@@ -1,9 +1,9 @@
 /**
  * `flowlet/testing`: the contract suite every checkpoint saver must pass.
  *
+ * With vitest's `describe` and `it`, and `describeSaver` from `flowlet/testing`:
+ *
  * ```ts
- * import { describe, it } from "vitest";
- * import { describeSaver } from "flowlet/testing";
  * describeSaver("FileSaver", () => {
  *   const dir = mkdtempSync(join(tmpdir(), "runs-"));
  *   return { open: () => new FileSaver(dir), close: () => rmSync(dir, { recursive: true }) };

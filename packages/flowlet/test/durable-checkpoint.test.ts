@@ -227,7 +227,8 @@ describe("human in the loop", () => {
     expect(second).toMatchObject({ status: "interrupted", payload: { question: "Really?" } });
     const done = await build().resume("h", { checkpoint: saver, resumeWith: "yes" });
     expect(done).toMatchObject({ status: "completed", shared: { verdicts: ["yes", "yes"], published: true } });
-    expect((await saver.list("h")).map((h) => h.status)).toEqual(["running", "interrupted", "interrupted", "running", "completed"]);
+    // Each answer is saved (a "running" record) before the node that asked runs again.
+    expect((await saver.list("h")).map((h) => h.status)).toEqual(["running", "interrupted", "running", "interrupted", "running", "running", "completed"]);
   });
 
   it("a node visited again in a loop asks again, rather than reusing its earlier answer", async () => {
@@ -256,8 +257,10 @@ describe("human in the loop", () => {
     expect((await build().run({ drafts: 0 }, { checkpoint: saver, runId: "loop" })).status).toBe("interrupted");
     const second = await build().resume("loop", { checkpoint: saver, resumeWith: false });
     expect(second).toMatchObject({ status: "interrupted", shared: { drafts: 2, approved: false } });
-    const third = await build().resume("loop", { checkpoint: saver, resumeWith: true });
+    const warnings: string[] = [];
+    const third = await build().resume("loop", { checkpoint: saver, resumeWith: true, onWarning: (w) => void warnings.push(w.message) });
     expect(third).toMatchObject({ status: "completed", shared: { drafts: 2, approved: true } });
+    expect(warnings).toEqual(["Flow ends: 'yes' not found in ['no']"]);
   });
 
   it("refuses resumeWith for a run that is not waiting for input", async () => {

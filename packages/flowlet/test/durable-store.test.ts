@@ -1,4 +1,4 @@
-import { Flow, MemorySaver, Node, SnapshotError, type StandardSchemaV1, Store, StoreSchemaError } from "flowlet";
+import { Flow, MemorySaver, Node, SnapshotError, type StandardSchemaV1, Store, StoreSchemaError, readCheckpoint } from "flowlet";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 
@@ -71,9 +71,11 @@ describe("Store", () => {
     bump.on("again", bump);
     const saver = new MemorySaver();
     const shared = new Store<Data>({ count: 0, tags: [] }, { schema });
-    const result = await new Flow(bump).run(shared, { checkpoint: saver, runId: "s" });
+    const warnings: string[] = [];
+    const result = await new Flow(bump).run(shared, { checkpoint: saver, runId: "s", onWarning: (w) => void warnings.push(w.message) });
     expect(result.status).toBe("completed");
-    const last = JSON.parse((await saver.load("s")).at(-1)?.body ?? "null");
+    expect(warnings).toEqual(["Flow ends: 'default' not found in ['again']"]);
+    const last = await readCheckpoint(saver, "s");
     expect(last?.sharedKind).toBe("store");
     expect(last?.shared).toEqual({ count: 3, tags: [] });
   });

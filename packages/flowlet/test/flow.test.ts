@@ -11,7 +11,7 @@ import {
   NodeError,
   type Params,
 } from "flowlet";
-import { Say, type Trail, captureWarnings, delay } from "./helpers.js";
+import { Say, type Trail, captureWarnings, delay, runWarnings } from "./helpers.js";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -151,8 +151,10 @@ describe("loop guard", () => {
     const { flow } = countdown();
     flow.maxSteps = 5;
     const shared = { left: 5 };
-    expect(await flow.run(shared)).toBe("done");
+    const warnings = runWarnings();
+    expect(await flow.run(shared, warnings)).toBe("done");
     expect(shared.left).toBe(0);
+    expect(warnings.messages()).toEqual(["Flow ends: 'done' not found in ['again']"]);
   });
 
   it("rejects with MaxStepsExceededError one step past maxSteps (Flow option)", async () => {
@@ -173,13 +175,17 @@ describe("loop guard", () => {
     const error = (await outer.run({ left: 10_000 }, { maxSteps: 50 }).catch((e: unknown) => e)) as MaxStepsExceededError;
     expect(error).toBeInstanceOf(MaxStepsExceededError);
     expect(error).toMatchObject({ path: "Outer/Countdown", maxSteps: 50 });
-    expect(await countdown().flow.run({ left: 60 }, { maxSteps: 60 })).toBe("done");
+    const warnings = runWarnings();
+    expect(await countdown().flow.run({ left: 60 }, { maxSteps: 60, ...warnings })).toBe("done");
+    expect(warnings.messages()).toEqual(["Flow ends: 'done' not found in ['again']"]);
   });
 
   it("is off by default: a 10,000-step loop runs to its end", async () => {
     const shared = { left: 10_000 };
-    expect(await countdown().flow.run(shared)).toBe("done");
+    const warnings = runWarnings();
+    expect(await countdown().flow.run(shared, warnings)).toBe("done");
     expect(shared.left).toBe(0);
+    expect(warnings.messages()).toEqual(["Flow ends: 'done' not found in ['again']"]); // and no manySteps warning at 10,000
   });
 
   it.each([-1, Number.NaN, 2.5])("rejects a run option maxSteps of %s rather than running unguarded", async (maxSteps) => {
@@ -212,8 +218,10 @@ describe("isolation of concurrent runs", () => {
     work.on("again", work);
     const flow = new Flow(work, { maxSteps: 4 });
     const runs: Run[] = Array.from({ length: 100 }, (_, id) => ({ id, seenIds: [], left: 4 }));
-    const actions = await Promise.all(runs.map((shared) => flow.run(shared, { params: { id: shared.id } })));
+    const warnings = runWarnings();
+    const actions = await Promise.all(runs.map((shared) => flow.run(shared, { params: { id: shared.id }, ...warnings })));
     expect(actions).toEqual(runs.map(() => "default"));
+    expect(warnings.messages()).toEqual(runs.map(() => "Flow ends: 'default' not found in ['again']"));
     for (const run of runs) {
       expect(run.seenIds).toEqual([run.id, run.id, run.id, run.id]);
       expect(run.left).toBe(0);

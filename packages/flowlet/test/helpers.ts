@@ -1,4 +1,4 @@
-import { Node } from "flowlet";
+import { type FlowletWarning, Node } from "flowlet";
 import { type MockInstance, vi } from "vitest";
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
@@ -21,6 +21,12 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
 export function captureWarnings(): { spy: MockInstance<typeof console.warn>; messages: () => string[] } {
   const spy = vi.spyOn(console, "warn").mockImplementation(() => {});
   return { spy, messages: () => spy.mock.calls.map((args) => args.map(String).join(" ")) };
+}
+
+/** Collects a run's warnings: pass `onWarning` to the run, read `messages()`. */
+export function runWarnings(): { onWarning: (w: FlowletWarning) => void; messages: () => string[] } {
+  const seen: FlowletWarning[] = [];
+  return { onWarning: (w) => void seen.push(w), messages: () => seen.map((w) => w.message) };
 }
 
 /** Counts how many calls of `fn` are in flight at once, and the most there ever were. */

@@ -1,6 +1,6 @@
-import { type JSONValue, MemorySaver, checksumOf } from "flowlet";
+import { MemorySaver, checksumOf } from "flowlet";
 import { describe, expect, it } from "vitest";
-import { type Entries, HistoryWriter, applyChain, loadState } from "../src/history.js";
+import { type EntryTexts, HistoryWriter, applyChain, loadState } from "../src/history.js";
 import type { CheckpointRecord } from "../src/saver.js";
 
 async function append(saver: MemorySaver, runId: string, seq: number, kind: "full" | "delta", body: string) {
@@ -15,17 +15,17 @@ async function append(saver: MemorySaver, runId: string, seq: number, kind: "ful
 describe("history: full and delta records", () => {
   it("writes a full record first, then deltas of only what changed, and a full once deltas outweigh it", () => {
     const writer = new HistoryWriter();
-    const entries: Entries = new Map<string, JSONValue>([
-      ["s:big", "x".repeat(10_000)],
-      ["s:n", 0],
+    const entries: EntryTexts = new Map([
+      ["s:big", JSON.stringify("x".repeat(10_000))],
+      ["s:n", "0"],
     ]);
     const first = writer.encode(entries, new Set(entries.keys()), new Set());
     expect(first.kind).toBe("full");
     const kinds: string[] = [];
     let written = 0;
     for (let n = 1; n <= 400; n++) {
-      entries.set("s:n", n);
-      entries.set(`s:k${n}`, "y".repeat(100));
+      entries.set("s:n", String(n));
+      entries.set(`s:k${n}`, JSON.stringify("y".repeat(100)));
       const { kind, body } = writer.encode(entries, new Set(["s:n", `s:k${n}`]), new Set());
       kinds.push(kind);
       written += body.length;
@@ -38,9 +38,9 @@ describe("history: full and delta records", () => {
 
   it("a full record every fullEvery steps at the latest", () => {
     const writer = new HistoryWriter({ fullEvery: 5 });
-    const entries: Entries = new Map<string, JSONValue>([["s:big", "x".repeat(100_000)]]);
+    const entries: EntryTexts = new Map([["s:big", JSON.stringify("x".repeat(100_000))]]);
     const kinds = Array.from({ length: 11 }, (_, n) => {
-      entries.set("s:n", n);
+      entries.set("s:n", String(n));
       return writer.encode(entries, new Set(["s:n"]), new Set()).kind;
     });
     expect(kinds).toEqual(["full", "delta", "delta", "delta", "delta", "full", "delta", "delta", "delta", "delta", "full"]);
@@ -48,13 +48,13 @@ describe("history: full and delta records", () => {
 
   it("applies a chain: sets and deletes on top of the full record", () => {
     const writer = new HistoryWriter();
-    const entries: Entries = new Map<string, JSONValue>([
-      ["a", 1],
-      ["b", { deep: [1, 2] }],
+    const entries: EntryTexts = new Map([
+      ["a", "1"],
+      ["b", JSON.stringify({ deep: [1, 2] })],
     ]);
     const bodies = [writer.encode(entries, new Set(entries.keys()), new Set())];
     entries.delete("a");
-    entries.set("c", "new");
+    entries.set("c", '"new"');
     bodies.push(writer.encode(entries, new Set(["c"]), new Set(["a"])));
     const records = bodies.map((b, i) => ({ runId: "r", seq: i + 1, at: "", status: "running", node: "", checksum: "", ...b }) as CheckpointRecord);
     expect(Object.fromEntries(applyChain(records, (r) => `#${r.seq}`))).toEqual({ b: { deep: [1, 2] }, c: "new" });

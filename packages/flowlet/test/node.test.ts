@@ -266,7 +266,9 @@ describe("wiring", () => {
     expect(a.successors.get("default")).toBe(b);
     expect(b.successors.get("go")).toBe(c);
     const d = new Node();
+    const warnings = captureWarnings();
     expect(a.next(new Node()).next(d)).toBe(d);
+    expect(warnings.messages()).toEqual([`flowlet: overwriting successor for action 'default' of "a".`]);
   });
 
   it("on(action, node) is next(node, action), and chains too", () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { BatchNode, Flow, Node, type NodeContext, ParallelBatchFlow, type Params } from "flowlet";
+import { captureWarnings } from "./helpers.js";
 
 type Chat = { messages: string[] };
 type Billing = { invoices: number[] };
@@ -48,8 +49,11 @@ describe("types", () => {
     listen.next(new Charge());
     // @ts-expect-error Billing is not Chat
     listen.on("pay", new Charge());
+    const rewired = captureWarnings(); // the next line re-wires the default edge, which warns
     // @ts-expect-error a node that needs `user` cannot follow one whose store lacks it
     listen.next(new Greet());
+    expect(rewired.messages()).toEqual([`flowlet: overwriting successor for action 'default' of "Listen".`]);
+    rewired.spy.mockRestore();
     // @ts-expect-error the flow's store must be the start node's
     new Flow<Billing>(new Listen());
     const flow = new Flow<Chat>();
