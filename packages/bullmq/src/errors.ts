@@ -38,3 +38,8 @@ export class RunFailedError extends FlowletError {
     super(`Run "${runId}" failed: ${reason}`);
   }
 }
+
+/** `ctx.interrupt` in a distributed item: the item runs on another worker, with no run to pause. */
+export class ItemInterruptError extends FlowletError {
+  override name = "ItemInterruptError";
+}

@@ -10,4 +10,5 @@ export {
   RunNotPausedError,
   DistributedItemError,
   RunFailedError,
+  ItemInterruptError,
 } from "./errors.js";

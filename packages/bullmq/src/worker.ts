@@ -9,7 +9,7 @@ import {
   Interrupt,
   type JSONValue,
   type Lease,
-  NodeContext,
+  type NodeContext,
   type ResumeOptions,
   type RunInfo,
   type RunResult,
@@ -17,9 +17,10 @@ import {
 import type { Redis } from "ioredis";
 import { type Connection, type Keys, jobId, keys as keysOf, redisClient } from "./connection.js";
 import { attemptsOf, itemWork } from "./distributed.js";
-import { QueueConfigError, RunCanceledError, UnknownFlowError } from "./errors.js";
+import { ItemInterruptError, QueueConfigError, RunCanceledError, UnknownFlowError } from "./errors.js";
 import { type QueueEvent, emitEvent } from "./events.js";
 import { indexNodes } from "./graph.js";
+import { itemContext } from "./item-context.js";
 import { ItemDispatcher } from "./items.js";
 import type { ItemJobData, RunJobData, RunJobResult, RunState } from "./jobs.js";
 import { LeasedSaver } from "./leased-saver.js";
@@ -326,14 +327,10 @@ class FlowletWorker implements FlowWorker {
     }
     const controller = this.#track(runId);
     try {
-      const ctx = new NodeContext(attempt, controller.signal, (params ?? {}) as Record<string, unknown>);
+      const ctx = itemContext(attempt, controller.signal, (params ?? {}) as Record<string, unknown>);
       return (await activeRun.exit(() => work(item, ctx))) ?? null;
     } catch (error) {
-      if (error instanceof Interrupt) {
-        throw new UnrecoverableError(
-          "ctx.interrupt cannot pause a distributed batch item: ask in the batch's prep or post, or in a node before it.",
-        );
-      }
+      if (error instanceof ItemInterruptError || error instanceof Interrupt) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
       this.#untrack(runId, controller);
