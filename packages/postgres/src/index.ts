@@ -1,0 +1,3 @@
+export { PostgresSaver, type PostgresSaverOptions } from "./saver.js";
+export { PostgresSaverConfigError, PostgresSchemaError } from "./errors.js";
+export { SCHEMA_VERSION } from "./migrations.js";
