@@ -1,5 +1,5 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import type { LLM, Prompt, UsageEvent } from "@flowlet/llm";
+import type { ChatResult, LLM, LLMStream, Prompt, UsageEvent } from "@flowlet/llm";
 import { type TracingOptions, tracerFor } from "./configured.js";
 
 type Operation = "chat" | "embeddings";
@@ -50,35 +50,64 @@ export function traceLLM(llm: LLM, options: TracingOptions = {}): LLM {
     mine(event);
     theirs?.(event);
   };
+  const replied = (span: Span, reply: ChatResult) => {
+    span.setAttributes({ "gen_ai.response.model": reply.model, "gen_ai.response.finish_reasons": [reply.finishReason.unified] });
+    if (content) span.setAttribute("gen_ai.output.messages", JSON.stringify([{ role: "assistant", content: reply.text, toolCalls: reply.toolCalls }]));
+    span.end();
+    return reply;
+  };
   return {
     connection: llm.connection,
+    limits: llm.limits,
+    limitsFor: (name) => llm.limitsFor(name),
+    countTokens: (prompt, name) => llm.countTokens(prompt, name),
     async chat(prompt, callOptions = {}) {
       const { span, usage } = start("chat", model(callOptions.model), prompt);
       try {
-        const reply = await llm.chat(prompt, { ...callOptions, onUsage: chain(usage, callOptions.onUsage) });
-        span.setAttributes({ "gen_ai.response.model": reply.model, "gen_ai.response.finish_reasons": [reply.finishReason] });
-        if (content) span.setAttribute("gen_ai.output.messages", JSON.stringify([{ role: "assistant", content: reply.text, toolCalls: reply.toolCalls }]));
-        span.end();
-        return reply;
+        return replied(span, await llm.chat(prompt, { ...callOptions, onUsage: chain(usage, callOptions.onUsage) }));
       } catch (error) {
         fail(span, error);
         throw error;
       }
     },
-    async *stream(prompt: Prompt, callOptions = {}) {
+    async continue(prompt, reply, callOptions = {}) {
       const { span, usage } = start("chat", model(callOptions.model), prompt);
-      let text = "";
       try {
-        for await (const delta of llm.stream(prompt, { ...callOptions, onUsage: chain(usage, callOptions.onUsage) })) {
-          if (content) text += delta;
-          yield delta;
-        }
-        if (content) span.setAttribute("gen_ai.output.messages", JSON.stringify([{ role: "assistant", content: text }]));
-        span.end();
+        return replied(span, await llm.continue(prompt, reply, { ...callOptions, onUsage: chain(usage, callOptions.onUsage) }));
       } catch (error) {
         fail(span, error);
         throw error;
       }
+    },
+    stream(prompt: Prompt, callOptions = {}): LLMStream {
+      const { span, usage } = start("chat", model(callOptions.model), prompt);
+      const inner = llm.stream(prompt, { ...callOptions, onUsage: chain(usage, callOptions.onUsage) });
+      // The span ends once, whether the caller iterates, asks for the result, or both.
+      let ended: Promise<ChatResult> | undefined;
+      const result = () => {
+        ended ??= inner.result().then(
+          (reply) => replied(span, reply),
+          (error: unknown) => {
+            fail(span, error);
+            throw error;
+          },
+        );
+        return ended;
+      };
+      return {
+        async *[Symbol.asyncIterator]() {
+          try {
+            yield* inner;
+          } catch (error) {
+            ended ??= Promise.reject(error);
+            ended.catch(() => {});
+            fail(span, error);
+            throw error;
+          }
+          await result();
+        },
+        result,
+      };
     },
     async structured(prompt, schema, callOptions = {}) {
       const { span, usage } = start("chat", model(callOptions.model), prompt);
