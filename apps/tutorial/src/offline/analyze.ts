@@ -346,8 +346,8 @@ function readingOrder(dependencyOrder: string[], deps: ReadonlyMap<string, Reado
 
 /**
  * Modules by folder, the two folders with the deepest common parent (the smallest pair on ties)
- * merged into that parent until at most `maxChapters` remain. Sorted by segments, such a pair is
- * always adjacent.
+ * merged into that parent until at most `maxChapters` remain, unless that merge would put more than
+ * a third of the modules into one chapter. Sorted by segments, such a pair is always adjacent.
  */
 function mergeFolders(modules: readonly Module[], maxChapters: number): Map<string, Module[]> {
   const groups = new Map<string, Module[]>();
@@ -374,6 +374,10 @@ function mergeFolders(modules: readonly Module[], maxChapters: number): Map<stri
       if (depth(parent) > best.depth || (depth(parent) === best.depth && size < best.size)) best = { parent, depth: depth(parent), size };
     }
     const merged = folders.filter((folder) => folder === best.parent || folder.startsWith(best.parent ? `${best.parent}/` : ""));
+    // Merging at a shared parent swallows every sibling: in a monorepo, `packages/` would become one
+    // chapter holding most of the project. More chapters than asked read better than that.
+    const swallowed = merged.reduce((sum, folder) => sum + groups.get(folder)!.length, 0);
+    if (merged.length > 2 && swallowed > modules.length / 3) break;
     groups.set(best.parent, merged.flatMap((folder) => groups.get(folder)!));
     for (const folder of merged) if (folder !== best.parent) groups.delete(folder);
   }
