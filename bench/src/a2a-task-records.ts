@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
-import { checkpointTaskRecords } from "@flowlet/interop";
+import { checkpointTaskRecords } from "../../packages/interop/src/index.js";
 import { SqliteSaver } from "@flowlet/sqlite";
 import type { CheckpointSaver } from "flowlet";
 
