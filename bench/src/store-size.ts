@@ -3,8 +3,9 @@
  * store that also holds S bytes that never change (S = 1 KB, 1 MB, 10 MB, 50 MB), for every
  * Flowlet saver and for LangGraph.js's MemorySaver, in one process.
  *
- * Reported per step, as the marginal cost between a short and a long run (so the first full
- * checkpoint and the start of the run are left out): milliseconds, and bytes of records appended.
+ * Reported per step: for Flowlet, the median time between two consecutive checkpoints of one run
+ * (the first, full record left out) and the median bytes of record bodies appended; for LangGraph,
+ * which has no per-checkpoint hook, the marginal cost between a 5-step and a long run.
  *
  *   npm run bench:store -w bench            # writes results/store-size.json and prints a table
  *   STORE_SIZES=1e3,1e6 npm run bench:store -w bench
@@ -20,7 +21,7 @@ import { gc, median } from "./measure.js";
 
 const SIZES = (process.env.STORE_SIZES ?? "1e3,1e6,1e7,5e7").split(",").map(Number);
 const SHORT = 5;
-const LONG = Number(process.env.STORE_STEPS ?? 25);
+const LONG = Number(process.env.STORE_STEPS ?? 30);
 const REPEATS = Number(process.env.STORE_REPEATS ?? 3);
 
 type Shared = { blob: string; n: number };
@@ -44,17 +45,17 @@ function loop(steps: number): Flow<Shared> {
   return new Flow(tick, { name: "Loop" });
 }
 
-/** Counts the bytes of record bodies a saver is asked to append. */
-function metered(saver: CheckpointSaver): { saver: CheckpointSaver; bytes: () => number } {
-  let bytes = 0;
+/** Records the bytes of record bodies of each append a saver is asked to make. */
+function metered(saver: CheckpointSaver): { saver: CheckpointSaver; sizes: () => number[] } {
+  const sizes: number[] = [];
   const append = saver.append.bind(saver);
   Object.defineProperty(saver, "append", {
     value: (lease: Parameters<CheckpointSaver["append"]>[0], records: Parameters<CheckpointSaver["append"]>[1], run: Parameters<CheckpointSaver["append"]>[2]) => {
-      for (const r of records) bytes += Buffer.byteLength(r.body);
+      if (records.length > 0) sizes.push(records.reduce((sum, r) => sum + Buffer.byteLength(r.body), 0));
       return append(lease, records, run);
     },
   });
-  return { saver, bytes: () => bytes };
+  return { saver, sizes: () => sizes };
 }
 
 interface Row {
@@ -71,27 +72,28 @@ const SAVERS: Record<string, (dir: string) => CheckpointSaver> = {
   SqliteSaver: (dir) => new SqliteSaver(join(dir, "bench.db")),
 };
 
+/**
+ * Flowlet: one run of LONG steps; a step's cost is the time between two consecutive checkpoints
+ * (the hook fires once each record is saved), so the first, full record is not counted. Median.
+ */
 async function flowletRow(label: string, size: number): Promise<Row> {
   const blob = "x".repeat(size);
   const perStep: number[] = [];
   const bytesPerStep: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
-    const measured: { ms: number; bytes: number }[] = [];
-    for (const steps of [SHORT, LONG]) {
-      const dir = await mkdtemp(join(tmpdir(), "flowlet-store-bench-"));
-      const { saver, bytes } = metered((SAVERS[label] as (dir: string) => CheckpointSaver)(dir));
-      gc();
-      const start = performance.now();
-      const result = await loop(steps).run({ blob, n: 0 }, { checkpoint: saver, runId: `r${r}-${steps}` });
-      const ms = performance.now() - start;
-      if (result.status !== "completed" || result.shared.n !== steps) throw new Error(`${label}: the run ended ${result.status}`);
-      measured.push({ ms, bytes: bytes() });
-      (saver as { close?: () => void }).close?.();
-      await rm(dir, { recursive: true, force: true });
-    }
-    const [short, long] = measured as [{ ms: number; bytes: number }, { ms: number; bytes: number }];
-    perStep.push((long.ms - short.ms) / (LONG - SHORT));
-    bytesPerStep.push((long.bytes - short.bytes) / (LONG - SHORT));
+    const dir = await mkdtemp(join(tmpdir(), "flowlet-store-bench-"));
+    const { saver, sizes } = metered((SAVERS[label] as (dir: string) => CheckpointSaver)(dir));
+    const times: number[] = [];
+    gc();
+    const result = await loop(LONG).run(
+      { blob, n: 0 },
+      { checkpoint: saver, runId: `r${r}`, hooks: { checkpoint: () => void times.push(performance.now()) } },
+    );
+    if (result.status !== "completed" || result.shared.n !== LONG) throw new Error(`${label}: the run ended ${result.status}`);
+    for (let i = 2; i < times.length; i++) perStep.push((times[i] as number) - (times[i - 1] as number));
+    bytesPerStep.push(...sizes().slice(1));
+    (saver as { close?: () => void }).close?.();
+    await rm(dir, { recursive: true, force: true });
   }
   return { saver: label, size, msPerStep: median(perStep), bytesPerStep: median(bytesPerStep) };
 }

@@ -144,8 +144,8 @@ export class FileSaver implements CheckpointSaver {
     await this.#check(runDir, lease);
     const first = records[0];
     if (first) {
-      const index = await this.#index(runDir);
-      const next = (index.at(-1)?.info.seq ?? 0) + 1;
+      // The history ends in the last segment: an append reads one header, however long the run.
+      const next = ((await this.#index(runDir, true)).at(-1)?.info.seq ?? 0) + 1;
       if (first.seq !== next) throw new CheckpointConflictError(runId, next, first.seq);
       const header: SegmentHeader = { v: 2, records: records.map(({ body, ...info }) => ({ ...info, length: body.length })) };
       const text = `${JSON.stringify(header)}\n${records.map((r) => r.body).join("")}`;
@@ -308,11 +308,11 @@ export class FileSaver implements CheckpointSaver {
     return { gens: gens.sort(byNumber), segments: segments.sort(byNumber), hasRun: names.includes("run.json"), missing: false };
   }
 
-  /** Every record of the run, from the segments' header lines: bodies are not read. */
-  async #index(runDir: string): Promise<Indexed[]> {
+  /** Every record of the run (or those of its last segment), from the segments' header lines: bodies are not read. */
+  async #index(runDir: string, lastOnly = false): Promise<Indexed[]> {
     const { segments } = await this.#scan(runDir);
     const out: Indexed[] = [];
-    for (const start of segments) {
+    for (const start of lastOnly ? segments.slice(-1) : segments) {
       const file = join(runDir, `s.${pad(start)}.json`);
       let header: SegmentHeader | undefined;
       try {
