@@ -56,9 +56,10 @@ describe("each tarball", () => {
     for (const p of packed) expect(p.files, p.manifest.name).toContain("README.md");
   });
 
-  it("flowlet ships one bundled module, the only one its exports reach, and its type declarations", () => {
+  it("flowlet ships one bundled module and its testing entry, the only ones its exports reach, and its type declarations", () => {
     const flowlet = packed.find((p) => p.manifest.name === "flowlet");
-    expect(flowlet?.files.filter((f) => f.endsWith(".js"))).toEqual(["dist/flowlet.js"]);
+    // testing.js (`flowlet/testing`, the saver contract suite) imports nothing at run time.
+    expect(flowlet?.files.filter((f) => f.endsWith(".js")).sort()).toEqual(["dist/flowlet.js", "dist/testing.js"]);
   });
 });
 
