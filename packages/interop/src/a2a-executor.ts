@@ -4,7 +4,7 @@ import { type CheckpointSaver, type Flow, type Hooks, Interrupt, type RunResult 
 import { cancelParkedRun } from "./a2a-cancel-run.js";
 import { agentMessage, dataOf, textOf, textPart, toParts } from "./a2a-parts.js";
 import { DeltaBuffer, type DeltaOptions } from "./deltas.js";
-import { withTextSink } from "./emit-text.js";
+import { textOfEmit, withTextSink } from "./emit-text.js";
 import { TaskCanceled } from "./errors.js";
 
 /** What `toShared` and `toResume` receive: the user's message, pre-digested. */
@@ -145,6 +145,8 @@ export class FlowExecutor<S> implements AgentExecutor {
     }, this.options.deltas);
     live.deltas = deltas;
     const hooks: Hooks = {
+      // A node's `ctx.emit(text)` streams as an `emitText(text)` would.
+      custom: (e) => deltas.push(textOfEmit(e.data) ?? ""),
       nodeEnd: (e) => {
         // The flow's own end is the task's end, which the final status reports.
         if (live.canceled || e.path === this.flow.name) return;
@@ -261,11 +263,7 @@ function interruptParts(payload: unknown) {
   return [textPart(JSON.stringify(payload) ?? ""), ...toParts(payload)];
 }
 
-/**
- * Where a run's text deltas come from: today `emitText`, through its async-context sink. When the
- * core emits text events (`ctx.emit`), this becomes a hook feeding the same buffer, and nothing
- * else here changes.
- */
+/** Feeds `emitText`'s deltas (through its async-context sink) into the buffer; `ctx.emit`'s come through the `custom` hook. */
 function textInto<T>(deltas: DeltaBuffer, run: () => T): T {
   return withTextSink((delta) => deltas.push(delta), run);
 }

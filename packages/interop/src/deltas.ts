@@ -13,7 +13,7 @@ export interface DeltaOptions {
  * `maxChars` by more than one delta).
  *
  * The buffer does not care where deltas come from: `push` is the one entry point, fed today by
- * `emitText`'s sink and, once the core emits events, by those events.
+ * `emitText`'s sink and by the core's `ctx.emit` (the run's `custom` hook).
  */
 export class DeltaBuffer {
   readonly #publish: (text: string) => void;

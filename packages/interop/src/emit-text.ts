@@ -26,3 +26,14 @@ export function emitText(delta: string): void {
 export function withTextSink<T>(sink: TextSink, fn: () => T): T {
   return sinks.run(sink, fn);
 }
+
+/**
+ * The text in what a node passed to `ctx.emit(data)`, which streams like {@link emitText}: a string,
+ * or an object's string `token` or `text` (`await ctx.emit({ token })`, the core's LLM pattern).
+ */
+export function textOfEmit(data: unknown): string | undefined {
+  if (typeof data === "string") return data;
+  if (typeof data !== "object" || data === null) return undefined;
+  const { token, text } = data as { token?: unknown; text?: unknown };
+  return typeof token === "string" ? token : typeof text === "string" ? text : undefined;
+}

@@ -3,9 +3,9 @@ import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { type CallToolResult, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { RequestHandler } from "express";
-import type { Flow } from "flowlet";
+import type { Flow, Hooks } from "flowlet";
 import type { z } from "zod";
-import { withTextSink } from "./emit-text.js";
+import { textOfEmit, withTextSink } from "./emit-text.js";
 import { InteropConfigError } from "./errors.js";
 import { INVALID_REQUEST, baseUrl, guardedApp, lastResort, listen, notFound, rpcError, shut } from "./http.js";
 import type { ListenOptions } from "./listen-options.js";
@@ -52,13 +52,14 @@ export function registerFlowTool<S, Shape extends z.ZodRawShape>(server: McpServ
     const token = extra._meta?.progressToken;
     let progress = 0;
     const sink = (delta: string) => {
-      if (token === undefined) return;
+      if (token === undefined || !delta) return;
       const params = { progressToken: token, progress: ++progress, message: delta };
       extra.sendNotification({ method: "notifications/progress", params }).catch(() => {});
     };
     try {
       const shared = await options.toShared(args);
-      await withTextSink(sink, () => flow.run(shared, { signal: extra.signal, params: options.params }));
+      const hooks: Hooks = { custom: (e) => sink(textOfEmit(e.data) ?? "") }; // ctx.emit(text) streams as emitText(text)
+      await withTextSink(sink, () => flow.run(shared, { signal: extra.signal, params: options.params, hooks }));
       return toolResult(fromShared(shared));
     } catch (error) {
       return { isError: true, content: [{ type: "text", text: error instanceof Error ? error.message : String(error) }] };
