@@ -4,7 +4,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const src = new URL("../packages/flowlet/src/", import.meta.url);
-const files = readdirSync(src).filter((f) => f.endsWith(".ts")).sort();
+const files = readdirSync(src)
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
 let all = 0;
 let code = 0;
 for (const file of files) {

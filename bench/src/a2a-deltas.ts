@@ -117,7 +117,9 @@ for (const n of perDeltaSizes) {
   perDelta.set(n, median(samples));
 }
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
-rows.push("| deltas | batched (default): stream time | updates | GetTask max wait | one update per delta: stream time | updates | GetTask max wait | per-delta ÷ batched |");
+rows.push(
+  "| deltas | batched (default): stream time | updates | GetTask max wait | one update per delta: stream time | updates | GetTask max wait | per-delta ÷ batched |",
+);
 rows.push("|---|---|---|---|---|---|---|---|");
 for (const n of [...new Set([...batchedSizes, ...perDeltaSizes])].sort((a, b) => a - b)) {
   const b = batched.get(n);
@@ -129,6 +131,9 @@ for (const n of [...new Set([...batchedSizes, ...perDeltaSizes])].sort((a, b) =>
 const os = await import("node:os");
 console.log(
   `\`npx tsx --conditions=@flowlet/source bench/src/a2a-deltas.ts${smoke ? " --smoke" : ""}\`, ${new Date().toISOString()}, Node ${process.version}, ` +
-    `${os.cpus().length} CPUs (load ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}); medians of ${runs} runs (per-delta: ${Math.min(runs, 3)}).\n`,
+    `${os.cpus().length} CPUs (load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")}); medians of ${runs} runs (per-delta: ${Math.min(runs, 3)}).\n`,
 );
 console.log(rows.join("\n"));

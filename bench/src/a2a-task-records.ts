@@ -32,7 +32,9 @@ for (const [name, make] of savers) {
     started = performance.now();
     for (let i = 0; i < OPS; i++) await records.read(`\u0000task${i % TASKS}`);
     const read = (performance.now() - started) / OPS;
-    console.log(`${name.padEnd(22)} write ${write.toFixed(2).padStart(7)} ms   read ${read.toFixed(2).padStart(6)} ms   (${OPS} ops over ${TASKS} tasks, 2 KB records)`);
+    console.log(
+      `${name.padEnd(22)} write ${write.toFixed(2).padStart(7)} ms   read ${read.toFixed(2).padStart(6)} ms   (${OPS} ops over ${TASKS} tasks, 2 KB records)`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

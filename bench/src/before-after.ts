@@ -101,7 +101,23 @@ async function measure(title: string, runs: Record<string, () => Promise<number>
 const pf = pocketflow as unknown as Lib;
 console.log(`CPU µs per transition; before = ${ref}, after = the working tree; pocketflow's methods async, as in its own port.\n`);
 console.log("| workload | before | after | pocketflow | after ÷ pocketflow | before ÷ pocketflow |\n|---|---|---|---|---|---|");
-await measure("W1 chain of 1,000, sync post", { before: chain(before, 1000, false), after: chain(after, 1000, false), pocketflow: chain(pf, 1000, true) }, 15);
-await measure("W2 loop of 100,000, sync post", { before: loop(before, 100_000, false), after: loop(after, 100_000, false), pocketflow: loop(pf, 100_000, true) }, 9);
-await measure("W1 chain of 1,000, async post", { before: chain(before, 1000, true), after: chain(after, 1000, true), pocketflow: chain(pf, 1000, true) }, 15);
-await measure("W2 loop of 100,000, async post", { before: loop(before, 100_000, true), after: loop(after, 100_000, true), pocketflow: loop(pf, 100_000, true) }, 9);
+await measure(
+  "W1 chain of 1,000, sync post",
+  { before: chain(before, 1000, false), after: chain(after, 1000, false), pocketflow: chain(pf, 1000, true) },
+  15,
+);
+await measure(
+  "W2 loop of 100,000, sync post",
+  { before: loop(before, 100_000, false), after: loop(after, 100_000, false), pocketflow: loop(pf, 100_000, true) },
+  9,
+);
+await measure(
+  "W1 chain of 1,000, async post",
+  { before: chain(before, 1000, true), after: chain(after, 1000, true), pocketflow: chain(pf, 1000, true) },
+  15,
+);
+await measure(
+  "W2 loop of 100,000, async post",
+  { before: loop(before, 100_000, true), after: loop(after, 100_000, true), pocketflow: loop(pf, 100_000, true) },
+  9,
+);

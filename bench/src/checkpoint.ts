@@ -76,7 +76,11 @@ export const FLOWLET_SAVERS: Record<string, SaverSource | undefined> = {
     exportName: "FileSaver",
     make: (Saver, dir) => new (Saver as Construct)(dir, { fsync: false }),
   },
-  SqliteSaver: { module: "@flowlet/sqlite", exportName: "SqliteSaver", make: (Saver, dir) => new (Saver as Construct)(join(dir, "bench.db")) },
+  SqliteSaver: {
+    module: "@flowlet/sqlite",
+    exportName: "SqliteSaver",
+    make: (Saver, dir) => new (Saver as Construct)(join(dir, "bench.db")),
+  },
 };
 
 /** A flowlet chain of `n` nodes that checkpoints every step into the saver labelled `label`. */

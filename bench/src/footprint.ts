@@ -108,7 +108,8 @@ export function buildFlowlet(): string {
     const esbuild = join(dirname(require.resolve("esbuild/package.json")), "bin", "esbuild");
     const bundle = [join(outDir, "index.js"), "--bundle", "--format=esm", "--platform=neutral", `--outfile=${join(outDir, "flowlet.js")}`];
     const bundled = spawnSync(esbuild, bundle, { encoding: "utf8" });
-    if (!existsSync(join(outDir, "flowlet.js"))) throw new Error(`building flowlet failed:\n${built.stdout}${built.stderr}${bundled.stderr}`);
+    if (!existsSync(join(outDir, "flowlet.js")))
+      throw new Error(`building flowlet failed:\n${built.stdout}${built.stderr}${bundled.stderr}`);
   }
   return outDir;
 }

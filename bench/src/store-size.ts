@@ -50,7 +50,11 @@ function metered(saver: CheckpointSaver): { saver: CheckpointSaver; sizes: () =>
   const sizes: number[] = [];
   const append = saver.append.bind(saver);
   Object.defineProperty(saver, "append", {
-    value: (lease: Parameters<CheckpointSaver["append"]>[0], records: Parameters<CheckpointSaver["append"]>[1], run: Parameters<CheckpointSaver["append"]>[2]) => {
+    value: (
+      lease: Parameters<CheckpointSaver["append"]>[0],
+      records: Parameters<CheckpointSaver["append"]>[1],
+      run: Parameters<CheckpointSaver["append"]>[2],
+    ) => {
       if (records.length > 0) sizes.push(records.reduce((sum, r) => sum + Buffer.byteLength(r.body), 0));
       return append(lease, records, run);
     },

@@ -202,7 +202,12 @@ const mb = (bytes: number) => bytes / 2 ** 20;
 async function w1Chain(sizes: Sizes, { sequential }: Phase): Promise<Row[]> {
   const entries = sequential.map((fw): Timed => {
     const n = isLangGraph(fw) ? sizes.langgraph.chain : sizes.chain;
-    return { key: fw.name, run: fw.chain(n), repeats: repeatsOf(fw, sizes), check: (v) => expect(v === n, `${fw.name} chain visited ${v} of ${n} nodes`) };
+    return {
+      key: fw.name,
+      run: fw.chain(n),
+      repeats: repeatsOf(fw, sizes),
+      check: (v) => expect(v === n, `${fw.name} chain visited ${v} of ${n} nodes`),
+    };
   });
   const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
   const cells = Object.fromEntries(
@@ -211,14 +216,27 @@ async function w1Chain(sizes: Sizes, { sequential }: Phase): Promise<Row[]> {
       return [fw.name, perStep(samples.get(fw.name)!, n, { nodes: n, visited: last.get(fw.name) as number })];
     }),
   );
-  return [{ id: "W1", title: `chain of ${sizes.chain.toLocaleString("en")} trivial nodes, per transition`, unit: "µs", compare: "baseline", cells }];
+  return [
+    {
+      id: "W1",
+      title: `chain of ${sizes.chain.toLocaleString("en")} trivial nodes, per transition`,
+      unit: "µs",
+      compare: "baseline",
+      cells,
+    },
+  ];
 }
 
 async function w2Loop(sizes: Sizes, { sequential, parallel }: Phase): Promise<Row[]> {
   const transitionsOf = (fw: Sequential) => (isLangGraph(fw) ? sizes.langgraph.loop : sizes.loop);
   const entries = sequential.map((fw): Timed => {
     const n = transitionsOf(fw);
-    return { key: fw.name, run: fw.loop(n, ignoreVisit), repeats: repeatsOf(fw, sizes), check: (v) => expect(v === n, `${fw.name} loop made ${v} of ${n} transitions`) };
+    return {
+      key: fw.name,
+      run: fw.loop(n, ignoreVisit),
+      repeats: repeatsOf(fw, sizes),
+      check: (v) => expect(v === n, `${fw.name} loop made ${v} of ${n} transitions`),
+    };
   });
   const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
   const time: Row = {
@@ -226,7 +244,9 @@ async function w2Loop(sizes: Sizes, { sequential, parallel }: Phase): Promise<Ro
     title: `2-node loop of ${sizes.loop.toLocaleString("en")} transitions (LangGraph: ${sizes.langgraph.loop.toLocaleString("en")}), per transition`,
     unit: "µs",
     compare: "baseline",
-    cells: Object.fromEntries(sequential.map((fw) => [fw.name, perStep(samples.get(fw.name)!, transitionsOf(fw), { transitions: last.get(fw.name) as number })])),
+    cells: Object.fromEntries(
+      sequential.map((fw) => [fw.name, perStep(samples.get(fw.name)!, transitionsOf(fw), { transitions: last.get(fw.name) as number })]),
+    ),
   };
 
   // Memory, in separate runs: the probe's full GC must not land inside a timed run.
@@ -285,7 +305,10 @@ async function wParallel(sizes: Sizes, { parallel }: Phase, capped: boolean): Pr
     const check = (value: unknown) => {
       expect(inOrder(value as number[], n), `${fw.name} batch did not return its ${n} results in order`);
       expect(calls.started === n, `${fw.name} batch made ${calls.started} of ${n} calls`);
-      expect(limit === undefined || calls.maxInFlight <= limit, `${fw.name} had ${calls.maxInFlight} calls in flight, over the cap of ${limit}`);
+      expect(
+        limit === undefined || calls.maxInFlight <= limit,
+        `${fw.name} had ${calls.maxInFlight} calls in flight, over the cap of ${limit}`,
+      );
       peaks.set(fw.name, Math.max(peaks.get(fw.name) ?? 0, calls.maxInFlight));
     };
     entries.push({ key: fw.name, run, repeats: isLangGraph(fw) ? sizes.langgraph.repeats : sizes.batchRepeats, check });
@@ -298,7 +321,13 @@ async function wParallel(sizes: Sizes, { parallel }: Phase, capped: boolean): Pr
     const s = samples.get(fw.name);
     if (!s) continue;
     const results = last.get(fw.name) as number[];
-    const detail = { items: batchOf(fw), results: results.length, inOrder: inOrder(results, batchOf(fw)), ideal: idealOf(fw), maxInFlight: peaks.get(fw.name)! };
+    const detail = {
+      items: batchOf(fw),
+      results: results.length,
+      inOrder: inOrder(results, batchOf(fw)),
+      ideal: idealOf(fw),
+      maxInFlight: peaks.get(fw.name)!,
+    };
     cells[fw.name] = { value: median(s), samples: s, detail };
     const c = cpu.get(fw.name)!;
     cpuCells[fw.name] = { value: median(c), samples: c, detail: { items: batchOf(fw) } };
@@ -306,10 +335,19 @@ async function wParallel(sizes: Sizes, { parallel }: Phase, capped: boolean): Pr
   const what = `${sizes.batch.toLocaleString("en")} × ${sizes.callMs} ms calls`;
   const id = capped ? "W4" : "W3";
   const wall: Row = capped
-    ? { id, title: `parallel batch of ${what}, concurrency ${sizes.concurrency}: wall time (ideal ${idealOf(flowlet)} ms)`, unit: "ms", compare: "ideal", cells }
+    ? {
+        id,
+        title: `parallel batch of ${what}, concurrency ${sizes.concurrency}: wall time (ideal ${idealOf(flowlet)} ms)`,
+        unit: "ms",
+        compare: "ideal",
+        cells,
+      }
     : { id, title: `parallel batch of ${what}, unbounded: wall time (ideal ${sizes.callMs} ms)`, unit: "ms", compare: "ideal", cells };
   // Several ms of wall time here are other processes' load; CPU time is the framework's own cost.
-  return [wall, { id, title: "the same batch: CPU time spent (the framework's own overhead)", unit: "ms", compare: "baseline", cells: cpuCells }];
+  return [
+    wall,
+    { id, title: "the same batch: CPU time spent (the framework's own overhead)", unit: "ms", compare: "baseline", cells: cpuCells },
+  ];
 }
 
 async function w7Stream(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
@@ -323,14 +361,26 @@ async function w7Stream(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
     }
     const n = isLangGraph(fw) ? sizes.langgraph.stream : sizes.stream;
     steps.set(fw.name, n);
-    entries.push({ key: fw.name, run: fw.stream(n), repeats: repeatsOf(fw, sizes), check: (v) => expect(typeof v === "number" && v >= 2 * n, `${fw.name} streamed ${v} events for ${n} nodes`) });
+    entries.push({
+      key: fw.name,
+      run: fw.stream(n),
+      repeats: repeatsOf(fw, sizes),
+      check: (v) => expect(typeof v === "number" && v >= 2 * n, `${fw.name} streamed ${v} events for ${n} nodes`),
+    });
   }
   const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
   for (const [name, n] of steps) {
     const events = last.get(name) as number;
     cells[name] = perStep(samples.get(name)!, events, { nodes: n, events });
   }
-  return [{ id: "W7", title: `streamed chain of ${sizes.stream.toLocaleString("en")} nodes (LangGraph: ${sizes.langgraph.stream}), one custom event each; per event read`, unit: "µs", cells }];
+  return [
+    {
+      id: "W7",
+      title: `streamed chain of ${sizes.stream.toLocaleString("en")} nodes (LangGraph: ${sizes.langgraph.stream}), one custom event each; per event read`,
+      unit: "µs",
+      cells,
+    },
+  ];
 }
 
 async function w5Checkpoint(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
@@ -406,20 +456,37 @@ async function w5Checkpoint(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
   const noFileSaver = () => ({ note: "no file saver" });
   const dash = () => ({ note: "–" });
   return [
-    row(`${chain}, no checkpointing, per step`, () => cell("flowlet no saver"), () => cell("LangGraph no saver")),
-    row(`${chain} + MemorySaver, per step`, () => cell("flowlet MemorySaver"), () => cell("LangGraph MemorySaver")),
+    row(
+      `${chain}, no checkpointing, per step`,
+      () => cell("flowlet no saver"),
+      () => cell("LangGraph no saver"),
+    ),
+    row(
+      `${chain} + MemorySaver, per step`,
+      () => cell("flowlet MemorySaver"),
+      () => cell("LangGraph MemorySaver"),
+    ),
     row(`${chain} + file saver (@flowlet/file-saver, fsync on: its default), per step`, () => cell("flowlet FileSaver"), noFileSaver),
     row(`${chain} + file saver, fsync off, per step`, () => cell("flowlet FileSaver fsync:false"), noFileSaver),
-    row(`${chain} + SQLite saver (@flowlet/sqlite), per step`, () => cell("flowlet SqliteSaver"), () => ({
-      note: "n/a (@langchain/langgraph-checkpoint-sqlite not installed)",
-    })),
+    row(
+      `${chain} + SQLite saver (@flowlet/sqlite), per step`,
+      () => cell("flowlet SqliteSaver"),
+      () => ({
+        note: "n/a (@langchain/langgraph-checkpoint-sqlite not installed)",
+      }),
+    ),
     row("file saver's cost per step (with − without), fsync on", () => overhead("flowlet FileSaver"), dash),
     row("file saver's cost per step (with − without), fsync off", () => overhead("flowlet FileSaver fsync:false"), dash),
   ];
 }
 
 function w6Footprint(sizes: Sizes): Row[] {
-  const cold: Row = { id: "W6", title: "cold import, `node -e \"import(X)\"` minus `node -e 0`", unit: "ms", cells: { [plain.name]: { note: "–" } } };
+  const cold: Row = {
+    id: "W6",
+    title: 'cold import, `node -e "import(X)"` minus `node -e 0`',
+    unit: "ms",
+    cells: { [plain.name]: { note: "–" } },
+  };
   const size: Row = { id: "W6", title: "installed size with its dependency closure", unit: "KB", cells: { [plain.name]: { note: "–" } } };
   const specifiers: Record<string, string> = {};
   const installed: Record<string, Installed> = {};
@@ -435,9 +502,14 @@ function w6Footprint(sizes: Sizes): Row[] {
     installed[fw.name] = installedSize(fw.pkg!);
   }
   const { node, imports } = coldImports(specifiers, sizes.coldImports);
-  for (const [name, c] of Object.entries(imports)) cold.cells[name] = { value: c.ms, samples: c.samples, detail: { nodeAlone: median(node) } };
+  for (const [name, c] of Object.entries(imports))
+    cold.cells[name] = { value: c.ms, samples: c.samples, detail: { nodeAlone: median(node) } };
   for (const [name, i] of Object.entries(installed)) {
-    size.cells[name] = { value: i.bytes / 1024, note: `(${i.packages} package${i.packages === 1 ? "" : "s"})`, detail: { packages: i.packages, missing: i.missing.join(", ") } };
+    size.cells[name] = {
+      value: i.bytes / 1024,
+      note: `(${i.packages} package${i.packages === 1 ? "" : "s"})`,
+      detail: { packages: i.packages, missing: i.missing.join(", ") },
+    };
   }
   return [cold, size];
 }

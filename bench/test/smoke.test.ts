@@ -34,7 +34,10 @@ describe("bench smoke run", () => {
   });
 
   it("W2: every loop makes all its transitions, and flowlet's heap does not grow with the loop's length", () => {
-    for (const fw of COLUMNS) expect(cell(row("W2", "per transition"), fw.name).detail?.transitions).toBe(fw.name === "LangGraph" ? SMOKE.langgraph.loop : SMOKE.loop);
+    for (const fw of COLUMNS)
+      expect(cell(row("W2", "per transition"), fw.name).detail?.transitions).toBe(
+        fw.name === "LangGraph" ? SMOKE.langgraph.loop : SMOKE.loop,
+      );
     const growth = cell(row("W2", "heap growth"), "flowlet");
     expect(growth.detail?.long).toBeGreaterThan(0);
     expect(Math.abs(growth.value!)).toBeLessThan(8);

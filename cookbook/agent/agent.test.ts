@@ -20,7 +20,9 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 
 /** A SearXNG stand-in over real HTTP, answering in its documented JSON format. */
-async function startSearxng(reply: (url: URL) => { status: number; body: unknown }): Promise<{ url: string; queries: URL[]; server: Server }> {
+async function startSearxng(
+  reply: (url: URL) => { status: number; body: unknown },
+): Promise<{ url: string; queries: URL[]; server: Server }> {
   const queries: URL[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -64,15 +66,26 @@ describe("research agent", () => {
   it("searches the web through SearXNG's JSON API", async () => {
     const searxng = await startSearxng((url) => ({
       status: 200,
-      body: { query: url.searchParams.get("q"), results: [{ title: "A-0 System", url: "https://example.org/a0", content: "The A-0 system (1952) was the first compiler." }] },
+      body: {
+        query: url.searchParams.get("q"),
+        results: [{ title: "A-0 System", url: "https://example.org/a0", content: "The A-0 system (1952) was the first compiler." }],
+      },
     }));
     try {
-      fake.enqueue(yaml("action: search\nreason: look it up\nquery: first compiler"), yaml("action: answer\nreason: found it"), "The A-0 system [https://example.org/a0].");
+      fake.enqueue(
+        yaml("action: search\nreason: look it up\nquery: first compiler"),
+        yaml("action: answer\nreason: found it"),
+        "The A-0 system [https://example.org/a0].",
+      );
       const shared: AgentStore = { question: "What was the first compiler?", searches: [] };
       await createAgentFlow(createLLM(fake.config), new SearxngSearch({ baseURL: searxng.url })).run(shared);
 
-      expect(searxng.queries.map((u) => [u.pathname, u.searchParams.get("q"), u.searchParams.get("format")])).toEqual([["/search", "first compiler", "json"]]);
-      expect(shared.searches[0]!.hits).toEqual([{ title: "A-0 System", source: "https://example.org/a0", snippet: "The A-0 system (1952) was the first compiler." }]);
+      expect(searxng.queries.map((u) => [u.pathname, u.searchParams.get("q"), u.searchParams.get("format")])).toEqual([
+        ["/search", "first compiler", "json"],
+      ]);
+      expect(shared.searches[0]!.hits).toEqual([
+        { title: "A-0 System", source: "https://example.org/a0", snippet: "The A-0 system (1952) was the first compiler." },
+      ]);
       expect(fake.requests[2]!.lastUserText).toContain("The A-0 system (1952) was the first compiler.");
     } finally {
       searxng.server.close();

@@ -21,7 +21,10 @@ export type Decision = z.infer<typeof Decision>;
 export function describeResearch(searches: AgentStore["searches"]): string {
   if (searches.length === 0) return "(nothing searched yet)";
   return searches
-    .map(({ query, hits }) => `Search "${query}":\n${hits.map((h) => `- [${h.source}] ${h.title}: ${h.snippet}`).join("\n") || "- no results"}`)
+    .map(
+      ({ query, hits }) =>
+        `Search "${query}":\n${hits.map((h) => `- [${h.source}] ${h.title}: ${h.snippet}`).join("\n") || "- no results"}`,
+    )
     .join("\n\n");
 }
 

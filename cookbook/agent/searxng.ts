@@ -38,14 +38,22 @@ export class SearxngSearch implements SearchTool {
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       const why = timeout.aborted ? `no answer within ${this.#timeoutMs} ms` : describe(error);
-      throw new WebSearchError(`Could not reach SearXNG at ${this.#endpoint.origin} (${why}). Is the instance running and SEARXNG_URL right?`);
+      throw new WebSearchError(
+        `Could not reach SearXNG at ${this.#endpoint.origin} (${why}). Is the instance running and SEARXNG_URL right?`,
+      );
     }
     if (response.status === 403) {
-      throw new WebSearchError(`SearXNG at ${this.#endpoint.origin} refused the JSON format (HTTP 403). Add json to search.formats in its settings.yml.`);
+      throw new WebSearchError(
+        `SearXNG at ${this.#endpoint.origin} refused the JSON format (HTTP 403). Add json to search.formats in its settings.yml.`,
+      );
     }
-    if (!response.ok) throw new WebSearchError(`SearXNG at ${this.#endpoint.origin} answered HTTP ${response.status}. Check the instance's logs.`);
+    if (!response.ok)
+      throw new WebSearchError(`SearXNG at ${this.#endpoint.origin} answered HTTP ${response.status}. Check the instance's logs.`);
     const parsed = SearxngReply.safeParse(await response.json().catch(() => undefined));
-    if (!parsed.success) throw new WebSearchError(`SearXNG at ${this.#endpoint.origin} sent a reply that is not its JSON search format. Is SEARXNG_URL a SearXNG instance?`);
+    if (!parsed.success)
+      throw new WebSearchError(
+        `SearXNG at ${this.#endpoint.origin} sent a reply that is not its JSON search format. Is SEARXNG_URL a SearXNG instance?`,
+      );
     return parsed.data.results.slice(0, options.limit ?? 5).map((r) => ({ title: r.title, source: r.url, snippet: r.content ?? "" }));
   }
 }

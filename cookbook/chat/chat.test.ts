@@ -6,7 +6,12 @@ let fake: FakeLLM;
 let env: Record<string, string>;
 beforeEach(async () => {
   fake = await startFakeLLM();
-  env = { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_BASE_URL: fake.config.baseURL, FLOWLET_LLM_API_KEY: fake.config.apiKey!, FLOWLET_LLM_MODEL: fake.config.model };
+  env = {
+    FLOWLET_LLM_PROVIDER: "openai",
+    FLOWLET_LLM_BASE_URL: fake.config.baseURL,
+    FLOWLET_LLM_API_KEY: fake.config.apiKey!,
+    FLOWLET_LLM_MODEL: fake.config.model,
+  };
 });
 afterEach(() => fake.close());
 

@@ -22,8 +22,14 @@ runMain(async () => {
       const resumeId = process.argv[3];
       if (!resumeId) throw new Error("Give the run to resume: --resume <runId>, as printed when you left it.");
       const saved = await readCheckpoint(saver, resumeId);
-      if (saved?.status !== "interrupted") throw new Error(`Run "${resumeId}" is not waiting for a review (${saved ? saved.status : "no such run"}).`);
-      result = { status: "interrupted", payload: saved.interrupt!.payload, shared: saved.shared as unknown as ReviewStore, runId: resumeId };
+      if (saved?.status !== "interrupted")
+        throw new Error(`Run "${resumeId}" is not waiting for a review (${saved ? saved.status : "no such run"}).`);
+      result = {
+        status: "interrupted",
+        payload: saved.interrupt!.payload,
+        shared: saved.shared as unknown as ReviewStore,
+        runId: resumeId,
+      };
     } else {
       const topic = process.argv.slice(2).join(" ") || "Flowlet 0.1: PocketFlow's graph model, in TypeScript";
       result = await flow.run({ topic, feedback: [] }, { checkpoint: saver, runId: `review-${Date.now()}` });

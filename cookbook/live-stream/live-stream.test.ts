@@ -13,7 +13,12 @@ describe("live stream (the real program, in a child process)", () => {
     fake.enqueue({ text: "Sunlight scatters off air molecules, blue light the most. THE END", stream: { pauseMs: 30 } });
     const program = runProgram(
       "cookbook/live-stream/main.ts",
-      { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_BASE_URL: fake.config.baseURL, FLOWLET_LLM_API_KEY: fake.config.apiKey!, FLOWLET_LLM_MODEL: fake.config.model },
+      {
+        FLOWLET_LLM_PROVIDER: "openai",
+        FLOWLET_LLM_BASE_URL: fake.config.baseURL,
+        FLOWLET_LLM_API_KEY: fake.config.apiKey!,
+        FLOWLET_LLM_MODEL: fake.config.model,
+      },
       ["Why is the sky blue?"],
     );
     await program.waitFor("Sunlight scatters");
@@ -23,7 +28,9 @@ describe("live stream (the real program, in a child process)", () => {
     expect(program.stderr()).not.toContain("✓ Answer/Reply");
     expect(await program.exited).toBe(0);
     expect(program.stdout()).toBe("Sunlight scatters off air molecules, blue light the most. THE END");
-    expect(program.stderr()).toMatch(/^▶ Answer\n▶ Answer\/Frame\n✓ Answer\/Frame \(\d+ ms\)\n▶ Answer\/Reply\n\n✓ Answer\/Reply \(\d+ ms\)\n✓ Answer \(\d+ ms\)\n$/);
+    expect(program.stderr()).toMatch(
+      /^▶ Answer\n▶ Answer\/Frame\n✓ Answer\/Frame \(\d+ ms\)\n▶ Answer\/Reply\n\n✓ Answer\/Reply \(\d+ ms\)\n✓ Answer \(\d+ ms\)\n$/,
+    );
     expect(fake.requests[0]?.messages.at(-1)?.content).toContain("Question: Why is the sky blue?");
   });
 });

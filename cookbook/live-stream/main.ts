@@ -10,6 +10,7 @@ runMain(async () => {
   for await (const event of flow.stream({ question })) {
     if (event.type === "nodeStart") process.stderr.write(`▶ ${event.path}\n`);
     if (event.type === "custom") process.stdout.write((event.data as { token: string }).token);
-    if (event.type === "nodeEnd") process.stderr.write(`${event.node === "Reply" ? "\n" : ""}✓ ${event.path} (${Math.round(event.durationMs)} ms)\n`);
+    if (event.type === "nodeEnd")
+      process.stderr.write(`${event.node === "Reply" ? "\n" : ""}✓ ${event.path} (${Math.round(event.durationMs)} ms)\n`);
   }
 });

@@ -48,5 +48,8 @@ export class MajorityVote extends ParallelBatchNode<VoteStore, string, Vote | { 
 
 /** "42.", " 42 " and "42" are the same vote. */
 export function normalize(answer: string): string {
-  return answer.trim().toLowerCase().replace(/[.\s]+$/, "");
+  return answer
+    .trim()
+    .toLowerCase()
+    .replace(/[.\s]+$/, "");
 }

@@ -15,8 +15,8 @@ describe("map-reduce: résumé screening", () => {
   it("maps every résumé to a verdict and reduces them to a shortlist", async () => {
     const backend = ["Ada Morgan", "Dev Patel", "Femi Adeyemi", "Hiro Tanaka"];
     fake.respond((request) => {
-      const name = ["Ada Morgan", "Bo Chen", "Carla Ruiz", "Dev Patel", "Emma Schultz", "Femi Adeyemi", "Gia Romano", "Hiro Tanaka"].find((n) =>
-        request.lastUserText.toLowerCase().includes(n.toLowerCase()),
+      const name = ["Ada Morgan", "Bo Chen", "Carla Ruiz", "Dev Patel", "Emma Schultz", "Femi Adeyemi", "Gia Romano", "Hiro Tanaka"].find(
+        (n) => request.lastUserText.toLowerCase().includes(n.toLowerCase()),
       )!;
       return `\`\`\`yaml\ncandidate: ${name}\nqualified: ${backend.includes(name)}\nreason: judged\n\`\`\``;
     });

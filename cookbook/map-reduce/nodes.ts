@@ -19,7 +19,11 @@ export interface ScreeningStore {
 }
 
 /** Map: each résumé is judged on its own, several at a time. */
-export class EvaluateResumes extends ParallelBatchNode<ScreeningStore, { job: string; document: Document }, Evaluation & { document: string }> {
+export class EvaluateResumes extends ParallelBatchNode<
+  ScreeningStore,
+  { job: string; document: Document },
+  Evaluation & { document: string }
+> {
   constructor(private readonly llm: LLM) {
     super({ concurrency: 4, maxRetries: 2, wait: 1000 });
   }

@@ -14,7 +14,10 @@ runMain(async () => {
   try {
     const shared = newStore(question);
     const hooks = { nodeEnd: ({ node }: { node: string }) => node === "ExecuteTool" && console.log(`🔧 ${describeLast(shared.messages)}`) };
-    await withTextSink((delta) => process.stdout.write(delta), () => createMCPAgentFlow(createLLM(), mcp).run(shared, { hooks }));
+    await withTextSink(
+      (delta) => process.stdout.write(delta),
+      () => createMCPAgentFlow(createLLM(), mcp).run(shared, { hooks }),
+    );
     process.stdout.write("\n");
   } finally {
     await mcp.close();

@@ -31,7 +31,10 @@ describe("MCP agent", () => {
     );
     const shared = newStore("What is 23 × 19, plus 4?");
     const streamed: string[] = [];
-    await withTextSink((d) => streamed.push(d), () => createMCPAgentFlow(createLLM(fake.config), mcp).run(shared));
+    await withTextSink(
+      (d) => streamed.push(d),
+      () => createMCPAgentFlow(createLLM(fake.config), mcp).run(shared),
+    );
 
     // The model was offered the server's tools, with their JSON Schemas.
     const offered = fake.requests[0]!.tools;
@@ -75,7 +78,10 @@ describe("MCP agent", () => {
     fake.enqueue({ toolCalls: [{ name: "divide", arguments: { a: 1, b: 0 } }] }, "No more tools.", "Dividing by zero is undefined.");
     const shared = newStore("What is 1 / 0?");
     await createMCPAgentFlow(createLLM(fake.config), mcp).run(shared);
-    expect(fake.requests[1]!.messages.at(-1)).toMatchObject({ role: "tool", content: 'Error: MCP tool "divide" failed: Cannot divide by zero.' });
+    expect(fake.requests[1]!.messages.at(-1)).toMatchObject({
+      role: "tool",
+      content: 'Error: MCP tool "divide" failed: Cannot divide by zero.',
+    });
     expect(shared.answer).toBe("Dividing by zero is undefined.");
   });
 

@@ -28,7 +28,10 @@ export class GetTools extends Node<MCPAgentStore, undefined, MCPToolSpec[]> {
   override post(shared: MCPAgentStore, _: undefined, tools: MCPToolSpec[]): undefined {
     shared.tools = tools;
     shared.messages = [
-      { role: "system", content: "Answer the user's question. Use the tools for any arithmetic or conversion; never compute in your head." },
+      {
+        role: "system",
+        content: "Answer the user's question. Use the tools for any arithmetic or conversion; never compute in your head.",
+      },
       { role: "user", content: shared.question },
     ];
   }

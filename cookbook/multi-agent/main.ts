@@ -11,5 +11,7 @@ runMain(async () => {
     console.log(`Hinter:  ${hint}`);
     if (game.guesses[i] !== undefined) console.log(`Guesser: ${game.guesses[i]}`);
   });
-  console.log(game.outcome === "won" ? `\nGuessed "${target}" in ${game.guesses.length} round(s).` : `\nNot guessed: the word was "${target}".`);
+  console.log(
+    game.outcome === "won" ? `\nGuessed "${target}" in ${game.guesses.length} round(s).` : `\nNot guessed: the word was "${target}".`,
+  );
 });

@@ -15,7 +15,8 @@ describe("multi-agent: Taboo", () => {
     const firstHints = ["Think of your memory of childhood.", "A wistful feeling for old times."];
     fake.respond((request) => {
       const prompt = request.lastUserText;
-      if (prompt.startsWith("We play Taboo. Give")) return prompt.includes("Wrong guesses so far: Nostalgia") ? "Like nostalgia, but an adjective." : firstHints.shift()!;
+      if (prompt.startsWith("We play Taboo. Give"))
+        return prompt.includes("Wrong guesses so far: Nostalgia") ? "Like nostalgia, but an adjective." : firstHints.shift()!;
       return guesses.shift()!;
     });
     const game = await playTaboo(createLLM(fake.config), { target: "nostalgic", forbidden: ["memory", "past"] });
@@ -38,7 +39,9 @@ describe("multi-agent: Taboo", () => {
     expect(lost.guesses).toEqual(["wrong", "wrong"]);
 
     // The guesser's model breaks: the game stops with its error instead of the hinter waiting forever.
-    fake.respond((request) => (request.lastUserText.includes("Give a one-sentence hint") ? "A hint." : { status: 400, error: "model gone" }));
+    fake.respond((request) =>
+      request.lastUserText.includes("Give a one-sentence hint") ? "A hint." : { status: 400, error: "model gone" },
+    );
     await expect(playTaboo(createLLM(fake.config), { target: "cat", forbidden: [] })).rejects.toThrow(/model gone/);
   });
 });

@@ -71,7 +71,12 @@ export class Guesser extends Node<TabooStore, string | undefined, string | undef
   override async exec(prompt: string | undefined, ctx: NodeContext): Promise<string | undefined> {
     if (prompt === undefined) return undefined;
     const reply = (await this.llm.chat(prompt, { signal: ctx.signal })).text;
-    return reply.trim().split(/\s+/)[0]?.replace(/[^\p{L}\p{N}-]/gu, "") ?? "";
+    return (
+      reply
+        .trim()
+        .split(/\s+/)[0]
+        ?.replace(/[^\p{L}\p{N}-]/gu, "") ?? ""
+    );
   }
   override post(shared: TabooStore, _prompt: unknown, guess: string | undefined): string {
     if (guess === undefined) return "over";

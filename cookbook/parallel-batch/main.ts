@@ -10,5 +10,7 @@ runMain(async () => {
   const { sequential, parallel } = await compare(createLLM(), documents, concurrency);
   console.log(`${documents.length} résumés, ${Object.keys(parallel.store.resumes ?? {}).length} parsed.`);
   console.log(`sequential: ${(sequential.ms / 1000).toFixed(2)} s`);
-  console.log(`parallel (concurrency ${concurrency}): ${(parallel.ms / 1000).toFixed(2)} s (${(sequential.ms / parallel.ms).toFixed(1)}× faster)`);
+  console.log(
+    `parallel (concurrency ${concurrency}): ${(parallel.ms / 1000).toFixed(2)} s (${(sequential.ms / parallel.ms).toFixed(1)}× faster)`,
+  );
 });

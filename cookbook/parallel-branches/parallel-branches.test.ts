@@ -37,7 +37,12 @@ describe("parallel branches (fake LLM over HTTP)", () => {
     await reviewFlow(llmFor(fake)).run(shared);
     expect(most).toBe(3); // the three branches' calls were in flight together
     expect(performance.now() - started).toBeLessThan(1000); // ~200 ms: one round of branches, then the join
-    expect(shared).toMatchObject({ pros: "No commute.", cons: "Less contact.", facts: "Half of office work can be remote.", verdict: "Worth it, with care." });
+    expect(shared).toMatchObject({
+      pros: "No commute.",
+      cons: "Less contact.",
+      facts: "Half of office work can be remote.",
+      verdict: "Worth it, with care.",
+    });
     const verdictPrompt = String(fake.requests.at(-1)?.messages.at(-1)?.content);
     expect(verdictPrompt).toContain("Pros: No commute.");
     expect(verdictPrompt).toContain("Facts: Half of office work");

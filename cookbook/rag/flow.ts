@@ -1,6 +1,17 @@
 import type { LLM } from "@flowlet/llm";
 import { Flow } from "flowlet";
-import { AnswerWithCitations, type Chunk, ChunkDocuments, EmbedChunks, EmbedQuery, type Embedder, type IndexingStore, type QueryStore, Retrieve, StoreIndex } from "./nodes.js";
+import {
+  AnswerWithCitations,
+  type Chunk,
+  ChunkDocuments,
+  EmbedChunks,
+  EmbedQuery,
+  type Embedder,
+  type IndexingStore,
+  type QueryStore,
+  Retrieve,
+  StoreIndex,
+} from "./nodes.js";
 import type { VectorIndex } from "./vector-index.js";
 
 /** Offline: ChunkDocuments → EmbedChunks → StoreIndex. */

@@ -70,7 +70,9 @@ export class EmbedChunks extends BatchNode<IndexingStore, string[], number[][]> 
   }
   override prep(shared: IndexingStore): string[][] {
     const texts = shared.chunks!.map((chunk) => chunk.text);
-    return Array.from({ length: Math.ceil(texts.length / this.batchSize) }, (_, i) => texts.slice(i * this.batchSize, (i + 1) * this.batchSize));
+    return Array.from({ length: Math.ceil(texts.length / this.batchSize) }, (_, i) =>
+      texts.slice(i * this.batchSize, (i + 1) * this.batchSize),
+    );
   }
   override async exec(batch: string[], ctx: NodeContext): Promise<number[][]> {
     return (await this.embedder.embed(batch, { signal: ctx.signal })).vectors;

@@ -29,9 +29,9 @@ describe("RAG", () => {
     expect(indexing.chunks!.map((c) => c.source)).toEqual(["expenses.md", "remote-work.md", "vacation.md"]);
     expect(indexing.vectors).toEqual(texts.map((text) => fakeEmbedding(text)));
     expect(index.size).toBe(3);
-    expect(fake.requests.map(({ kind, path, inputs, model, headers }) => ({ kind, path, inputs, model, auth: headers.authorization }))).toEqual([
-      { kind: "embeddings", path: "/v1/embeddings", inputs: texts, model: "fake-openai-embedding", auth: "Bearer fake-key" },
-    ]);
+    expect(
+      fake.requests.map(({ kind, path, inputs, model, headers }) => ({ kind, path, inputs, model, auth: headers.authorization })),
+    ).toEqual([{ kind: "embeddings", path: "/v1/embeddings", inputs: texts, model: "fake-openai-embedding", auth: "Bearer fake-key" }]);
 
     fake.enqueue("You can carry over up to 5 days, until March 31 [1].");
     const query: QueryStore = { question: "How many unused vacation days carry over to next year?" };
@@ -78,6 +78,9 @@ describe("RAG", () => {
 
   it("chunks at paragraph boundaries", () => {
     const text = "# T\n\nfirst paragraph here\n\nsecond paragraph here\n\nthird";
-    expect(chunkDocument({ name: "t.md", text }, 30).map((c) => c.text)).toEqual(["# T\n\nfirst paragraph here", "second paragraph here\n\nthird"]);
+    expect(chunkDocument({ name: "t.md", text }, 30).map((c) => c.text)).toEqual([
+      "# T\n\nfirst paragraph here",
+      "second paragraph here\n\nthird",
+    ]);
   });
 });

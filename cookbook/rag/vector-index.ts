@@ -13,7 +13,9 @@ export class MemoryIndex<Item> implements VectorIndex<Item> {
     for (const { vector, item } of entries) {
       const dimensions = this.#entries[0]?.unit.length;
       if (dimensions !== undefined && vector.length !== dimensions) {
-        throw new Error(`Vector of ${vector.length} dimensions added to an index of ${dimensions}: use one embeddings model for the whole index.`);
+        throw new Error(
+          `Vector of ${vector.length} dimensions added to an index of ${dimensions}: use one embeddings model for the whole index.`,
+        );
       }
       this.#entries.push({ unit: normalize(vector), item });
     }

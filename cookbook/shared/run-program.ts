@@ -50,7 +50,8 @@ export function runProgram(script: string, env: Record<string, string>, args: st
         waiters.add(check);
         check();
         void exited.then(() => {
-          if (waiters.delete(check)) reject(new Error(`Program exited before printing ${JSON.stringify(text)}.\nstdout:\n${out}\nstderr:\n${err}`));
+          if (waiters.delete(check))
+            reject(new Error(`Program exited before printing ${JSON.stringify(text)}.\nstdout:\n${out}\nstderr:\n${err}`));
         });
       });
     },

@@ -30,7 +30,11 @@ async function* sse(response: Response): AsyncGenerator<{ event: string; data: u
     for (let end = text.indexOf("\n\n"); end !== -1; end = text.indexOf("\n\n")) {
       const block = text.slice(0, end);
       text = text.slice(end + 2);
-      const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+      const field = (name: string) =>
+        block
+          .split("\n")
+          .find((l) => l.startsWith(`${name}: `))
+          ?.slice(name.length + 2);
       yield { event: field("event") ?? "message", data: JSON.parse(field("data") ?? "null") };
     }
   }

@@ -45,7 +45,10 @@ export class StreamingChatTurn extends Node<ChatStore, Message[] | undefined, Re
   }
   override post(shared: ChatStore, _messages: unknown, reply: Reply | undefined): string {
     if (reply === undefined) return "exit";
-    shared.messages.push({ role: "assistant", content: reply.interrupted ? `${reply.text.trimEnd()} [interrupted by the user]` : reply.text });
+    shared.messages.push({
+      role: "assistant",
+      content: reply.interrupted ? `${reply.text.trimEnd()} [interrupted by the user]` : reply.text,
+    });
     return "continue";
   }
 }

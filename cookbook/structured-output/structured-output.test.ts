@@ -28,7 +28,9 @@ describe("structured output: the résumé parser", () => {
     const carlaReplies = [
       "name: [Carla Ruiz", // not YAML at all
       yaml("name: Carla Ruiz\nemail: carla at example dot net\nexperience: []"), // fails the schema
-      yaml("name: Carla Ruiz\nemail: carla.ruiz@example.net\nexperience:\n  - {title: Lead UI engineer, company: Tidewater Games, period: 2021-2024}"),
+      yaml(
+        "name: Carla Ruiz\nemail: carla.ruiz@example.net\nexperience:\n  - {title: Lead UI engineer, company: Tidewater Games, period: 2021-2024}",
+      ),
     ];
     fake.respond((request) => {
       const text = request.messages.find((m) => m.role === "user")!.content;

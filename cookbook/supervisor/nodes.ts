@@ -66,6 +66,8 @@ export class Deliver extends Node<SupervisedStore> {
 export class AnswerRejectedError extends Error {
   override name = "AnswerRejectedError";
   constructor(readonly reasons: readonly string[]) {
-    super(`The supervisor rejected all ${reasons.length} answers; last reason: ${reasons.at(-1)}. Rephrase the question or allow more rejections.`);
+    super(
+      `The supervisor rejected all ${reasons.length} answers; last reason: ${reasons.at(-1)}. Rephrase the question or allow more rejections.`,
+    );
   }
 }

@@ -16,7 +16,12 @@ const verdict = (approved: boolean, reason: string) => `\`\`\`yaml\napproved: ${
 
 describe("supervisor", () => {
   it("sends a rejected answer back to the worker with the reason, and delivers only the approved one", async () => {
-    fake.enqueue("Because the sky reflects the sea.", verdict(false, SEA), "Rayleigh scattering: air scatters blue light more than red.", verdict(true, "correct"));
+    fake.enqueue(
+      "Because the sky reflects the sea.",
+      verdict(false, SEA),
+      "Rayleigh scattering: air scatters blue light more than red.",
+      verdict(true, "correct"),
+    );
     const shared: SupervisedStore = { question: "Why is the sky blue?", rejections: [] };
     await createSupervisedFlow(createLLM(fake.config)).run(shared);
 
@@ -30,7 +35,9 @@ describe("supervisor", () => {
   it("gives up with AnswerRejectedError when every allowed answer is rejected", async () => {
     fake.respond((request) => (request.lastUserText.startsWith("Question:") ? verdict(false, "made up") : "Nonsense."));
     const shared: SupervisedStore = { question: "Why?", rejections: [] };
-    const error = await createSupervisedFlow(createLLM(fake.config), 2).run(shared).catch((e: unknown) => e);
+    const error = await createSupervisedFlow(createLLM(fake.config), 2)
+      .run(shared)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(NodeError);
     expect((error as NodeError).cause).toBeInstanceOf(AnswerRejectedError);

@@ -30,7 +30,9 @@ function createFromSeed(path: string): void {
 
 /** The schema as the model should see it: every table's CREATE statement. */
 export function describeSchema(db: Database.Database): string {
-  const rows = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL ORDER BY name").all() as { sql: string }[];
+  const rows = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL ORDER BY name").all() as {
+    sql: string;
+  }[];
   return rows.map((row) => `${row.sql};`).join("\n\n");
 }
 

@@ -14,7 +14,8 @@ describe("workflow: the article writer", () => {
   it("outlines, drafts every section on its own, and combines them in outline order", async () => {
     fake.respond((request) => {
       const prompt = request.lastUserText;
-      if (prompt.startsWith("Outline")) return "```yaml\ntitle: Small Tools\nsections:\n  - Why small\n  - What breaks\n  - How to stay small\n```";
+      if (prompt.startsWith("Outline"))
+        return "```yaml\ntitle: Small Tools\nsections:\n  - Why small\n  - What breaks\n  - How to stay small\n```";
       const section = /Write the section "([^"]+)"/.exec(prompt)![1];
       return `Draft of ${section}.`;
     });

@@ -50,7 +50,8 @@ const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 function integer(min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`Expected a whole number of at least ${min}.`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`Expected a whole number of at least ${min}.`);
     return n;
   };
 }
@@ -64,31 +65,52 @@ function buildProgram(): Command {
         "Without an LLM configured (FLOWLET_LLM_PROVIDER etc.) it writes a structure-only tutorial by static analysis.",
     )
     .version(version, "-V, --version")
-    .addOption(new Option("--dir <path>", "local folder to explain (the default source, \".\", when no --repo is given)").conflicts("repo"))
-    .addOption(new Option("--repo <url>", "repository to explain: https://github.com/owner/repo[/tree/<branch>/<dir>] (GitHub API), or any git URL (ssh, .git, file://: shallow clone)"))
+    .addOption(new Option("--dir <path>", 'local folder to explain (the default source, ".", when no --repo is given)').conflicts("repo"))
+    .addOption(
+      new Option(
+        "--repo <url>",
+        "repository to explain: https://github.com/owner/repo[/tree/<branch>/<dir>] (GitHub API), or any git URL (ssh, .git, file://: shallow clone)",
+      ),
+    )
     .option("-n, --name <name>", "project name (default: the repository or folder name)")
-    .addOption(new Option("-t, --token <token>", "GitHub token for --repo (raises the rate limit, reads private repositories)").env("GITHUB_TOKEN"))
-    .option("-i, --include <globs...>", `files to explain; replaces the default list (${DEFAULT_INCLUDE.join(" ")}). A glob without "/" matches names at any depth, one with "/" matches paths from the root`)
-    .option("-e, --exclude <globs...>", `files and folders to skip; replaces the default list (${DEFAULT_EXCLUDE.join(" ")}). A trailing "/" matches folders only. .gitignore files always apply`)
+    .addOption(
+      new Option("-t, --token <token>", "GitHub token for --repo (raises the rate limit, reads private repositories)").env("GITHUB_TOKEN"),
+    )
+    .option(
+      "-i, --include <globs...>",
+      `files to explain; replaces the default list (${DEFAULT_INCLUDE.join(" ")}). A glob without "/" matches names at any depth, one with "/" matches paths from the root`,
+    )
+    .option(
+      "-e, --exclude <globs...>",
+      `files and folders to skip; replaces the default list (${DEFAULT_EXCLUDE.join(" ")}). A trailing "/" matches folders only. .gitignore files always apply`,
+    )
     .option("-s, --max-size <bytes>", "skip files larger than this many bytes", integer(1), 100_000)
     .option("--language <language>", "language to write the tutorial in", "english")
     .option("--max-abstractions <n>", "most core concepts (chapters) to identify", integer(1), 10)
     .option("-o, --output <dir>", "output folder; the tutorial goes to <dir>/<name>/", "output")
     .option("--no-cache", "do not use the LLM response cache (<output>/.flowlet/cache)")
     .option("--concurrency <n>", "LLM calls (chapters) in flight at once", integer(1), 4)
-    .option("--context-tokens <n>", "the model's context window in tokens; prompts are kept within it (default: the model's, from @flowlet/llm's table; 8192 for an unknown model)", integer(1))
-    .option("--max-output-tokens <n>", "the model's output cap in tokens; every reply is asked to fit it (default: the model's; 4096 for an unknown model)", integer(256))
-    .option("--timeout <seconds>", "longest wait for one answer of the model (per attempt); a server that stays silent longer is given up on", integer(1), 120)
+    .option(
+      "--context-tokens <n>",
+      "the model's context window in tokens; prompts are kept within it (default: the model's, from @flowlet/llm's table; 8192 for an unknown model)",
+      integer(1),
+    )
+    .option(
+      "--max-output-tokens <n>",
+      "the model's output cap in tokens; every reply is asked to fit it (default: the model's; 4096 for an unknown model)",
+      integer(256),
+    )
+    .option(
+      "--timeout <seconds>",
+      "longest wait for one answer of the model (per attempt); a server that stays silent longer is given up on",
+      integer(1),
+      120,
+    )
     .addOption(
       new Option(
         "--llm <provider>",
         "LLM to use (default: FLOWLET_LLM_PROVIDER with FLOWLET_LLM_MODEL, FLOWLET_LLM_API_KEY, FLOWLET_LLM_BASE_URL; if unset, a local Ollama, LM Studio or llama.cpp server when one runs, else none)",
-      ).choices([
-        "none",
-        "openai",
-        "anthropic",
-        "gemini",
-      ]),
+      ).choices(["none", "openai", "anthropic", "gemini"]),
     )
     .option("--dry-run", "list the selected files, the token estimate and the planned LLM calls, then stop (no LLM call)")
     .option("--resume", "continue the last failed or interrupted run of this project from its checkpoint (<output>/.flowlet/checkpoints)")
@@ -135,7 +157,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function run(options: Options, progress: Progress, out: NodeJS.WriteStream, signal: AbortSignal, state: { usesLLM: boolean }): Promise<number> {
+async function run(
+  options: Options,
+  progress: Progress,
+  out: NodeJS.WriteStream,
+  signal: AbortSignal,
+  state: { usesLLM: boolean },
+): Promise<number> {
   // Resolve the LLM first: a configuration mistake should not cost a GitHub download.
   const connection = await resolveConnection(options.llm, (message) => progress.log(message), signal);
   state.usesLLM = connection !== undefined;
@@ -168,7 +196,8 @@ async function run(options: Options, progress: Progress, out: NodeJS.WriteStream
   }
 
   if (!connection) {
-    if (options.resume) progress.log("--resume has no effect without an LLM: the structure-only tutorial is rebuilt from scratch (it takes seconds).");
+    if (options.resume)
+      progress.log("--resume has no effect without an LLM: the structure-only tutorial is rebuilt from scratch (it takes seconds).");
     const result = await generateOfflineTutorial({
       projectName,
       files: source.files,
@@ -234,7 +263,11 @@ function clientFor(connection: Connection, options: Options, cache: string | fal
 }
 
 function limitsSource(source: string): string {
-  return source === "table" ? "known model" : source === "default" ? "unknown model: set --context-tokens and --max-output-tokens to its real limits" : "as configured";
+  return source === "table"
+    ? "known model"
+    : source === "default"
+      ? "unknown model: set --context-tokens and --max-output-tokens to its real limits"
+      : "as configured";
 }
 
 /**
@@ -242,7 +275,11 @@ function limitsSource(source: string): string {
  * a local OpenAI-compatible server (Ollama, LM Studio, llama.cpp) is looked for on its default port
  * (FLOWLET_LLM_PROBE overrides the addresses), and `undefined`, offline, only when none answers.
  */
-async function resolveConnection(flag: Options["llm"], say: (message: string) => void, signal: AbortSignal): Promise<Connection | undefined> {
+async function resolveConnection(
+  flag: Options["llm"],
+  say: (message: string) => void,
+  signal: AbortSignal,
+): Promise<Connection | undefined> {
   if (flag === "none") return undefined;
   const env = process.env;
   const configured = flag || env.FLOWLET_LLM_PROVIDER?.trim() || env.FLOWLET_LLM_BASE_URL?.trim() || env.FLOWLET_LLM_API_KEY?.trim();
@@ -251,11 +288,19 @@ async function resolveConnection(flag: Options["llm"], say: (message: string) =>
   const local = await detectLocalLLM(probeTargets(env), { preferred, signal });
   if (!local) return undefined;
   const others = local.models.length > 1 ? ` (it lists ${local.models.length} models; set FLOWLET_LLM_MODEL to choose another)` : "";
-  say(`No LLM configured: found ${local.name} at ${local.baseURL}, using its model ${local.model}${others}. Pass --llm none for the structure-only tutorial.`);
+  say(
+    `No LLM configured: found ${local.name} at ${local.baseURL}, using its model ${local.model}${others}. Pass --llm none for the structure-only tutorial.`,
+  );
   return resolveLLMConfig({ provider: "openai", baseURL: local.baseURL, model: local.model });
 }
 
-async function printPlan(source: LoadedSource, projectName: string, connection: Connection | undefined, options: Options, print: (line?: string) => void) {
+async function printPlan(
+  source: LoadedSource,
+  projectName: string,
+  connection: Connection | undefined,
+  options: Options,
+  print: (line?: string) => void,
+) {
   const { planTutorial } = await import("./pipeline/index.js");
   const bytes = source.files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0);
   print(`Project: ${projectName} (${source.description})`);
@@ -263,17 +308,31 @@ async function printPlan(source: LoadedSource, projectName: string, connection: 
   for (const file of source.files) print(`  ${file.path}  ${Buffer.byteLength(file.content).toLocaleString("en-US")} B`);
   if (source.skipped.length) {
     print(`Skipped: ${source.skipped.length}`);
-    for (const file of source.skipped) print(`  ${file.path}  (${file.reason.replace("-", " ")}${file.size ? `, ${file.size.toLocaleString("en-US")} B` : ""})`);
+    for (const file of source.skipped)
+      print(`  ${file.path}  (${file.reason.replace("-", " ")}${file.size ? `, ${file.size.toLocaleString("en-US")} B` : ""})`);
   }
   // Without an LLM the plan is for a typical hosted model (128k context, 16k replies).
   const limits = connection
     ? clientFor(connection, options, false).limits
     : { model: "gpt-4o", contextTokens: options.contextTokens ?? 128_000, maxOutputTokens: options.maxOutputTokens ?? 16_384 };
   const window = { contextTokens: limits.contextTokens, maxOutputTokens: limits.maxOutputTokens };
-  const plan = planTutorial({ files: source.files, maxAbstractions: options.maxAbstractions, window, model: limits.model, language: options.language, projectName });
-  const levels = plan.summaryCalls.length ? ` (the files exceed one prompt: ${plan.summaryCalls.map((n, i) => `${n} summary call${n === 1 ? "" : "s"} at level ${i + 1}`).join(", ")})` : "";
-  print(`Model limits: ${window.contextTokens.toLocaleString("en-US")}-token context, ${window.maxOutputTokens.toLocaleString("en-US")}-token replies`);
-  print(`Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")} sent, about ${plan.estimatedReplyTokens.toLocaleString("en-US")} received${levels}`);
+  const plan = planTutorial({
+    files: source.files,
+    maxAbstractions: options.maxAbstractions,
+    window,
+    model: limits.model,
+    language: options.language,
+    projectName,
+  });
+  const levels = plan.summaryCalls.length
+    ? ` (the files exceed one prompt: ${plan.summaryCalls.map((n, i) => `${n} summary call${n === 1 ? "" : "s"} at level ${i + 1}`).join(", ")})`
+    : "";
+  print(
+    `Model limits: ${window.contextTokens.toLocaleString("en-US")}-token context, ${window.maxOutputTokens.toLocaleString("en-US")}-token replies`,
+  );
+  print(
+    `Estimated tokens: ${plan.estimatedTokens.toLocaleString("en-US")} sent, about ${plan.estimatedReplyTokens.toLocaleString("en-US")} received${levels}`,
+  );
   if (connection) {
     print(`Planned LLM calls: ${plan.plannedCalls} to ${connection.provider} model ${connection.model}`);
   } else {
@@ -284,11 +343,15 @@ async function printPlan(source: LoadedSource, projectName: string, connection: 
 
 function printResult(result: { indexPath: string; chapterFiles: string[] }, source: LoadedSource, print: (line?: string) => void) {
   const shown = relative(process.cwd(), result.indexPath);
-  print(`Wrote ${shown.startsWith("..") ? result.indexPath : shown} and ${result.chapterFiles.length} chapter${result.chapterFiles.length === 1 ? "" : "s"} from ${source.files.length} files.`);
+  print(
+    `Wrote ${shown.startsWith("..") ? result.indexPath : shown} and ${result.chapterFiles.length} chapter${result.chapterFiles.length === 1 ? "" : "s"} from ${source.files.length} files.`,
+  );
   if (source.skipped.length) {
     const reasons = new Map<string, number>();
     for (const file of source.skipped) reasons.set(file.reason, (reasons.get(file.reason) ?? 0) + 1);
-    print(`Skipped ${source.skipped.length} files: ${[...reasons].map(([reason, n]) => `${n} ${reason.replace("-", " ")}`).join(", ")} (--dry-run lists them).`);
+    print(
+      `Skipped ${source.skipped.length} files: ${[...reasons].map(([reason, n]) => `${n} ${reason.replace("-", " ")}`).join(", ")} (--dry-run lists them).`,
+    );
   }
 }
 
@@ -298,13 +361,17 @@ function explain(error: unknown, signal: AbortSignal, options: Options, usesLLM:
   const resume = usesLLM ? " Run the same command with --resume to continue from the last checkpoint." : "";
   if (signal.aborted) return { message: `Interrupted.${resume}`, code: EXIT.interrupted };
   const message = error instanceof Error ? error.message : String(error);
-  const badInput = error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError || error instanceof OutputPathError;
+  const badInput =
+    error instanceof DirectoryNotFoundError || error instanceof InvalidRepositoryUrlError || error instanceof OutputPathError;
   if (badInput || error instanceof LLMConfigError || error instanceof PipelineConfigError || error instanceof ResumeMismatchError) {
     return { message: `error: ${message}`, code: EXIT.usage };
   }
   if (error instanceof SourceError) return { message: `error: ${message}`, code: EXIT.failed };
   if (causes(error).some((cause) => cause instanceof LLMTimeoutError)) {
-    return { message: `error: ${message} Raise --timeout (now ${options.timeout} s) for a slow model, or check that the server answers.${resume}`, code: EXIT.failed };
+    return {
+      message: `error: ${message} Raise --timeout (now ${options.timeout} s) for a slow model, or check that the server answers.${resume}`,
+      code: EXIT.failed,
+    };
   }
   if (error instanceof LLMError || error instanceof FlowletError || error instanceof PipelineError) {
     return { message: `error: ${message}${resume}`, code: EXIT.failed };
@@ -316,7 +383,8 @@ function explain(error: unknown, signal: AbortSignal, options: Options, usesLLM:
 /** An error and its causes, outermost first (a node's failure wraps the LLM error that caused it). */
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
-  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown }).cause) chain.push(current);
+  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown }).cause)
+    chain.push(current);
   return chain;
 }
 

@@ -41,7 +41,10 @@ export function probeTargets(env: Record<string, string | undefined>): ProbeTarg
  * that lists a chat model: `preferred` when it lists that one, else the first that is not an
  * embedding model. `undefined` when none answers.
  */
-export async function detectLocalLLM(targets: readonly ProbeTarget[], options: { preferred?: string; signal?: AbortSignal } = {}): Promise<LocalServer | undefined> {
+export async function detectLocalLLM(
+  targets: readonly ProbeTarget[],
+  options: { preferred?: string; signal?: AbortSignal } = {},
+): Promise<LocalServer | undefined> {
   const answers = await Promise.all(targets.map((target) => listModels(target, options.signal)));
   for (const [i, models] of answers.entries()) {
     const chat = models?.filter((id) => !/embed/i.test(id)) ?? [];
@@ -59,7 +62,9 @@ async function listModels(target: ProbeTarget, signal?: AbortSignal): Promise<st
     if (!response.ok) return undefined;
     const body = (await response.json()) as { data?: unknown };
     if (!Array.isArray(body.data)) return undefined;
-    return body.data.flatMap((entry) => (entry && typeof entry === "object" && typeof (entry as { id?: unknown }).id === "string" ? [(entry as { id: string }).id] : []));
+    return body.data.flatMap((entry) =>
+      entry && typeof entry === "object" && typeof (entry as { id?: unknown }).id === "string" ? [(entry as { id: string }).id] : [],
+    );
   } catch {
     // Nothing listens there, or something that is not an OpenAI-compatible server does.
     return undefined;

@@ -65,11 +65,13 @@ export function createProgress(stream: ProgressStream, options: { live?: boolean
     update(event) {
       if (stopped) return;
       // A new stage starts its own count; the token total carries over.
-      state = event.stage === state?.stage ? { ...state, ...event, message: event.message } : { ...event, tokens: event.tokens ?? state?.tokens };
+      state =
+        event.stage === state?.stage ? { ...state, ...event, message: event.message } : { ...event, tokens: event.tokens ?? state?.tokens };
       if (live) return draw();
       // Plain lines for logs: every stage, message and completed count, other counts at most once a second.
       const message = state.message ?? "";
-      const due = state.stage !== lastPlain.stage || message !== lastPlain.message || state.done === state.total || now() - lastPlain.at >= 1000;
+      const due =
+        state.stage !== lastPlain.stage || message !== lastPlain.message || state.done === state.total || now() - lastPlain.at >= 1000;
       if (due) {
         lastPlain = { stage: state.stage, message, at: now() };
         stream.write(`[${elapsed()}] ${describe(state)}\n`);

@@ -50,13 +50,18 @@ async function localServer(models: string[]): Promise<string> {
   const target = new URL(fake.config.baseURL);
   const server = createServer((req, res) => {
     if (req.method === "GET" && req.url === "/v1/models") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data: models.map((id) => ({ id, object: "model" })) }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ object: "list", data: models.map((id) => ({ id, object: "model" })) }));
       return;
     }
-    const forward = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const forward = httpRequest(
+      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     req.pipe(forward);
   });
   return `${await listen(server)}/v1`;
@@ -77,9 +82,13 @@ describe("local models with zero setup", () => {
     const local = await localServer(["nomic-embed-text:latest", "qwen2.5-coder:7b", "llama3.2:3b"]);
     const probe = `Ollama=${await closedPort()}/v1,LM Studio=${local}`;
     const output = join(scratch, "out");
-    const { code, stdout, stderr } = await runCli(["--dir", SHOP, "--output", output, "--name", "shop"], { env: { FLOWLET_LLM_PROBE: probe } });
+    const { code, stdout, stderr } = await runCli(["--dir", SHOP, "--output", output, "--name", "shop"], {
+      env: { FLOWLET_LLM_PROBE: probe },
+    });
     expect(code, stderr).toBe(0);
-    expect(stderr).toContain(`No LLM configured: found LM Studio at ${local}, using its model qwen2.5-coder:7b (it lists 3 models; set FLOWLET_LLM_MODEL to choose another).`);
+    expect(stderr).toContain(
+      `No LLM configured: found LM Studio at ${local}, using its model qwen2.5-coder:7b (it lists 3 models; set FLOWLET_LLM_MODEL to choose another).`,
+    );
     expect(stdout).not.toContain("Structure-only");
     expect(fake.requests.length).toBeGreaterThan(0);
     expect(new Set(fake.requests.map((r) => r.model))).toEqual(new Set(["qwen2.5-coder:7b"]));
@@ -89,12 +98,16 @@ describe("local models with zero setup", () => {
   it("takes FLOWLET_LLM_MODEL when the server lists it, and falls back to offline when nothing answers", async () => {
     fake.respond((request) => tutorReply(script, request));
     const local = await localServer(["a-model", "b-model"]);
-    const chosen = await runCli(["--dir", SHOP, "--output", join(scratch, "one"), "--dry-run"], { env: { FLOWLET_LLM_PROBE: local, FLOWLET_LLM_MODEL: "b-model" } });
+    const chosen = await runCli(["--dir", SHOP, "--output", join(scratch, "one"), "--dry-run"], {
+      env: { FLOWLET_LLM_PROBE: local, FLOWLET_LLM_MODEL: "b-model" },
+    });
     expect(chosen.code, chosen.stderr).toBe(0);
     expect(chosen.stderr).toContain("using its model b-model");
     expect(chosen.stdout).toMatch(/Planned LLM calls: \d+ to openai model b-model/);
 
-    const none = await runCli(["--dir", SHOP, "--output", join(scratch, "two")], { env: { FLOWLET_LLM_PROBE: `${await closedPort()}/v1` } });
+    const none = await runCli(["--dir", SHOP, "--output", join(scratch, "two")], {
+      env: { FLOWLET_LLM_PROBE: `${await closedPort()}/v1` },
+    });
     expect(none.code, none.stderr).toBe(0);
     expect(none.stdout).toContain("Structure-only tutorial");
     expect(none.stderr).not.toContain("found");
@@ -139,14 +152,19 @@ describe("visible waiting and clear errors", () => {
   });
 
   it("reports an unreachable GitHub as such, not as 'fetch failed'", async () => {
-    const { code, stderr } = await runCli(["--repo", "https://github.com/acme/demo", "--output", join(scratch, "o")], { env: { FLOWLET_GITHUB_API_URL: await closedPort() } });
+    const { code, stderr } = await runCli(["--repo", "https://github.com/acme/demo", "--output", join(scratch, "o")], {
+      env: { FLOWLET_GITHUB_API_URL: await closedPort() },
+    });
     expect(code).toBe(1);
-    expect(stderr.trim().split("\n").at(-1)).toMatch(/^error: Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Check the network connection/);
+    expect(stderr.trim().split("\n").at(-1)).toMatch(
+      /^error: Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\. Check the network connection/,
+    );
     expect(stderr).not.toContain("fetch failed");
   });
 
   it("keeps git's whole reason for a failed clone, in one sentence", () => {
-    const stderr = "Cloning into 'x'...\nssh: Could not resolve hostname example.invalid: Name or service not known\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n";
+    const stderr =
+      "Cloning into 'x'...\nssh: Could not resolve hostname example.invalid: Name or service not known\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n";
     expect(cloneFailure(stderr)).toBe(
       "ssh: Could not resolve hostname example.invalid: Name or service not known. Could not read from remote repository. Please make sure you have the correct access rights and the repository exists",
     );

@@ -72,7 +72,9 @@ describe("flowlet-tutorial CLI with an LLM (fake OpenAI-compatible server on 127
   it("fails with exit 1 and a --resume hint, then --resume finishes without asking again for what was done", async () => {
     let healed = false;
     fake.respond((request) =>
-      kindOf(request) === "chapter" && chapterOf(request) >= 3 && !healed ? { status: 400, error: "model overloaded" } : tutorReply(script, request),
+      kindOf(request) === "chapter" && chapterOf(request) >= 3 && !healed
+        ? { status: 400, error: "model overloaded" }
+        : tutorReply(script, request),
     );
     const output = join(scratch, "out");
     const args = ["--dir", SHOP, "--output", output, "--name", "tiny-shop", "--no-cache", "--concurrency", "1"];
@@ -88,7 +90,12 @@ describe("flowlet-tutorial CLI with an LLM (fake OpenAI-compatible server on 127
     // Only the unfinished chapters were asked for: the analysis steps and chapters 1–2 came from the checkpoint.
     expect(again.map(kindOf)).not.toContain("identify");
     expect(again.map(kindOf)).not.toContain("order");
-    expect(again.filter((request) => kindOf(request) === "chapter").map(chapterOf).sort()).toEqual([3, 4]);
+    expect(
+      again
+        .filter((request) => kindOf(request) === "chapter")
+        .map(chapterOf)
+        .sort(),
+    ).toEqual([3, 4]);
     // The chapter count continues from the checkpoint: 2 of 4 were done, so it never shows 0/4.
     expect(resumed.stderr).toMatch(/chapters · 2\/4/);
     expect(resumed.stderr).not.toMatch(/chapters · [01]\/4/);

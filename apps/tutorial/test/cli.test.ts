@@ -29,7 +29,9 @@ async function countingServer() {
   let count = 0;
   const server = createServer((_request, response) => {
     count++;
-    response.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error" } }));
+    response
+      .writeHead(401, { "content-type": "application/json" })
+      .end(JSON.stringify({ error: { message: "Incorrect API key provided", type: "invalid_request_error" } }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -44,9 +46,26 @@ describe("flowlet-tutorial CLI (child process)", () => {
     const { code, stdout } = await runCli(["--help"]);
     expect(code).toBe(0);
     for (const flag of [
-      "--dir", "--repo", "-n, --name", "-t, --token", "-i, --include", "-e, --exclude", "-s, --max-size", "--language",
-      "--max-abstractions", "-o, --output", "--no-cache", "--concurrency", "--context-tokens", "--llm", "--dry-run", "--resume",
-      "-V, --version", "-h, --help", "GITHUB_TOKEN", "FLOWLET_LLM_PROVIDER",
+      "--dir",
+      "--repo",
+      "-n, --name",
+      "-t, --token",
+      "-i, --include",
+      "-e, --exclude",
+      "-s, --max-size",
+      "--language",
+      "--max-abstractions",
+      "-o, --output",
+      "--no-cache",
+      "--concurrency",
+      "--context-tokens",
+      "--llm",
+      "--dry-run",
+      "--resume",
+      "-V, --version",
+      "-h, --help",
+      "GITHUB_TOKEN",
+      "FLOWLET_LLM_PROVIDER",
     ]) {
       expect(stdout).toContain(flag);
     }
@@ -71,7 +90,9 @@ describe("flowlet-tutorial CLI (child process)", () => {
   }, 60_000);
 
   it("reports an incomplete LLM configuration as a usage error naming the variable", async () => {
-    const { code, stderr } = await runCli(["--dir", small, "--output", join(scratch, "unused")], { env: { FLOWLET_LLM_PROVIDER: "openai" } });
+    const { code, stderr } = await runCli(["--dir", small, "--output", join(scratch, "unused")], {
+      env: { FLOWLET_LLM_PROVIDER: "openai" },
+    });
     expect(code).toBe(2);
     expect(stderr.trim()).toMatch(/^error: .*FLOWLET_LLM_MODEL/);
   });
@@ -81,7 +102,12 @@ describe("flowlet-tutorial CLI (child process)", () => {
     try {
       const output = join(scratch, "dry-run-output");
       const { code, stdout, stderr } = await runCli(["--dir", small, "--dry-run", "--output", output], {
-        env: { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_MODEL: "test-model", FLOWLET_LLM_BASE_URL: llm.url, FLOWLET_LLM_API_KEY: "sk-test-secret" },
+        env: {
+          FLOWLET_LLM_PROVIDER: "openai",
+          FLOWLET_LLM_MODEL: "test-model",
+          FLOWLET_LLM_BASE_URL: llm.url,
+          FLOWLET_LLM_API_KEY: "sk-test-secret",
+        },
       });
       expect(code, stderr).toBe(0);
       expect(stdout).toMatch(/^Files: 2 selected/m);
@@ -103,7 +129,12 @@ describe("flowlet-tutorial CLI (child process)", () => {
     try {
       const output = join(scratch, "failing-output");
       const { code, stderr } = await runCli(["--dir", small, "--output", output, "--max-abstractions", "2"], {
-        env: { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_MODEL: "test-model", FLOWLET_LLM_BASE_URL: llm.url, FLOWLET_LLM_API_KEY: "sk-test-secret" },
+        env: {
+          FLOWLET_LLM_PROVIDER: "openai",
+          FLOWLET_LLM_MODEL: "test-model",
+          FLOWLET_LLM_BASE_URL: llm.url,
+          FLOWLET_LLM_API_KEY: "sk-test-secret",
+        },
       });
       expect(code).toBe(1);
       const lastLine = stderr.trim().split("\n").at(-1)!;
@@ -130,7 +161,9 @@ describe("flowlet-tutorial CLI (child process)", () => {
     expect(names).toContain("index.md");
     const index = await readFile(join(folder, "index.md"), "utf8");
     expect(index.split("\n").slice(0, 3).join("\n")).toMatch(/# Tutorial: flowlet\n\n> \*\*Structure-only tutorial:\*\*/);
-    const pages = await Promise.all(names.map(async (name) => ({ path: join(folder, name), text: await readFile(join(folder, name), "utf8") })));
+    const pages = await Promise.all(
+      names.map(async (name) => ({ path: join(folder, name), text: await readFile(join(folder, name), "utf8") })),
+    );
     let diagrams = 0;
     for (const page of pages) {
       expect(brokenLinks(page.path, page.text), page.path).toEqual([]);
@@ -153,13 +186,21 @@ describe("flowlet-tutorial CLI (child process)", () => {
     const github = await startFakeGitHub({
       owner: "acme",
       repo: "demo",
-      branches: { main: [{ path: "src/app.py", content: '"""App."""\nfrom . import db\n\ndef run():\n    return db.connect()\n' }, { path: "src/db.py", content: "def connect():\n    pass\n" }] },
+      branches: {
+        main: [
+          { path: "src/app.py", content: '"""App."""\nfrom . import db\n\ndef run():\n    return db.connect()\n' },
+          { path: "src/db.py", content: "def connect():\n    pass\n" },
+        ],
+      },
     });
     try {
       const output = join(scratch, "github");
-      const { code, stdout, stderr } = await runCli(["--repo", "https://github.com/acme/demo", "--output", output, "-t", "ghp_cli_secret"], {
-        env: { FLOWLET_GITHUB_API_URL: github.url },
-      });
+      const { code, stdout, stderr } = await runCli(
+        ["--repo", "https://github.com/acme/demo", "--output", output, "-t", "ghp_cli_secret"],
+        {
+          env: { FLOWLET_GITHUB_API_URL: github.url },
+        },
+      );
       expect(code, stderr).toBe(0);
       expect(`${stdout}${stderr}`).not.toContain("ghp_cli_secret");
       const index = await readFile(join(output, "demo", "index.md"), "utf8");

@@ -36,7 +36,7 @@ describe("mermaidProblems", () => {
       "graph TD;\n  A-->B;\n  A-.->C;\n  B==>D & C\n  my-node --> A",
       "flowchart TD\n  subgraph one\n    a1-->a2\n  end\n  classDef big fill:#f9f\n  class a1 big",
       "sequenceDiagram\n  participant U as User\n  U->>S: hi\n  alt ok\n    S-->>U: yes\n  else no\n    S--xU: no\n  end\n  Note over U,S: done\n  loop every day\n    U->>+S: again\n  end",
-      'classDiagram\n  class A {\n    +int x\n  }\n  A <|-- B',
+      "classDiagram\n  class A {\n    +int x\n  }\n  A <|-- B",
       'pie title Pets\n  "Dogs" : 386',
     ]) {
       expect(mermaidProblems(diagram), diagram).toEqual([]);
@@ -65,6 +65,8 @@ describe("mermaidProblems", () => {
     const page = "# T\n\n```mermaid\nflowchart TD\n  A --> B\n```\n\ntext\n\n~~~mermaid\nsequenceDiagram\n  A->>B hi\n~~~\n";
     const blocks = findMermaidBlocks(page);
     expect(blocks.map((b) => mermaidProblems(b.source).length)).toEqual([0, 1]);
-    expect(replaceMermaidBlocks(page, (_, i) => (i === 1 ? "(dropped)" : undefined))).toBe("# T\n\n```mermaid\nflowchart TD\n  A --> B\n```\n\ntext\n\n(dropped)\n");
+    expect(replaceMermaidBlocks(page, (_, i) => (i === 1 ? "(dropped)" : undefined))).toBe(
+      "# T\n\n```mermaid\nflowchart TD\n  A --> B\n```\n\ntext\n\n(dropped)\n",
+    );
   });
 });

@@ -56,7 +56,10 @@ describe("analyzeJavaScript", () => {
   });
 
   it("reads JSX, and keeps what it can from a file with syntax errors", () => {
-    expect(analyzeJavaScript("ui/view.jsx", 'import React from "react";\nexport const View = () => <div className="x">hi</div>;\n').exports[0]?.name).toBe("View");
+    expect(
+      analyzeJavaScript("ui/view.jsx", 'import React from "react";\nexport const View = () => <div className="x">hi</div>;\n').exports[0]
+        ?.name,
+    ).toBe("View");
     const broken = analyzeJavaScript("src/broken.ts", 'import { a } from "./a.js";\nexport function ok() {}\nexport const = ;\n');
     expect(broken.parseError).toBeTruthy();
   });
@@ -87,7 +90,9 @@ describe("analyzePython", () => {
       ].join("\n"),
     );
     expect(facts.doc).toBe("Service layer.");
-    expect(facts.imports).toEqual(expect.arrayContaining(["os", "json", ".helpers", ".models", ".models.User", ".models.Group", "..core.base", "lazy_mod"]));
+    expect(facts.imports).toEqual(
+      expect.arrayContaining(["os", "json", ".helpers", ".models", ".models.User", ".models.Group", "..core.base", "lazy_mod"]),
+    );
     expect(facts.imports).not.toContain("not_real");
     // `from . import helpers` is about the submodule, not the package's __init__.
     expect(facts.imports).not.toContain(".");
@@ -146,8 +151,14 @@ describe("orderByDependencies", () => {
 
 describe("analyzeProject", () => {
   const files = [
-    { path: "src/index.ts", content: 'export { add } from "./math/add.js";\nimport { log } from "./io/log.js";\nexport const run = () => log(add(1, 2));\n' },
-    { path: "src/math/add.ts", content: '/** Adds. */\nexport function add(a: number, b: number) { return a + b; }\nimport { fmt } from "../io";\n' },
+    {
+      path: "src/index.ts",
+      content: 'export { add } from "./math/add.js";\nimport { log } from "./io/log.js";\nexport const run = () => log(add(1, 2));\n',
+    },
+    {
+      path: "src/math/add.ts",
+      content: '/** Adds. */\nexport function add(a: number, b: number) { return a + b; }\nimport { fmt } from "../io";\n',
+    },
     { path: "src/io/index.ts", content: 'export { fmt } from "./format.js";\n' },
     { path: "src/io/format.ts", content: 'import { add } from "../math/add.js";\nexport const fmt = (n: number) => String(add(n, 0));\n' },
     { path: "src/io/log.ts", content: "export const log = (s: unknown) => console.log(s);\n" },

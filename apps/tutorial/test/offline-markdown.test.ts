@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { chapterFileName, chapterNavigation, codeBlock, inlineCode, markdownLink, mermaidId, mermaidLabel, projectFolderName } from "../src/markdown/index.js";
+import {
+  chapterFileName,
+  chapterNavigation,
+  codeBlock,
+  inlineCode,
+  markdownLink,
+  mermaidId,
+  mermaidLabel,
+  projectFolderName,
+} from "../src/markdown/index.js";
 
 describe("Markdown helpers shared by both modes", () => {
   it("names chapter files NN_safe_name.md, keeping letters of every script", () => {

@@ -15,7 +15,10 @@ afterAll(async () => {
 
 // Folder names that would break naive Mermaid or Markdown: quotes, brackets, pipes, backticks, non-Latin letters.
 const files = [
-  { path: 'lib/we"ird<dir>|x/core.ts', content: '/** The core. */\nexport class Core {}\nimport { helper } from "../../数据/helper.js";\n' },
+  {
+    path: 'lib/we"ird<dir>|x/core.ts',
+    content: '/** The core. */\nexport class Core {}\nimport { helper } from "../../数据/helper.js";\n',
+  },
   { path: "数据/helper.ts", content: "/** Helps with `code` and ```fences```. */\nexport const helper = () => '```';\n" },
   { path: "app/main.py", content: '"""Entry point."""\nfrom app import util\n\ndef main():\n    """Runs."""\n    return util.go()\n' },
   { path: "app/util.py", content: "def go():\n    return 1\n" },
@@ -35,7 +38,9 @@ describe("generateOfflineTutorial", () => {
     expect(result.indexPath).toBe(join(out, "sample_project", "index.md"));
     expect(result.chapterFiles.map((path) => basename(path))).toEqual(expect.arrayContaining(["01_数据.md"]));
     expect(result.chapterFiles.every((path) => /^\d{2}_[\p{L}\p{N}_]+\.md$/u.test(basename(path)))).toBe(true);
-    expect((await readdir(join(out, "sample_project"))).sort()).toEqual([...result.chapterFiles.map((path) => basename(path)), "index.md"].sort());
+    expect((await readdir(join(out, "sample_project"))).sort()).toEqual(
+      [...result.chapterFiles.map((path) => basename(path)), "index.md"].sort(),
+    );
     expect(events).toContain(`write chapters ${result.chapterFiles.length}/${result.chapterFiles.length}`);
 
     const index = await readFile(result.indexPath, "utf8");
@@ -59,7 +64,9 @@ describe("generateOfflineTutorial", () => {
     const pages = await Promise.all(result.chapterFiles.map((path) => readFile(path, "utf8")));
     const titles = pages.map((page) => page.split("\n")[0]);
     // 数据 is imported by the weird folder, so it comes first.
-    expect(titles.findIndex((title) => title?.includes("数据"))).toBeLessThan(titles.findIndex((title) => title?.includes("weird") || title?.includes("we")));
+    expect(titles.findIndex((title) => title?.includes("数据"))).toBeLessThan(
+      titles.findIndex((title) => title?.includes("weird") || title?.includes("we")),
+    );
     pages.forEach((page, i) => {
       expect(page.startsWith(`# Chapter ${i + 1}: `)).toBe(true);
       if (i > 0) expect(page).toContain(`← Previous: [Chapter ${i}:`);
@@ -83,9 +90,23 @@ describe("generateOfflineTutorial", () => {
   });
 
   it("links a web source, and shows other clone URLs as code rather than a broken relative link", async () => {
-    const web = await generateOfflineTutorial({ projectName: "web", files, sourceUrl: "https://github.com/acme/demo/tree/main", outputDir: out, maxChapters: 10 });
-    expect(await readFile(web.indexPath, "utf8")).toContain("**Source:** [https://github.com/acme/demo/tree/main](https://github.com/acme/demo/tree/main)");
-    const ssh = await generateOfflineTutorial({ projectName: "ssh", files, sourceUrl: "git@github.com:acme/demo.git", outputDir: out, maxChapters: 10 });
+    const web = await generateOfflineTutorial({
+      projectName: "web",
+      files,
+      sourceUrl: "https://github.com/acme/demo/tree/main",
+      outputDir: out,
+      maxChapters: 10,
+    });
+    expect(await readFile(web.indexPath, "utf8")).toContain(
+      "**Source:** [https://github.com/acme/demo/tree/main](https://github.com/acme/demo/tree/main)",
+    );
+    const ssh = await generateOfflineTutorial({
+      projectName: "ssh",
+      files,
+      sourceUrl: "git@github.com:acme/demo.git",
+      outputDir: out,
+      maxChapters: 10,
+    });
     const index = await readFile(ssh.indexPath, "utf8");
     expect(index).toContain("**Source:** `git@github.com:acme/demo.git`");
     expect(brokenLinks(ssh.indexPath, index)).toEqual([]);

@@ -18,7 +18,10 @@ describe("the offline reading path", () => {
       { path: "lib/__init__.py", content: '"""The library."""\nclass Flow:\n    pass\n' },
       ...Array.from({ length: 60 }, (_, i) => [
         { path: `cookbook/recipe-${i}/README.md`, content: `# Recipe ${i}\n\nShows recipe number ${i}.\n` },
-        { path: `cookbook/recipe-${i}/main.py`, content: `from lib import Flow\n\n\ndef run():\n    return Flow()\n\n\nif __name__ == "__main__":\n    run()\n` },
+        {
+          path: `cookbook/recipe-${i}/main.py`,
+          content: `from lib import Flow\n\n\ndef run():\n    return Flow()\n\n\nif __name__ == "__main__":\n    run()\n`,
+        },
       ]).flat(),
     ];
     const { analysis, index, pages } = render(files);
@@ -39,7 +42,10 @@ describe("the offline reading path", () => {
     const files = [
       { path: "package.json", content: JSON.stringify({ name: "big", bin: { big: "src/zz-cli.js" } }) },
       { path: "src/zz-cli.js", content: "const a = require('./m0');\n" },
-      ...Array.from({ length: 59 }, (_, i) => ({ path: `src/m${i}.js`, content: `${i > 0 ? `require('./m${i - 1}');\n` : ""}exports.f${i} = function () {};\n` })),
+      ...Array.from({ length: 59 }, (_, i) => ({
+        path: `src/m${i}.js`,
+        content: `${i > 0 ? `require('./m${i - 1}');\n` : ""}exports.f${i} = function () {};\n`,
+      })),
     ];
     const { pages } = render(files);
     const page = pages[0]!;

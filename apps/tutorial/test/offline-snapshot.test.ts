@@ -19,7 +19,10 @@ afterAll(async () => {
 });
 
 /** Runs the CLI offline on `files` and returns every page, in file order, each under its name. */
-async function tutorialOf(name: string, files: Record<string, string>): Promise<{ text: string; pages: Map<string, string>; stdout: string }> {
+async function tutorialOf(
+  name: string,
+  files: Record<string, string>,
+): Promise<{ text: string; pages: Map<string, string>; stdout: string }> {
   const project = join(scratch, name);
   await writeProject(project, files);
   const output = join(scratch, `${name}-out`);

@@ -26,7 +26,10 @@ function bigRepository() {
     path: `src/module${String(i).padStart(2, "0")}.ts`,
     content: Array.from({ length: 60 }, (_, line) => `export const value${i}_${line} = ${line}; // module ${i} line`).join("\n"),
   }));
-  files.push({ path: "src/huge.ts", content: Array.from({ length: 1000 }, (_, line) => `export function huge${line}() { return ${line}; }`).join("\n") });
+  files.push({
+    path: "src/huge.ts",
+    content: Array.from({ length: 1000 }, (_, line) => `export function huge${line}() { return ${line}; }`).join("\n"),
+  });
   return files;
 }
 
@@ -86,7 +89,9 @@ it("summarises a codebase too large for the context in a map-reduce, and no prom
 
   // Every file was summarised; the huge one part by part.
   const prompts = fake.requests.map(promptOf);
-  const summarised = new Set(prompts.flatMap((p) => [...p.matchAll(/--- File Index (\d+):/g)].map((m) => Number(m[1]))).filter((i) => i < 41));
+  const summarised = new Set(
+    prompts.flatMap((p) => [...p.matchAll(/--- File Index (\d+):/g)].map((m) => Number(m[1]))).filter((i) => i < 41),
+  );
   expect(summarised.size).toBe(41);
   expect(prompts.some((p) => p.includes("--- File Index 40: src/huge.ts (part 2 of"))).toBe(true);
 

@@ -28,7 +28,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(options: { provider?: ProviderName; limits: RealLimits; files: SourceFile[]; maxAbstractions?: number; handler: Parameters<FakeLLM["respond"]>[0] }) {
+async function run(options: {
+  provider?: ProviderName;
+  limits: RealLimits;
+  files: SourceFile[];
+  maxAbstractions?: number;
+  handler: Parameters<FakeLLM["respond"]>[0];
+}) {
   const { model, contextTokens, maxOutputTokens } = options.limits;
   fake = await startFakeLLM({ provider: options.provider ?? "openai", model, limits: { contextTokens, maxOutputTokens } });
   fake.respond(options.handler);
@@ -71,7 +77,12 @@ describe("budget by input and output, against realistic limits", () => {
     const limits = { model: "claude-3-haiku-20240307", contextTokens: 48_000, maxOutputTokens: 4096 };
     const files = pocketflowLike(40);
     const violations = noViolations();
-    await run({ provider: "anthropic", limits, files, handler: observe(modelLikeReply({ fileCount: files.length, chapterWords: 1500 }), violations) });
+    await run({
+      provider: "anthropic",
+      limits,
+      files,
+      handler: observe(modelLikeReply({ fileCount: files.length, chapterWords: 1500 }), violations),
+    });
     expect(violations).toEqual(noViolations());
     expect(requestsOf("summarize").length).toBeGreaterThan(1);
     for (const request of fake!.requests) expect(requestedCap(request)).toBeLessThanOrEqual(4096);
@@ -87,9 +98,16 @@ describe("budget by input and output, against realistic limits", () => {
       { path: "vendor/other.min.js", content: minifiedBundle(95, 2) },
     ];
     // chars/4 would call each bundle about 24k tokens; o200k counts far more.
-    expect(promptTokensOf({ messages: [{ role: "user", content: files[1]!.content }] } as FakeRequest, "gpt-4o")).toBeGreaterThan(95 * 1024 / 4 * 1.3);
+    expect(promptTokensOf({ messages: [{ role: "user", content: files[1]!.content }] } as FakeRequest, "gpt-4o")).toBeGreaterThan(
+      ((95 * 1024) / 4) * 1.3,
+    );
     const violations = noViolations();
-    await run({ limits, files, maxAbstractions: 3, handler: observe(modelLikeReply({ fileCount: files.length, abstractions: 3 }), violations) });
+    await run({
+      limits,
+      files,
+      maxAbstractions: 3,
+      handler: observe(modelLikeReply({ fileCount: files.length, abstractions: 3 }), violations),
+    });
     expect(violations).toEqual(noViolations());
     for (const request of fake!.requests) expect(promptTokensOf(request, "gpt-4o") + requestedCap(request)!).toBeLessThanOrEqual(32_000);
   }, 120_000);
@@ -102,15 +120,12 @@ describe("never a cut chapter", () => {
     const files = expressLike();
     const violations = noViolations();
     const base = modelLikeReply({ fileCount: files.length, abstractions: 3 });
-    const handler = observe(
-      (request: FakeRequest) => {
-        const last = request.messages.at(-1)?.content ?? "";
-        if (last === CONTINUE_INSTRUCTION) return { text: " and the rest of chapter 2.\n\nThe end of chapter 2.\n" };
-        if (kindOf(request) === "chapter" && chapterOf(request) === 2) return { text: `# Chapter 2: Concept\n\n${"word ".repeat(9000)}` };
-        return base(request);
-      },
-      violations,
-    );
+    const handler = observe((request: FakeRequest) => {
+      const last = request.messages.at(-1)?.content ?? "";
+      if (last === CONTINUE_INSTRUCTION) return { text: " and the rest of chapter 2.\n\nThe end of chapter 2.\n" };
+      if (kindOf(request) === "chapter" && chapterOf(request) === 2) return { text: `# Chapter 2: Concept\n\n${"word ".repeat(9000)}` };
+      return base(request);
+    }, violations);
     const { chapterFiles } = await run({ limits, files, maxAbstractions: 3, handler });
     expect(violations.cut).toEqual(["chapter 2"]);
     expect(fake!.requests.filter((r) => r.messages.at(-1)?.content === CONTINUE_INSTRUCTION)).toHaveLength(1);
@@ -122,12 +137,17 @@ describe("never a cut chapter", () => {
   it("fails naming the chapter and what to do when even a shorter chapter is cut, and publishes nothing", async () => {
     const files = expressLike();
     const base = modelLikeReply({ fileCount: files.length, abstractions: 3 });
-    const handler = observe((request) => (kindOf(request) === "chapter" && chapterOf(request) === 3 ? { text: "long ".repeat(9000) } : base(request)), noViolations());
+    const handler = observe(
+      (request) => (kindOf(request) === "chapter" && chapterOf(request) === 3 ? { text: "long ".repeat(9000) } : base(request)),
+      noViolations(),
+    );
     const error = await run({ limits, files, maxAbstractions: 3, handler }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     const cut = (error as { cause?: unknown }).cause ?? error;
     expect(cut).toBeInstanceOf(ChapterCutError);
-    expect((cut as Error).message).toMatch(/^Chapter 3 \("Concept 3"\) was cut off at the model's output limit \(4096 tokens\).*Raise --max-output-tokens/);
+    expect((cut as Error).message).toMatch(
+      /^Chapter 3 \("Concept 3"\) was cut off at the model's output limit \(4096 tokens\).*Raise --max-output-tokens/,
+    );
     // Asked once, continued twice, asked for a shorter one: then given up, not retried by the node.
     const chapter3 = fake!.requests.filter((r) => kindOf(r) === "chapter" && chapterOf(r) === 3);
     expect(chapter3.length).toBe(4);
@@ -142,21 +162,20 @@ describe("broken Markdown and Mermaid from the model", () => {
     const files = expressLike();
     const base = modelLikeReply({ fileCount: files.length, abstractions: 4 });
     const badDiagram = "```mermaid\nflowchart TD\n  A[App (main)] --> B[Router\n```";
-    const handler = observe(
-      (request: FakeRequest) => {
-        const prompt = promptOf(request);
-        if (prompt.startsWith("This Mermaid diagram from a tutorial chapter does not parse")) {
-          // Chapter 3's diagram is repaired; chapter 4's repair is as broken as the original.
-          return prompt.includes("Router3") ? { text: '```mermaid\nflowchart TD\n  A["App (main)"] --> B["Router3"]\n```' } : { text: badDiagram };
-        }
-        if (kindOf(request) !== "chapter") return base(request);
-        const n = chapterOf(request);
-        if (n === 1) return { text: "```markdown\n# Chapter 1: Concept\n\nWrapped in a fence that is never closed.\n" };
-        if (n === 2) return { text: "# Chapter 2: Concept\n\nCode:\n\n```python\nprint('never closed')\n" };
-        return { text: `# Chapter ${n}: Concept\n\nA diagram:\n\n${badDiagram.replace("Router", `Router${n}`)}\n\nDone.\n` };
-      },
-      noViolations(),
-    );
+    const handler = observe((request: FakeRequest) => {
+      const prompt = promptOf(request);
+      if (prompt.startsWith("This Mermaid diagram from a tutorial chapter does not parse")) {
+        // Chapter 3's diagram is repaired; chapter 4's repair is as broken as the original.
+        return prompt.includes("Router3")
+          ? { text: '```mermaid\nflowchart TD\n  A["App (main)"] --> B["Router3"]\n```' }
+          : { text: badDiagram };
+      }
+      if (kindOf(request) !== "chapter") return base(request);
+      const n = chapterOf(request);
+      if (n === 1) return { text: "```markdown\n# Chapter 1: Concept\n\nWrapped in a fence that is never closed.\n" };
+      if (n === 2) return { text: "# Chapter 2: Concept\n\nCode:\n\n```python\nprint('never closed')\n" };
+      return { text: `# Chapter ${n}: Concept\n\nA diagram:\n\n${badDiagram.replace("Router", `Router${n}`)}\n\nDone.\n` };
+    }, noViolations());
     const { chapterFiles, indexPath } = await run({ limits, files, maxAbstractions: 4, handler });
     const pages = chapterFiles.map((file) => readFileSync(file, "utf8"));
     for (const page of [...pages, readFileSync(indexPath, "utf8")]) {

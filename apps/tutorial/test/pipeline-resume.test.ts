@@ -37,7 +37,9 @@ afterEach(async () => {
 
 function start(resume: boolean): { child: ChildProcess; exit: Promise<{ code: number | null; signal: string | null; output: string }> } {
   const options = { llm: fake.config, dir, resume, concurrency: 2 };
-  const child = spawn(process.execPath, ["--conditions=@flowlet/source", "--import", "tsx", runner, JSON.stringify(options)], { cwd: root });
+  const child = spawn(process.execPath, ["--conditions=@flowlet/source", "--import", "tsx", runner, JSON.stringify(options)], {
+    cwd: root,
+  });
   children.push(child);
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
@@ -70,10 +72,15 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 it("resumes a run killed mid-chapters without asking for any finished chapter again", { timeout: 60_000 }, async () => {
   // First process: chapters 1 and 2 are answered, every later chapter hangs until the process dies.
   let answerAll = false;
-  fake.respond((request) => (kindOf(request) === "chapter" && chapterOf(request) > 2 && !answerAll ? { hang: true } : tutorReply(script, request)));
+  fake.respond((request) =>
+    kindOf(request) === "chapter" && chapterOf(request) > 2 && !answerAll ? { hang: true } : tutorReply(script, request),
+  );
 
   const first = start(false);
-  await until(async () => (await checkpointedChapters()).length === 2 && fake.requests.filter((r) => kindOf(r) === "chapter").length === 4, "two chapters checkpointed");
+  await until(
+    async () => (await checkpointedChapters()).length === 2 && fake.requests.filter((r) => kindOf(r) === "chapter").length === 4,
+    "two chapters checkpointed",
+  );
   first.child.kill("SIGKILL");
   expect((await first.exit).signal).toBe("SIGKILL");
   // Items are known by identity (a hash of each chapter's input), not by index.
@@ -93,8 +100,19 @@ it("resumes a run killed mid-chapters without asking for any finished chapter ag
   expect(output).toContain('"stage":"resume"');
 
   const out = join(dir, "out", "tiny-shop");
-  expect(readdirSync(out).sort()).toEqual(["01_part_0.md", "02_part_1.md", "03_part_2.md", "04_part_3.md", "05_part_4.md", "06_part_5.md", "index.md"]);
-  for (const [i, file] of readdirSync(out).filter((f) => f !== "index.md").sort().entries()) {
+  expect(readdirSync(out).sort()).toEqual([
+    "01_part_0.md",
+    "02_part_1.md",
+    "03_part_2.md",
+    "04_part_3.md",
+    "05_part_4.md",
+    "06_part_5.md",
+    "index.md",
+  ]);
+  for (const [i, file] of readdirSync(out)
+    .filter((f) => f !== "index.md")
+    .sort()
+    .entries()) {
     expect(readFileSync(join(out, file), "utf8").startsWith(`# Chapter ${i + 1}: Part ${i}\n`)).toBe(true);
   }
 });

@@ -6,7 +6,16 @@ import { createLLM } from "@flowlet/llm";
 import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PipelineConfigError, type ProgressEvent, ResumeMismatchError, generateTutorial, planTutorial } from "../src/pipeline/index.js";
-import { type Script, chapterMarker, chapterOf, flowchartProblems, kindOf, loadFixture, promptOf, tutorReply } from "./fixtures/pipeline-support/fake-tutor.js";
+import {
+  type Script,
+  chapterMarker,
+  chapterOf,
+  flowchartProblems,
+  kindOf,
+  loadFixture,
+  promptOf,
+  tutorReply,
+} from "./fixtures/pipeline-support/fake-tutor.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shop = loadFixture(join(here, "fixtures/pipeline-shop"));
@@ -70,7 +79,10 @@ describe("generateTutorial on a fixture repository", () => {
     // Chapter 2's reply links to chapters by wrong file names: they must be repaired or unlinked.
     const chapter = (n: number) => {
       if (n === 3) return `Intro without heading. ${chapterMarker(3)}`;
-      const extra = n === 2 ? "\n\nSee [Catalog](01_catalog.md), [Checkout](checkout.md), [the till](03_till.md), [Nowhere](99_nowhere.md) and [docs](https://example.com/a.md)." : "";
+      const extra =
+        n === 2
+          ? "\n\nSee [Catalog](01_catalog.md), [Checkout](checkout.md), [the till](03_till.md), [Nowhere](99_nowhere.md) and [docs](https://example.com/a.md)."
+          : "";
       return `# Chapter ${n}: x\n\n${chapterMarker(n)}${extra}`;
     };
     fake.respond((request) => tutorReply({ ...script, chapter }, request));
@@ -85,7 +97,13 @@ describe("generateTutorial on a fixture repository", () => {
       "03_checkout.md",
       "04_payment_provider.md",
     ]);
-    expect(readdirSync(out).sort()).toEqual(["01_catalog.md", "02_cart_basket_items.md", "03_checkout.md", "04_payment_provider.md", "index.md"]);
+    expect(readdirSync(out).sort()).toEqual([
+      "01_catalog.md",
+      "02_cart_basket_items.md",
+      "03_checkout.md",
+      "04_payment_provider.md",
+      "index.md",
+    ]);
 
     const index = readFileSync(result.indexPath, "utf8");
     expect(index.startsWith("# Tutorial: tiny-shop\n\nTiny Shop sells **products** from a *catalog*.")).toBe(true);
@@ -98,10 +116,15 @@ describe("generateTutorial on a fixture repository", () => {
     expect(diagram.match(/-->/g)).toHaveLength(3);
     // Over 30 characters: cut with an ellipsis.
     expect(diagram).toContain('A2 -->|"Totals the lines of the cart,…"| A1');
-    expect(diagram).toContain("A2 -->|\"Charges via #34;provider#34; #124; #60;api#62;\"| A3");
+    expect(diagram).toContain('A2 -->|"Charges via #34;provider#34; #124; #60;api#62;"| A3');
 
     const listed = [...index.matchAll(/^(\d+)\. \[(.+)\]\((.+)\)$/gm)].map((m) => [m[1], m[3]]);
-    expect(listed).toEqual([["1", "01_catalog.md"], ["2", "02_cart_basket_items.md"], ["3", "03_checkout.md"], ["4", "04_payment_provider.md"]]);
+    expect(listed).toEqual([
+      ["1", "01_catalog.md"],
+      ["2", "02_cart_basket_items.md"],
+      ["3", "03_checkout.md"],
+      ["4", "04_payment_provider.md"],
+    ]);
 
     // Headings are plain Markdown: a raw <items> would be read as an HTML tag and vanish.
     const names = ["Catalog", 'Cart "basket" \\<items\\>', "Checkout", "Payment Provider"];
@@ -150,7 +173,8 @@ describe("generateTutorial on a fixture repository", () => {
     const prompts = fake.requests.map(promptOf);
     expect(prompts[0]).toContain("write each `name` and `description` in **Japanese**");
     expect(prompts[1]).toContain("write the `summary` and every `label` in **Japanese**");
-    for (const p of prompts.slice(3)) expect(p).toContain("write the whole chapter (headings, explanations, code comments, diagram labels) in **Japanese**");
+    for (const p of prompts.slice(3))
+      expect(p).toContain("write the whole chapter (headings, explanations, code comments, diagram labels) in **Japanese**");
   });
 
   it("re-asks an invalid reply with the schema's error, and uses the corrected one", async () => {
@@ -175,7 +199,7 @@ describe("generateTutorial on a fixture repository", () => {
     });
     await generateTutorial(options());
     const reask = fake.requests.filter((r) => kindOf(r) === "order")[1]!.lastUserText;
-    expect(reask).toContain("abstraction 1 # Cart \"basket\" <items> is listed twice");
+    expect(reask).toContain('abstraction 1 # Cart "basket" <items> is listed twice');
     expect(reask).toContain("the order is missing 2 # Checkout, 3 # Payment Provider");
   });
 });
@@ -259,7 +283,9 @@ describe("options", () => {
     await expect(generateTutorial(options({ contextTokens: 500 }))).rejects.toThrow(PipelineConfigError);
     await expect(generateTutorial(options({ concurrency: 0 }))).rejects.toThrow(/concurrency must be a whole number/);
     await expect(generateTutorial(options({ files: [] }))).rejects.toThrow(/no source files/);
-    expect(() => planTutorial({ files: shop, maxAbstractions: 0, window: { contextTokens: 10_000, maxOutputTokens: 4096 }, model: "gpt-4o" })).toThrow(PipelineConfigError);
+    expect(() =>
+      planTutorial({ files: shop, maxAbstractions: 0, window: { contextTokens: 10_000, maxOutputTokens: 4096 }, model: "gpt-4o" }),
+    ).toThrow(PipelineConfigError);
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -278,11 +304,21 @@ describe("options", () => {
   });
 
   it("plans a small codebase as one pass and a large one as map-reduce, without calling the LLM", () => {
-    const small = planTutorial({ files: shop, maxAbstractions: 10, window: { contextTokens: 100_000, maxOutputTokens: 16_384 }, model: "gpt-4o" });
+    const small = planTutorial({
+      files: shop,
+      maxAbstractions: 10,
+      window: { contextTokens: 100_000, maxOutputTokens: 16_384 },
+      model: "gpt-4o",
+    });
     expect(small).toMatchObject({ mapReduce: false, plannedCalls: 13 });
     expect(small.estimatedTokens).toBeGreaterThan(0);
     const big = Array.from({ length: 50 }, (_, i) => ({ path: `src/f${i}.ts`, content: "x".repeat(8000) }));
-    const large = planTutorial({ files: big, maxAbstractions: 10, window: { contextTokens: 20_000, maxOutputTokens: 4096 }, model: "gpt-4o" });
+    const large = planTutorial({
+      files: big,
+      maxAbstractions: 10,
+      window: { contextTokens: 20_000, maxOutputTokens: 4096 },
+      model: "gpt-4o",
+    });
     expect(large.mapReduce).toBe(true);
     expect(large.plannedCalls).toBeGreaterThan(13 + 2);
     expect(large.summaryCalls[0]).toBeGreaterThan(2);

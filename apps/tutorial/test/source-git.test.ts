@@ -12,7 +12,13 @@ let bareUrl: string;
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", args, {
     cwd,
-    env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@example.com",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@example.com",
+    },
     stdio: "pipe",
   });
 
@@ -55,10 +61,14 @@ describe("git source", () => {
   });
 
   it("rejects what is not a repository URL", async () => {
-    await expect(loadSource({ repo: "just words" }, { selector: new FileSelector(), maxSize: 1 })).rejects.toBeInstanceOf(InvalidRepositoryUrlError);
+    await expect(loadSource({ repo: "just words" }, { selector: new FileSelector(), maxSize: 1 })).rejects.toBeInstanceOf(
+      InvalidRepositoryUrlError,
+    );
   });
 
   it("keeps credentials embedded in URLs out of messages", () => {
-    expect(redact("fatal: could not read https://user:s3cret@example.com/r.git")).toBe("fatal: could not read https://***@example.com/r.git");
+    expect(redact("fatal: could not read https://user:s3cret@example.com/r.git")).toBe(
+      "fatal: could not read https://***@example.com/r.git",
+    );
   });
 });

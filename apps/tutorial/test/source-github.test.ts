@@ -34,7 +34,11 @@ describe("parseGitHubUrl", () => {
   it("accepts repository and /tree/ URLs, and leaves .git URLs to git", () => {
     expect(parseGitHubUrl("https://github.com/acme/demo")).toEqual({ owner: "acme", repo: "demo", refAndPath: [] });
     expect(parseGitHubUrl("https://github.com/acme/demo/")).toEqual({ owner: "acme", repo: "demo", refAndPath: [] });
-    expect(parseGitHubUrl("https://github.com/acme/demo/tree/feature/x/src/lib")).toEqual({ owner: "acme", repo: "demo", refAndPath: ["feature", "x", "src", "lib"] });
+    expect(parseGitHubUrl("https://github.com/acme/demo/tree/feature/x/src/lib")).toEqual({
+      owner: "acme",
+      repo: "demo",
+      refAndPath: ["feature", "x", "src", "lib"],
+    });
     expect(parseGitHubUrl("https://github.com/acme/demo.git")).toBeUndefined();
     expect(parseGitHubUrl("git@github.com:acme/demo.git")).toBeUndefined();
     expect(parseGitHubUrl("https://gitlab.com/acme/demo")).toBeUndefined();
@@ -50,10 +54,12 @@ describe("GitHub source (fake API on 127.0.0.1)", () => {
     expect(source.sourceUrl).toBe("https://github.com/acme/demo/tree/main");
     expect(source.files.map((file) => file.path)).toEqual(["README.md", "lib/legacy.py", "src/index.ts", "src/latest.ts"]);
     expect(source.files.find((file) => file.path === "lib/legacy.py")?.content).toBe("# café\n");
-    expect(source.skipped).toEqual(expect.arrayContaining([
-      { path: "src/huge.ts", reason: "too-large", size: 50_000_000 },
-      { path: "src/icon.png", reason: "binary" },
-    ]));
+    expect(source.skipped).toEqual(
+      expect.arrayContaining([
+        { path: "src/huge.ts", reason: "too-large", size: 50_000_000 },
+        { path: "src/icon.png", reason: "binary" },
+      ]),
+    );
     // The oversized, binary, ignored and excluded files were never downloaded.
     const blobRequests = github.requests.filter((request) => request.path.includes("/git/blobs/"));
     expect(blobRequests).toHaveLength(5); // .gitignore + the four selected files
@@ -72,10 +78,17 @@ describe("GitHub source (fake API on 127.0.0.1)", () => {
   it("waits out a rate limit (X-RateLimit-Remaining: 0 until X-RateLimit-Reset) and says so", async () => {
     const github = await fake();
     const reset = Math.ceil(Date.now() / 1000) + 1;
-    github.failOnce({ match: /\/git\/trees\//, status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } });
+    github.failOnce({
+      match: /\/git\/trees\//,
+      status: 403,
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+    });
     const status: string[] = [];
     const started = Date.now();
-    const source = await loadSource({ repo: "https://github.com/acme/demo" }, { ...options(github.url), onStatus: (message: string) => status.push(message) });
+    const source = await loadSource(
+      { repo: "https://github.com/acme/demo" },
+      { ...options(github.url), onStatus: (message: string) => status.push(message) },
+    );
     expect(source.files).toHaveLength(4);
     expect(Date.now()).toBeGreaterThanOrEqual(reset * 1000);
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -95,8 +108,15 @@ describe("GitHub source (fake API on 127.0.0.1)", () => {
   it("gives up with GitHubRateLimitError when the reset is further away than the cap", async () => {
     const github = await fake();
     const reset = Math.ceil(Date.now() / 1000) + 3600;
-    github.failOnce({ match: /\/repos\/acme\/demo$/, status: 403, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) } });
-    const error = await loadSource({ repo: "https://github.com/acme/demo" }, { ...options(github.url), maxWaitMs: 5_000, token: "ghp_secret123" }).catch((e: unknown) => e);
+    github.failOnce({
+      match: /\/repos\/acme\/demo$/,
+      status: 403,
+      headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) },
+    });
+    const error = await loadSource(
+      { repo: "https://github.com/acme/demo" },
+      { ...options(github.url), maxWaitMs: 5_000, token: "ghp_secret123" },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubRateLimitError);
     expect((error as Error).message).toMatch(/--token or GITHUB_TOKEN/);
     expect((error as Error).message).not.toContain("ghp_secret123");
@@ -108,7 +128,9 @@ describe("GitHub source (fake API on 127.0.0.1)", () => {
     expect(missing).toBeInstanceOf(GitHubError);
     expect((missing as Error).message).toMatch(/No branch, tag or commit .* "nope"/);
     github.failOnce({ match: /\/repos\/acme\/demo$/, status: 401, body: { message: "Bad credentials" } });
-    const denied = await loadSource({ repo: "https://github.com/acme/demo" }, { ...options(github.url), token: "ghp_secret123" }).catch((e: unknown) => e);
+    const denied = await loadSource({ repo: "https://github.com/acme/demo" }, { ...options(github.url), token: "ghp_secret123" }).catch(
+      (e: unknown) => e,
+    );
     expect(denied).toBeInstanceOf(GitHubError);
     expect((denied as GitHubError).status).toBe(401);
     expect((denied as Error).message).toMatch(/Bad credentials.*check --token or GITHUB_TOKEN/);

@@ -84,7 +84,12 @@ describe("readLocalDirectory", () => {
   it("skips binary files by extension without reading them, whatever the globs", async () => {
     const { files, skipped } = await readLocalDirectory(root, { selector: new FileSelector(["*.png", "blob.ts"], []), maxSize: 100_000 });
     expect(files).toEqual([]);
-    expect(skipped.filter((item) => item.reason === "binary").map((item) => item.path).sort()).toEqual(["logo.png", "src/blob.ts"]);
+    expect(
+      skipped
+        .filter((item) => item.reason === "binary")
+        .map((item) => item.path)
+        .sort(),
+    ).toEqual(["logo.png", "src/blob.ts"]);
   });
 
   it("decodes Latin-1 and UTF-16 files instead of failing", async () => {
@@ -109,11 +114,15 @@ describe("readLocalDirectory", () => {
   it("skips files over the size limit", async () => {
     const { files, skipped } = await readLocalDirectory(root, { selector: new FileSelector(["latest.ts", "alias.ts"], []), maxSize: 10 });
     expect(files).toEqual([]);
-    expect(skipped.filter((item) => item.reason === "too-large").map((item) => item.path)).toEqual(expect.arrayContaining(["alias.ts", "src/latest.ts"]));
+    expect(skipped.filter((item) => item.reason === "too-large").map((item) => item.path)).toEqual(
+      expect.arrayContaining(["alias.ts", "src/latest.ts"]),
+    );
   });
 
   it("names a missing directory, and an empty selection, with typed errors", async () => {
-    await expect(readLocalDirectory(join(scratch, "missing"), { selector: new FileSelector(), maxSize: 1 })).rejects.toBeInstanceOf(DirectoryNotFoundError);
+    await expect(readLocalDirectory(join(scratch, "missing"), { selector: new FileSelector(), maxSize: 1 })).rejects.toBeInstanceOf(
+      DirectoryNotFoundError,
+    );
     const error = await loadSource({ dir: root }, { selector: new FileSelector(["*.nothing"]), maxSize: 100_000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoFilesError);
     expect((error as Error).message).toMatch(/--include/);

@@ -46,7 +46,10 @@ export const plain: Framework = {
     });
     ping.next.set("default", pong);
     pong.next.set("again", ping);
-    pong.next.set("done", node(async () => "default"));
+    pong.next.set(
+      "done",
+      node(async () => "default"),
+    );
     return async () => {
       const shared = { count: 0, limit: transitions };
       await walk(ping, shared);

@@ -96,7 +96,12 @@ export async function sweepTemps(dir: string): Promise<void> {
     const path = join(dir, name);
     const ours = m[1] === HOST.replaceAll("-", "_");
     const dead = ours && Number(m[2]) !== process.pid && !alive(Number(m[2]));
-    const old = !dead && (await stat(path).then((s) => Date.now() - s.mtimeMs > 86_400_000, () => false));
+    const old =
+      !dead &&
+      (await stat(path).then(
+        (s) => Date.now() - s.mtimeMs > 86_400_000,
+        () => false,
+      ));
     if (dead || old) await rm(path, { force: true });
   }
 }

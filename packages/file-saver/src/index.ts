@@ -94,7 +94,13 @@ export class FileSaver implements CheckpointSaver {
       if (holder === null) continue; // removed while we looked: look again
       if (!holder || free(holder)) {
         const gen = (top ?? 0) + 1;
-        const file: LeaseFile = { token: `${gen}.${randomUUID()}`, host: HOST, pid: process.pid, expiresAt: Date.now() + options.ttlMs, ttlMs: options.ttlMs };
+        const file: LeaseFile = {
+          token: `${gen}.${randomUUID()}`,
+          host: HOST,
+          pid: process.pid,
+          expiresAt: Date.now() + options.ttlMs,
+          ttlMs: options.ttlMs,
+        };
         const path = leasePath(runDir, gen);
         if (!(await this.#write(path, runId, () => createExclusive(runDir, path, JSON.stringify(file), this.#fsync)))) continue;
         const lease: Lease = { runId, token: file.token, expiresAt: file.expiresAt, ttlMs: file.ttlMs };
@@ -111,7 +117,10 @@ export class FileSaver implements CheckpointSaver {
       }
       if (Date.now() >= deadline) {
         const where = holder.host === HOST ? `process ${holder.pid} on this host` : `process ${holder.pid} on ${holder.host}`;
-        throw new RunLockedError(runId, `${where} holds its lease in ${this.name} for ${Math.max(0, holder.expiresAt - Date.now())} ms more`);
+        throw new RunLockedError(
+          runId,
+          `${where} holds its lease in ${this.name} for ${Math.max(0, holder.expiresAt - Date.now())} ms more`,
+        );
       }
       await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
     }
@@ -164,7 +173,13 @@ export class FileSaver implements CheckpointSaver {
     const index = await this.#index(runDir);
     const end = options.seq === undefined ? index.length - 1 : index.findIndex((row) => row.info.seq === options.seq);
     if (end < 0) return [];
-    const chain = index.slice(chainStart(index.map((row) => row.info), end), end + 1);
+    const chain = index.slice(
+      chainStart(
+        index.map((row) => row.info),
+        end,
+      ),
+      end + 1,
+    );
     const texts = new Map<string, string>();
     const out: CheckpointRecord[] = [];
     for (const row of chain) {
@@ -256,7 +271,13 @@ export class FileSaver implements CheckpointSaver {
 
   async prune(runId: string, options: { keepFull: number }): Promise<void> {
     const index = await this.#index(this.#runDir(runId));
-    const cut = index[pruneCut(index.map((row) => row.info), options.keepFull)]?.info.seq;
+    const cut =
+      index[
+        pruneCut(
+          index.map((row) => row.info),
+          options.keepFull,
+        )
+      ]?.info.seq;
     if (cut === undefined) return;
     const lastOf = new Map<string, number>();
     for (const row of index) lastOf.set(row.file, row.info.seq);
@@ -283,7 +304,10 @@ export class FileSaver implements CheckpointSaver {
     if (held?.token !== lease.token) {
       const top = gens.at(-1);
       const owner = top === undefined ? undefined : await this.#readLease(runDir, top);
-      throw new LeaseLostError(lease.runId, owner ? `process ${owner.pid} on ${owner.host} took its lease over` : "its lease was released or removed");
+      throw new LeaseLostError(
+        lease.runId,
+        owner ? `process ${owner.pid} on ${owner.host} took its lease over` : "its lease was released or removed",
+      );
     }
     return gen;
   }

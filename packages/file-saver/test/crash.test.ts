@@ -74,7 +74,9 @@ describe("crash-resume with the file saver", () => {
         // Every resume has a rival: two processes resume at once, and the lease lets exactly one run.
         // Each process gets the batch's items in another order.
         const seed = episodes * 1000 + segment;
-        const racers = before ? [start(runId, "resume", log, seed), start(runId, "resume", `${log}.rival`, seed + 500)] : [start(runId, "run", log, seed)];
+        const racers = before
+          ? [start(runId, "resume", log, seed), start(runId, "resume", `${log}.rival`, seed + 500)]
+          : [start(runId, "run", log, seed)];
         await Promise.all(racers.map((r) => r.ready));
         if (kills < KILLS) {
           setTimeout(() => {
@@ -101,7 +103,10 @@ describe("crash-resume with the file saver", () => {
         expect(ran.filter((label) => finishedBefore.has(label))).toEqual([]);
         // ...and at most what was in flight at the last kill runs twice.
         if (segment > 0) {
-          const previous = new Set([...labels(join(root, `${runId}-${segment - 1}.log`)), ...labels(join(root, `${runId}-${segment - 1}.log.rival`))]);
+          const previous = new Set([
+            ...labels(join(root, `${runId}-${segment - 1}.log`)),
+            ...labels(join(root, `${runId}-${segment - 1}.log.rival`)),
+          ]);
           const reruns = ran.filter((label) => previous.has(label));
           expect(reruns.length).toBeLessThanOrEqual(PARALLELISM);
         }

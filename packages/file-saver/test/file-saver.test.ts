@@ -226,11 +226,15 @@ describe("FileSaver write failures are typed", () => {
     mkdirSync(locked);
     chmodSync(dir, 0o755);
     chmodSync(locked, 0o755);
-    const out = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", join(import.meta.dirname, "lease-child.ts"), "acquire", locked, "r"], {
-      uid: 65534,
-      gid: 65534,
-      env: { ...process.env, HOME: "/tmp" },
-    });
+    const out = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@flowlet/source", join(import.meta.dirname, "lease-child.ts"), "acquire", locked, "r"],
+      {
+        uid: 65534,
+        gid: 65534,
+        env: { ...process.env, HOME: "/tmp" },
+      },
+    );
     const line = out.stdout.toString().split("\n")[0] ?? "";
     expect(JSON.parse(line || "{}"), out.stderr.toString()).toMatchObject({ name: "CheckpointWriteError", code: "EACCES" });
     expect(JSON.parse(line).message).toMatch(/permission is denied\. Give this process write access/);

@@ -159,7 +159,9 @@ function identities<I>(batch: Batch<I>, list: readonly I[], path: string): strin
     }
     // Equal items hash alike: the second of them is "hash~2", and so on, in list order.
     if (!id.startsWith(HASHED)) {
-      throw new ConfigError(`Items ${seen} and ${i} of "${path}" have the same itemKey "${id}": it must tell items apart, or checkpoints would mix their results.`);
+      throw new ConfigError(
+        `Items ${seen} and ${i} of "${path}" have the same itemKey "${id}": it must tell items apart, or checkpoints would mix their results.`,
+      );
     }
     const n = (repeats.get(id) ?? 1) + 1;
     repeats.set(id, n);
@@ -184,7 +186,12 @@ function identityOf(item: unknown, index: number): string {
  * Runs `task(0..count-1)` with at most `limit` in flight, and starts none once `outer` aborts. The
  * first failure aborts the signal the other tasks were given, stops new ones from starting, and rejects.
  */
-async function pool<R>(count: number, limit: number, outer: AbortSignal, task: (index: number, signal: AbortSignal) => MaybePromise<R>): Promise<R[]> {
+async function pool<R>(
+  count: number,
+  limit: number,
+  outer: AbortSignal,
+  task: (index: number, signal: AbortSignal) => MaybePromise<R>,
+): Promise<R[]> {
   if (count === 0) return [];
   if (outer.aborted) throw outer.reason;
   const controller = new AbortController();

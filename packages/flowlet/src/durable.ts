@@ -235,7 +235,10 @@ export class SaverJournal implements Journal {
     } else {
       // Failed and canceled runs keep their last good record to resume from; the registry says why they stopped.
       const cause = outcome.status === "failed" ? outcome.error : outcome.reason;
-      const error = { name: cause instanceof Error ? cause.name : "Error", message: cause instanceof Error ? cause.message : String(cause) };
+      const error = {
+        name: cause instanceof Error ? cause.name : "Error",
+        message: cause instanceof Error ? cause.message : String(cause),
+      };
       this.#event({ type: "error", data: { status: outcome.status, ...error } });
       final = this.#tail.then(async () => {
         this.#info = { ...this.#info, status: outcome.status, updatedAt: new Date().toISOString(), error };
@@ -352,7 +355,16 @@ export class SaverJournal implements Journal {
       this.#changed.clear();
       this.#deleted.clear();
       const at = new Date().toISOString();
-      const record: CheckpointRecord = { runId: this.runId, seq: ++this.#seq, at, status, node, kind, checksum: await checksumOf(body), body };
+      const record: CheckpointRecord = {
+        runId: this.runId,
+        seq: ++this.#seq,
+        at,
+        status,
+        node,
+        kind,
+        checksum: await checksumOf(body),
+        body,
+      };
       const { error: _error, ...info } = this.#info;
       this.#info = { ...info, status, updatedAt: at, steps: record.seq, lastNode: node };
       await this.#owner.append([record], this.#info);
@@ -387,7 +399,11 @@ export class SaverJournal implements Journal {
       else if (name === "nodeEnd") this.#event({ type: "nodeEnd", path: p.path, data: { action: p.action, durationMs: p.durationMs } });
       else {
         const e = p.error;
-        const data = { name: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e), attempt: p.attempt ?? 0 };
+        const data = {
+          name: e instanceof Error ? e.name : "Error",
+          message: e instanceof Error ? e.message : String(e),
+          attempt: p.attempt ?? 0,
+        };
         this.#event({ type: "nodeError", path: p.path, data });
       }
     }
@@ -402,7 +418,8 @@ export async function openRun<S>(
   notify?: (event: CheckpointEvent) => void,
 ): Promise<Opened<S>> {
   const { checkpoint: saver, runId } = options;
-  if (typeof runId !== "string" || runId === "") throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
+  if (typeof runId !== "string" || runId === "")
+    throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
   checkSaver(saver);
   const params = assertJSON(options.params ?? {}, "params");
   const owner = await RunOwner.take(saver, runId, { ...options.lease, create: true });
@@ -436,10 +453,15 @@ export async function reopenRun<S>(
   const target = options.forkAs ?? runId;
   const owner = await RunOwner.take(saver, target, { ...options.lease, create: options.forkAs !== undefined });
   try {
-    const loaded = await loadState(saver, runId, { ...(options.from === undefined ? {} : { seq: options.from }), onCorrupt: options.onCorrupt });
+    const loaded = await loadState(saver, runId, {
+      ...(options.from === undefined ? {} : { seq: options.from }),
+      onCorrupt: options.onCorrupt,
+    });
     if (!loaded) {
       const what = options.from === undefined ? "no checkpoints" : `no checkpoint at step ${options.from}`;
-      throw new CheckpointNotFoundError(`Run "${runId}" has ${what} in ${saver.name}: start it with flow.run(shared, { checkpoint, runId }).`);
+      throw new CheckpointNotFoundError(
+        `Run "${runId}" has ${what} in ${saver.name}: start it with flow.run(shared, { checkpoint, runId }).`,
+      );
     }
     const { entries, last } = loaded;
     const constants = entries.get(CONSTANTS) as unknown as RunConstants | undefined;
@@ -459,7 +481,9 @@ export async function reopenRun<S>(
     const paused = standing.status === "interrupted" ? standing.interrupt : undefined;
     const breakpoint = paused !== undefined && isBreakpointKey(paused.key);
     if (options.resumeWith !== undefined && !breakpoint && (standing.status !== "interrupted" || !standing.interrupt)) {
-      throw new ConfigError(`Run "${runId}" is not waiting for input (its last step is "${standing.status}"), so resumeWith has nowhere to go.`);
+      throw new ConfigError(
+        `Run "${runId}" is not waiting for input (its last step is "${standing.status}"), so resumeWith has nowhere to go.`,
+      );
     }
     const rootAction = (entries.get(FLOW + ROOT_KEY) as unknown as FlowPosition | undefined)?.action ?? "";
     if (standing.status === "completed" && options.from === undefined && options.forkAs === undefined && options.update === undefined) {
@@ -483,11 +507,22 @@ export async function reopenRun<S>(
     if (forked) Object.assign(info, { parentRunId: runId, parentSeq: last.seq });
     else if (previous?.parentRunId !== undefined) Object.assign(info, { parentRunId: previous.parentRunId, parentSeq: previous.parentSeq });
     entries.delete(STANDING);
-    const journal = new SaverJournal({ owner, constants, shared, entries, info, seq: latest, fresh: last.seq !== latest || forked, options, notify });
+    const journal = new SaverJournal({
+      owner,
+      constants,
+      shared,
+      entries,
+      info,
+      seq: latest,
+      fresh: last.seq !== latest || forked,
+      options,
+      notify,
+    });
     // Resuming from a breakpoint passes it: its one "answer" lets the node run.
     if (breakpoint) journal.setAnswers(paused.key, [assertJSON(options.resumeWith ?? null, "resumeWith")]);
     const answering = options.resumeWith !== undefined && paused !== undefined && !breakpoint;
-    if (options.resumeWith !== undefined && paused && !breakpoint) journal.addAnswer(paused.key, assertJSON(options.resumeWith, "resumeWith"));
+    if (options.resumeWith !== undefined && paused && !breakpoint)
+      journal.addAnswer(paused.key, assertJSON(options.resumeWith, "resumeWith"));
     // An answer or an update is saved before the node runs again: a crash now does not ask the human again.
     if (answering || options.update) await journal.checkpointNow(paused?.path ?? standing.node);
     else if (forked) await owner.append([], info); // the fork is in the registry, with its parent, before it runs
@@ -538,7 +573,10 @@ function validatePlaces<S>(flow: BaseNode<S>, entries: Entries, where: string): 
     if (!(name.startsWith(FLOW) || name.startsWith(BATCH))) continue;
     const key = name.slice(2);
     const node = resolve(flow, key);
-    const bad = (why: string) => new CheckpointCorruptError(`Checkpoint ${where} does not fit the flow: "${key}" ${why}. Resume from another step, or start a new run.`);
+    const bad = (why: string) =>
+      new CheckpointCorruptError(
+        `Checkpoint ${where} does not fit the flow: "${key}" ${why}. Resume from another step, or start a new run.`,
+      );
     if (!node) throw bad("names no node of this flow");
     if (name.startsWith(FLOW)) {
       const p = value as unknown as Partial<FlowPosition> | null;

@@ -112,7 +112,9 @@ export class Flow<S = unknown, P = unknown, E = string> extends BaseNode<S, P, E
         if ("checkpoint" in own) {
           const result = await runDurable(this, own, parts, (notify) => openRun(this, shared, own, notify));
           const { runId } = result;
-          return result.status === "completed" ? { status: "completed", action: result.action, runId } : { status: "interrupted", payload: result.payload, runId };
+          return result.status === "completed"
+            ? { status: "completed", action: result.action, runId }
+            : { status: "interrupted", payload: result.payload, runId };
         }
         const action = await runRoot(this, shared, rootScope(new Run(own, parts), own.hooks), own.params ?? NO_PARAMS);
         return { status: "completed", action };

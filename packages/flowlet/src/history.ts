@@ -163,7 +163,10 @@ export async function loadState(
     try {
       for (const record of records) {
         if ((await checksumOf(record.body)) !== record.checksum) {
-          throw new DamagedRecord(record.seq, `Checkpoint ${where(record)} fails its checksum: it was cut short or changed after it was written.`);
+          throw new DamagedRecord(
+            record.seq,
+            `Checkpoint ${where(record)} fails its checksum: it was cut short or changed after it was written.`,
+          );
         }
       }
       return { entries: applyChain(records, where), last };

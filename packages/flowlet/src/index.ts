@@ -26,7 +26,15 @@ export type { RetryOptions } from "./retry.js";
 export type { Journal, Outcome, FlowPosition, BatchKind } from "./journal.js";
 export { BaseNode, RetryNode, Node, DEFAULT_ACTION, ANY_ACTION } from "./node.js";
 export { Flow, type FlowOptions } from "./flow.js";
-export { BatchNode, ParallelBatchNode, BatchFlow, ParallelBatchFlow, type Items, type BatchOptions, type ParallelOptions } from "./batch.js";
+export {
+  BatchNode,
+  ParallelBatchNode,
+  BatchFlow,
+  ParallelBatchFlow,
+  type Items,
+  type BatchOptions,
+  type ParallelOptions,
+} from "./batch.js";
 export { toMermaid } from "./mermaid.js";
 export { reachable, shapeOf } from "./graph.js";
 export { Store, type StoreSchema, type StoreObserver } from "./store.js";
@@ -52,7 +60,14 @@ export { checksumOf } from "./checksum.js";
 export type { CorruptHandler } from "./history.js";
 export type { LeaseOptions } from "./run-owner.js";
 export { readCheckpoint, type Checkpoint, type Frame } from "./checkpoint.js";
-export { DEFAULT_RETENTION, type Retention, type DurableOptions, type DurableRunOptions, type ResumeOptions, type RunResult } from "./durable.js";
+export {
+  DEFAULT_RETENTION,
+  type Retention,
+  type DurableOptions,
+  type DurableRunOptions,
+  type ResumeOptions,
+  type RunResult,
+} from "./durable.js";
 export { Parallel, type ParallelOptions as ParallelNodeOptions } from "./parallel.js";
 export type { FlowEvent, StreamOptions, StreamResult } from "./stream.js";
 export type { CustomEvent, StoreEvent, InterruptEvent, CheckpointEvent } from "./events.js";

@@ -69,7 +69,8 @@ export class MemorySaver implements CheckpointSaver {
     const next = (entry.records.at(-1)?.seq ?? 0) + 1;
     records.forEach((record, i) => {
       if (record.seq !== next + i) throw new CheckpointConflictError(lease.runId, next + i, record.seq);
-      if (record.runId !== lease.runId) throw new ConfigError(`A record of run "${record.runId}" cannot be appended to run "${lease.runId}".`);
+      if (record.runId !== lease.runId)
+        throw new ConfigError(`A record of run "${record.runId}" cannot be appended to run "${lease.runId}".`);
     });
     for (const record of records) entry.records.push(Object.freeze({ ...record }));
     entry.info = Object.freeze(structuredClone(run));

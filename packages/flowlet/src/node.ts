@@ -83,7 +83,11 @@ export abstract class BaseNode<S = unknown, P = unknown, E = unknown> {
   async run(shared: S, options: RunOptions = {}): Promise<string> {
     const run = new Run(options);
     if (this.successors.size > 0) {
-      run.warn({ code: "successorsSkipped", path: this.name, message: `flowlet: node "${this.name}" won't run its successors. Use a Flow.` });
+      run.warn({
+        code: "successorsSkipped",
+        path: this.name,
+        message: `flowlet: node "${this.name}" won't run its successors. Use a Flow.`,
+      });
     }
     return runRoot(this, shared, rootScope(run, options.hooks), options.params ?? NO_PARAMS);
   }
@@ -114,9 +118,7 @@ const NO_BRANCHES: readonly never[] = Object.freeze([]);
 function notANode(from: string, action: string, value: unknown): ConfigError {
   if (typeof value === "function") {
     // PocoFlow wires hooks with node.on("node_start", fn); here hooks are an option of the run or flow.
-    const hook = /^(node|flow)_(start|end|error)$/.test(action)
-      ? action.replace(/_(\w)/, (_, c: string) => c.toUpperCase())
-      : "nodeStart";
+    const hook = /^(node|flow)_(start|end|error)$/.test(action) ? action.replace(/_(\w)/, (_, c: string) => c.toUpperCase()) : "nodeStart";
     return new ConfigError(
       `"${from}".on("${action}", …) wires an edge to a node, and got a function. To observe a run, pass hooks instead: ` +
         `flow.run(shared, { hooks: { ${hook}: fn } }) or new Flow(start, { hooks: { ${hook}: fn } }).`,
@@ -171,7 +173,14 @@ export class Node<S = unknown, P = unknown, E = unknown> extends RetryNode<S, P,
  * @internal One visit of `node`, as step `step` of its flow (`key` places it in the graph, for
  * checkpoints). Resolves to the action taken; rejects with a {@link NodeError} naming the node.
  */
-export async function visitNode<S>(node: BaseNode<S>, shared: S, scope: Scope, flowParams: Params, step: number, key: string): Promise<string> {
+export async function visitNode<S>(
+  node: BaseNode<S>,
+  shared: S,
+  scope: Scope,
+  flowParams: Params,
+  step: number,
+  key: string,
+): Promise<string> {
   const params = node.params === NO_PARAMS ? flowParams : { ...node.params, ...flowParams };
   const visit: Visit = { scope, name: node.name, step, key, params, item: undefined };
   const ctx = new NodeContext(visit);
@@ -200,7 +209,8 @@ export async function visitNode<S>(node: BaseNode<S>, shared: S, scope: Scope, f
       if (changes) {
         const keys = changes();
         const data = shared instanceof Store ? (shared.toJSON() as Record<string, unknown>) : (shared as Record<string, unknown>);
-        if (keys.length > 0) publish(scope, "store", { node: node.name, path, step, keys, values: Object.fromEntries(keys.map((k) => [k, data[k]])) });
+        if (keys.length > 0)
+          publish(scope, "store", { node: node.name, path, step, keys, values: Object.fromEntries(keys.map((k) => [k, data[k]])) });
       }
       publish(scope, "nodeEnd", { node: node.name, path, step, params, action: taken, durationMs });
     }
@@ -242,7 +252,9 @@ export async function runRoot<S>(node: BaseNode<S>, shared: S, scope: Scope, par
     if (run.signal.aborted) throw run.signal.reason;
   } catch (error) {
     if (!(error instanceof Interrupt && journal.durable)) {
-      const outcome = run.signal.aborted ? ({ status: "canceled", reason: run.signal.reason } as const) : ({ status: "failed", error } as const);
+      const outcome = run.signal.aborted
+        ? ({ status: "canceled", reason: run.signal.reason } as const)
+        : ({ status: "failed", error } as const);
       // The run's own error is what the caller needs; a journal that cannot record it must not hide it.
       await Promise.resolve(journal.settle(outcome)).catch(() => {});
     }

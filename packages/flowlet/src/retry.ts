@@ -78,7 +78,16 @@ async function recover<I, R>(node: Retryable<I, R>, input: I, first: NodeContext
     const willRetry = ctx.attempt + 1 < node.maxRetries && (node.retryOn === undefined || node.retryOn(error, ctx.attempt) === true);
     if (scope.observed) {
       const { name, step, item } = visit;
-      publish(scope, "nodeError", { node: name, path: join(scope.path, name), step, params: ctx.params, error, attempt: ctx.attempt, willRetry, item });
+      publish(scope, "nodeError", {
+        node: name,
+        path: join(scope.path, name),
+        step,
+        params: ctx.params,
+        error,
+        attempt: ctx.attempt,
+        willRetry,
+        item,
+      });
     }
     if (!willRetry) return node.execFallback(input, error, ctx);
     const wait = typeof node.wait === "function" ? node.wait(ctx.attempt, error) : node.wait;

@@ -158,7 +158,12 @@ export function rootScope(run: Run, hooks: Hooks | undefined): Scope {
 }
 
 /** @internal The scope of one orchestration of `flow` inside `outer`. */
-export function enterFlow(flow: { name: string; hooks?: Hooks | undefined }, outer: Scope, signal = outer.signal, item = outer.item): Scope {
+export function enterFlow(
+  flow: { name: string; hooks?: Hooks | undefined },
+  outer: Scope,
+  signal = outer.signal,
+  item = outer.item,
+): Scope {
   let counter: { steps: number } | undefined;
   for (let s: Scope | undefined = outer; s && !counter; s = s.parent) if (s.owner === flow) counter = s.counter;
   const hooks = flow.hooks ? [...outer.hooks, flow.hooks] : outer.hooks;

@@ -92,7 +92,10 @@ export class Store<T extends Record<string, unknown>> {
   }
 
   /** A new Store from a snapshot, as an object or its JSON text. */
-  static restore<T extends Record<string, unknown>>(json: string | Record<string, unknown>, options: { schema?: StoreSchema<T> } = {}): Store<T> {
+  static restore<T extends Record<string, unknown>>(
+    json: string | Record<string, unknown>,
+    options: { schema?: StoreSchema<T> } = {},
+  ): Store<T> {
     const data = typeof json === "string" ? (JSON.parse(json) as T) : (json as T);
     return new Store<T>(data, options);
   }
@@ -130,7 +133,9 @@ export function watchChanges(shared: unknown): () => string[] {
   const before = new Map(Object.keys(data).map((key) => [key, fingerprint(data[key])] as const));
   return () => {
     const keys = new Set([...before.keys(), ...Object.keys(data)]);
-    return [...keys].filter((key) => !Object.hasOwn(data, key) || !before.has(key) || !same(before.get(key), fingerprint(data[key]))).sort();
+    return [...keys]
+      .filter((key) => !Object.hasOwn(data, key) || !before.has(key) || !same(before.get(key), fingerprint(data[key])))
+      .sort();
   };
 }
 

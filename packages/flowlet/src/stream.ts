@@ -55,7 +55,9 @@ export class EventStream implements AsyncIterableIterator<FlowEvent> {
   readonly #high: number;
   readonly #max: number;
   readonly #controller = new AbortController();
-  #start: ((parts: { listener: Listener; room: () => Promise<void> | undefined; signal: AbortSignal }) => Promise<StreamResult>) | undefined;
+  #start:
+    | ((parts: { listener: Listener; room: () => Promise<void> | undefined; signal: AbortSignal }) => Promise<StreamResult>)
+    | undefined;
   /** The consumer, waiting for the next event. */
   #pull: { resolve: (r: IteratorResult<FlowEvent>) => void; reject: (e: unknown) => void } | undefined;
   /** Producers waiting for room. */

@@ -75,7 +75,11 @@ export function describeSaver(name: string, factory: () => SaverFixture | Promis
       await saver.append(lease, batch, info("r", 3));
       const loaded = await saver.load("r");
       equal(loaded, batch, "the three records");
-      equal((await saver.list("r")).map((row) => row.checksum), ["c1", "c2", "c3"], "checksums as given");
+      equal(
+        (await saver.list("r")).map((row) => row.checksum),
+        ["c1", "c2", "c3"],
+        "checksums as given",
+      );
       await saver.release(lease);
     });
 
@@ -180,10 +184,26 @@ export function describeSaver(name: string, factory: () => SaverFixture | Promis
         await saver.append(lease, [record(id, 1, "full")], row);
         await saver.release(lease);
       }
-      equal((await saver.runs()).map((r) => r.runId), ["run-4", "run-3", "run-2", "run-1", "run-0"], "runs()");
-      equal((await saver.runs({ limit: 2 })).map((r) => r.runId), ["run-4", "run-3"], "runs({ limit: 2 })");
-      equal((await saver.runs({ status: "failed" })).map((r) => r.runId), ["run-2"], "runs({ status: 'failed' })");
-      equal((await saver.runs({ status: ["completed", "running"] })).map((r) => r.runId), ["run-1", "run-0"], "two statuses");
+      equal(
+        (await saver.runs()).map((r) => r.runId),
+        ["run-4", "run-3", "run-2", "run-1", "run-0"],
+        "runs()",
+      );
+      equal(
+        (await saver.runs({ limit: 2 })).map((r) => r.runId),
+        ["run-4", "run-3"],
+        "runs({ limit: 2 })",
+      );
+      equal(
+        (await saver.runs({ status: "failed" })).map((r) => r.runId),
+        ["run-2"],
+        "runs({ status: 'failed' })",
+      );
+      equal(
+        (await saver.runs({ status: ["completed", "running"] })).map((r) => r.runId),
+        ["run-1", "run-0"],
+        "two statuses",
+      );
       equal(await saver.runs({ status: [] }), [], "runs({ status: [] })");
       equal(await saver.run("nobody"), undefined, "run() of an unknown run");
       const full: RunInfo = {
@@ -216,13 +236,25 @@ export function describeSaver(name: string, factory: () => SaverFixture | Promis
       }
       await saver.appendEvents("other", [{ at: new Date().toISOString(), type: "error" }]);
       const all = await saver.events("r");
-      equal(all.map((e) => e.seq), Array.from({ length: 25 }, (_, i) => i + 1), "seqs");
+      equal(
+        all.map((e) => e.seq),
+        Array.from({ length: 25 }, (_, i) => i + 1),
+        "seqs",
+      );
       const page = await saver.events("r", { after: 10, limit: 5 });
-      equal(page.map((e) => e.seq), [11, 12, 13, 14, 15], "events({ after: 10, limit: 5 })");
+      equal(
+        page.map((e) => e.seq),
+        [11, 12, 13, 14, 15],
+        "events({ after: 10, limit: 5 })",
+      );
       equal(page[0], { ...(all[10] as object) }, "a paged event equals the listed one");
       equal(page[0]?.data, { i: 10, nested: [1, "two", null] }, "event data");
       equal(page[0]?.runId, "r", "event runId");
-      equal((await saver.events("other")).map((e) => [e.seq, e.type, e.path]), [[1, "error", undefined]], "another run's events");
+      equal(
+        (await saver.events("other")).map((e) => [e.seq, e.type, e.path]),
+        [[1, "error", undefined]],
+        "another run's events",
+      );
       equal(await saver.events("r", { after: 25 }), [], "events after the last");
       equal(await saver.events("nobody"), [], "events of an unknown run");
     });
@@ -278,7 +310,12 @@ export function describeSaver(name: string, factory: () => SaverFixture | Promis
         await saver.append(lease, [record(id, 1, "full", JSON.stringify(id))], info(id, 1));
         await saver.release(lease);
       }
-      for (const id of ids) equal((await saver.load(id)).map((r) => r.body), [JSON.stringify(id)], `run ${JSON.stringify(id)}`);
+      for (const id of ids)
+        equal(
+          (await saver.load(id)).map((r) => r.body),
+          [JSON.stringify(id)],
+          `run ${JSON.stringify(id)}`,
+        );
       equal((await saver.runs()).length, ids.length, "registry rows");
     });
 
@@ -294,8 +331,16 @@ export function describeSaver(name: string, factory: () => SaverFixture | Promis
         }
       };
       await Promise.all([writer(a, 15), writer(b, 15)]);
-      equal(seqs(await a.list("shared")), Array.from({ length: 30 }, (_, i) => i + 1), "history");
-      equal((await b.events("shared")).map((e) => e.seq), Array.from({ length: 30 }, (_, i) => i + 1), "event seqs");
+      equal(
+        seqs(await a.list("shared")),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+        "history",
+      );
+      equal(
+        (await b.events("shared")).map((e) => e.seq),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+        "event seqs",
+      );
       equal((await b.run("shared"))?.steps, 30, "registry steps");
     });
 
@@ -397,7 +442,9 @@ async function rejects(promise: Promise<unknown>, name: string, what: string): P
     await promise;
   } catch (error) {
     if (hasName(error, name)) return;
-    throw new SaverContractError(`${what}: expected ${name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    throw new SaverContractError(
+      `${what}: expected ${name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   }
   throw new SaverContractError(`${what}: expected ${name}, but it succeeded`);
 }

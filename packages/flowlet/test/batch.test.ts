@@ -36,7 +36,10 @@ describe("BatchNode", () => {
       yield "b";
     }
     const cases: [Iterable<string>, string[]][] = [
-      [["x", "y", "z"], ["X", "Y", "Z"]],
+      [
+        ["x", "y", "z"],
+        ["X", "Y", "Z"],
+      ],
       [new Set(["p", "q", "p"]), ["P", "Q"]],
       [gen(), ["A", "B"]],
       [new Map([["k", 1]]).keys(), ["K"]],

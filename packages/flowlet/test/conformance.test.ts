@@ -4,17 +4,7 @@
  * node and flow), with Flowlet's own cases. Where Flowlet deliberately differs, the test says so.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  BatchFlow,
-  BatchNode,
-  Flow,
-  Node,
-  type NodeContext,
-  NodeError,
-  ParallelBatchFlow,
-  ParallelBatchNode,
-  type Params,
-} from "flowlet";
+import { BatchFlow, BatchNode, Flow, Node, type NodeContext, NodeError, ParallelBatchFlow, ParallelBatchNode, type Params } from "flowlet";
 import { captureWarnings, delay } from "./helpers.js";
 
 afterEach(() => {
@@ -602,7 +592,14 @@ describe("parallel batch flow", () => {
   }
 
   it("runs the sub-flow per batch concurrently, then the next node", async () => {
-    for (const batches of [[[1, 2], [3, 4], [5, 6]], [[1], [2, 3, 4], [5, 6], [7, 8, 9, 10]]]) {
+    for (const batches of [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [[1], [2, 3, 4], [5, 6], [7, 8, 9, 10]],
+    ]) {
       const each = new EachBatch(new Process());
       each.next(new Sum());
       const shared: Batches = { batches, processed: {} };

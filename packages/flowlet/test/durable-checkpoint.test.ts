@@ -98,7 +98,9 @@ describe("checkpoints and resume", () => {
       }
     }
     const saver = new MemorySaver();
-    await expect(new Flow(new Square({ concurrency: 3 })).run({ log: [] }, { checkpoint: saver, runId: "b" })).rejects.toThrow(/item 7 broke/);
+    await expect(new Flow(new Square({ concurrency: 3 })).run({ log: [] }, { checkpoint: saver, runId: "b" })).rejects.toThrow(
+      /item 7 broke/,
+    );
     const doneBefore = [...runs.keys()].filter((i) => i !== 7);
     failing = false;
     const result = await new Flow(new Square({ concurrency: 3 })).resume("b", { checkpoint: saver });
@@ -228,7 +230,15 @@ describe("human in the loop", () => {
     const done = await build().resume("h", { checkpoint: saver, resumeWith: "yes" });
     expect(done).toMatchObject({ status: "completed", shared: { verdicts: ["yes", "yes"], published: true } });
     // Each answer is saved (a "running" record) before the node that asked runs again.
-    expect((await saver.list("h")).map((h) => h.status)).toEqual(["running", "interrupted", "running", "interrupted", "running", "running", "completed"]);
+    expect((await saver.list("h")).map((h) => h.status)).toEqual([
+      "running",
+      "interrupted",
+      "running",
+      "interrupted",
+      "running",
+      "running",
+      "completed",
+    ]);
   });
 
   it("a node visited again in a loop asks again, rather than reusing its earlier answer", async () => {

@@ -112,7 +112,9 @@ describe("the registry and the event log", () => {
   it("records running, failed and canceled runs with their error, and node events", async () => {
     const saver = new MemorySaver();
     await counter(2).run({ n: 0 }, { checkpoint: saver, runId: "ok" });
-    await expect(counter(3, async () => Promise.reject(new Error("boom"))).run({ n: 0 }, { checkpoint: saver, runId: "bad" })).rejects.toThrow("boom");
+    await expect(
+      counter(3, async () => Promise.reject(new Error("boom"))).run({ n: 0 }, { checkpoint: saver, runId: "bad" }),
+    ).rejects.toThrow("boom");
     const controller = new AbortController();
     const canceled = counter(5, async () => {
       await delay(5);
@@ -120,7 +122,10 @@ describe("the registry and the event log", () => {
     setTimeout(() => controller.abort(new Error("user stop")), 8);
     await expect(canceled).rejects.toThrow("user stop");
     expect(await saver.run("ok")).toMatchObject({ status: "completed", flow: "Counter", steps: 4, lastNode: "Counter" });
-    expect(await saver.run("bad")).toMatchObject({ status: "failed", error: { name: "NodeError", message: expect.stringMatching(/boom/) } });
+    expect(await saver.run("bad")).toMatchObject({
+      status: "failed",
+      error: { name: "NodeError", message: expect.stringMatching(/boom/) },
+    });
     expect(await saver.run("stop")).toMatchObject({ status: "canceled", error: { message: "user stop" } });
     expect((await saver.runs({ status: ["failed", "canceled"] })).map((r) => r.runId).sort()).toEqual(["bad", "stop"]);
     const types = (await saver.events("ok")).map((e) => `${e.type} ${e.path ?? ""}`);
@@ -332,11 +337,29 @@ describe("forks, answers, integrity", () => {
     await expect(counter(3, async () => Promise.reject(new Error("x"))).run({ n: 0 }, { checkpoint: saver, runId: "v" })).rejects.toThrow();
     await counter(1).run({ n: 0 }, { checkpoint: saver, runId: "w" });
     const lease = await saver.acquire("v", { ttlMs: 1000 });
-    const body = JSON.stringify({ v: 2, full: { r: { shape: (await readCheckpoint(saver, "w"))?.shape, top: "Counter", sharedKind: "object", params: {} }, m: { status: "running", node: "x" }, "f/": { next: 7, steps: 1, action: "again" }, "s/n": 1 } });
-    const at = new Date().toISOString();
-    await saver.append(lease, [{ runId: "v", seq: 1, at, status: "running", node: "x", kind: "full", checksum: await checksumOf(body), body }], {
-      runId: "v", status: "running", flow: "Counter", shape: "", createdAt: at, updatedAt: at, steps: 1,
+    const body = JSON.stringify({
+      v: 2,
+      full: {
+        r: { shape: (await readCheckpoint(saver, "w"))?.shape, top: "Counter", sharedKind: "object", params: {} },
+        m: { status: "running", node: "x" },
+        "f/": { next: 7, steps: 1, action: "again" },
+        "s/n": 1,
+      },
     });
+    const at = new Date().toISOString();
+    await saver.append(
+      lease,
+      [{ runId: "v", seq: 1, at, status: "running", node: "x", kind: "full", checksum: await checksumOf(body), body }],
+      {
+        runId: "v",
+        status: "running",
+        flow: "Counter",
+        shape: "",
+        createdAt: at,
+        updatedAt: at,
+        steps: 1,
+      },
+    );
     await saver.release(lease);
     await expect(counter(3).resume("v", { checkpoint: saver })).rejects.toThrow(CheckpointCorruptError);
     await expect(counter(3).resume("v", { checkpoint: saver })).rejects.toThrow(/does not fit the flow: "" holds an impossible position/);

@@ -1,16 +1,6 @@
 /** Flow: running, nesting, the "*" wildcard, errors, the loop guard and run isolation. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  BatchFlow,
-  ConfigError,
-  Flow,
-  FlowletError,
-  MaxStepsExceededError,
-  Node,
-  type NodeContext,
-  NodeError,
-  type Params,
-} from "flowlet";
+import { BatchFlow, ConfigError, Flow, FlowletError, MaxStepsExceededError, Node, type NodeContext, NodeError, type Params } from "flowlet";
 import { Say, type Trail, captureWarnings, delay, runWarnings } from "./helpers.js";
 
 afterEach(() => {
@@ -128,7 +118,9 @@ describe("errors", () => {
 
   it("wraps once: the outer flows pass a NodeError through unchanged", async () => {
     const inner = new Flow(new Boom("exec"), { name: "Inner" });
-    const error = (await new Flow(new Flow(inner, { name: "Middle" }), { name: "Top" }).run({ trail: [] }).catch((e: unknown) => e)) as NodeError;
+    const error = (await new Flow(new Flow(inner, { name: "Middle" }), { name: "Top" })
+      .run({ trail: [] })
+      .catch((e: unknown) => e)) as NodeError;
     expect(error.path).toBe("Top/Middle/Inner/Boom");
     expect(error.cause).toBeInstanceOf(TypeError);
   });

@@ -56,7 +56,9 @@ describe("history: full and delta records", () => {
     entries.delete("a");
     entries.set("c", '"new"');
     bodies.push(writer.encode(entries, new Set(["c"]), new Set(["a"])));
-    const records = bodies.map((b, i) => ({ runId: "r", seq: i + 1, at: "", status: "running", node: "", checksum: "", ...b }) as CheckpointRecord);
+    const records = bodies.map(
+      (b, i) => ({ runId: "r", seq: i + 1, at: "", status: "running", node: "", checksum: "", ...b }) as CheckpointRecord,
+    );
     expect(Object.fromEntries(applyChain(records, (r) => `#${r.seq}`))).toEqual({ b: { deep: [1, 2] }, c: "new" });
   });
 
@@ -68,7 +70,16 @@ describe("history: full and delta records", () => {
     expect(Object.fromEntries(good?.entries ?? [])).toEqual({ n: 2 });
     const lease = await saver.acquire("r", { ttlMs: 10_000 });
     const at = new Date().toISOString();
-    const forged = { runId: "r", seq: 3, at, status: "running" as const, node: "n", kind: "delta" as const, checksum: "sha256:00", body: '{"v":2,"set":{"n":99},"del":[]}' };
+    const forged = {
+      runId: "r",
+      seq: 3,
+      at,
+      status: "running" as const,
+      node: "n",
+      kind: "delta" as const,
+      checksum: "sha256:00",
+      body: '{"v":2,"set":{"n":99},"del":[]}',
+    };
     await saver.append(lease, [forged], { runId: "r", status: "running", flow: "F", shape: "s", createdAt: at, updatedAt: at, steps: 3 });
     await saver.release(lease);
     const warnings: string[] = [];

@@ -77,10 +77,16 @@ describe("hooks", () => {
         await delay(40);
       }
     })();
-    await new Flow(slow).run({}, { hooks: { nodeEnd: (e) => {
-          durations[e.path] = e.durationMs;
+    await new Flow(slow).run(
+      {},
+      {
+        hooks: {
+          nodeEnd: (e) => {
+            durations[e.path] = e.durationMs;
+          },
         },
-      } });
+      },
+    );
     expect(durations["Flow/Slow"]).toBeGreaterThanOrEqual(35);
     expect(durations["Flow/Slow"]).toBeLessThan(1000);
     expect(durations.Flow).toBeGreaterThanOrEqual(durations["Flow/Slow"] ?? Number.NaN);
@@ -137,7 +143,11 @@ describe("hooks", () => {
     const run = recorder();
     const inner = new Flow(new Step("Leaf"), { name: "Inner", hooks: own.hooks });
     await new Flow(inner, { name: "Outer" }).run({}, { hooks: run.hooks });
-    expect(own.events).toEqual(["start Outer/Inner/Leaf #1", "end Outer/Inner/Leaf #1 -> default", "flowEnd Outer/Inner steps 1 -> default"]);
+    expect(own.events).toEqual([
+      "start Outer/Inner/Leaf #1",
+      "end Outer/Inner/Leaf #1 -> default",
+      "flowEnd Outer/Inner steps 1 -> default",
+    ]);
     expect(run.events).toEqual(expect.arrayContaining(own.events));
     expect(run.events).toContain("flowEnd Outer steps 1 -> default");
   });

@@ -40,7 +40,11 @@ describe("lifecycle", () => {
       }
     })();
     expect(await node.run(shared)).toBe("answered");
-    expect(seen).toEqual([["prep", shared, true], ["exec", "six times seven?"], ["post", "six times seven?", 42]]);
+    expect(seen).toEqual([
+      ["prep", shared, true],
+      ["exec", "six times seven?"],
+      ["post", "six times seven?", 42],
+    ]);
     expect(shared.answer).toBe(42);
   });
 

@@ -131,7 +131,7 @@ describe("review defects (issue #11)", () => {
       a.next(wrap);
       a.on("other", sub);
       const chart = toMermaid(new Flow(a, { name: "Top" }));
-      expect(chart.split("\n").filter((l) => l.includes('subgraph') && l.includes('"Sub"'))).toHaveLength(1);
+      expect(chart.split("\n").filter((l) => l.includes("subgraph") && l.includes('"Sub"'))).toHaveLength(1);
       expect(chart.split("\n").filter((l) => l.includes('["Inner"]'))).toHaveLength(1);
     });
 
@@ -199,7 +199,9 @@ describe("review defects (issue #11)", () => {
       return tick;
     };
     const warnings: FlowletWarning[] = [];
-    expect(await new Flow(countdown(), { name: "Loop" }).run({ left: 30_000 }, { onWarning: (w) => void warnings.push(w) })).toBe("default");
+    expect(await new Flow(countdown(), { name: "Loop" }).run({ left: 30_000 }, { onWarning: (w) => void warnings.push(w) })).toBe(
+      "default",
+    );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ code: "manySteps", path: "Loop" });
     expect(warnings[0]?.message).toMatch(/10,000 steps.*maxSteps/);

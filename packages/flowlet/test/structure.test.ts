@@ -93,12 +93,16 @@ describe("core structure", () => {
 describe("published types", () => {
   it("show no underscore members and no internals, and type-check on their own", async () => {
     const ts = (await import("typescript")).default;
-    const config = ts.getParsedCommandLineOfConfigFile(fileURLToPath(new URL("../tsconfig.build.json", import.meta.url)), {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const config = ts.getParsedCommandLineOfConfigFile(
+      fileURLToPath(new URL("../tsconfig.build.json", import.meta.url)),
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+        },
       },
-    });
+    );
     if (!config) throw new Error("tsconfig.build.json did not parse");
     const out = await mkdtemp(join(tmpdir(), "flowlet-dts-"));
     try {
@@ -110,12 +114,21 @@ describe("published types", () => {
       const leaks = files.flatMap((f) =>
         readFileSync(join(out, f), "utf8")
           .split("\n")
-          .filter((line) => /^\s+(?:(?:readonly|static|get|set|abstract|protected|declare)\s+)*_\w*\s*[(:?<]/.test(line) || /@internal/.test(line))
+          .filter(
+            (line) =>
+              /^\s+(?:(?:readonly|static|get|set|abstract|protected|declare)\s+)*_\w*\s*[(:?<]/.test(line) || /@internal/.test(line),
+          )
           .map((line) => `${f}: ${line.trim()}`),
       );
       expect(leaks).toEqual([]);
       // The declarations alone, as a user's compiler sees them, must be complete and valid.
-      const check = ts.createProgram([join(out, "index.d.ts")], { strict: true, noEmit: true, types: [], target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"] });
+      const check = ts.createProgram([join(out, "index.d.ts")], {
+        strict: true,
+        noEmit: true,
+        types: [],
+        target: ts.ScriptTarget.ES2022,
+        lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+      });
       const problems = ts.getPreEmitDiagnostics(check).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
       expect(problems).toEqual([]);
     } finally {

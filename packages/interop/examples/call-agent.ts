@@ -33,7 +33,10 @@ ask.next(new PrintReply());
 
 const shared: Shared = { text: process.argv.slice(2).join(" ") || "hello from another flow" };
 process.stdout.write("streamed: ");
-await withTextSink((delta) => process.stdout.write(delta), () => new Flow(ask, { maxSteps: 5 }).run(shared)).catch((error: NodeError) => {
+await withTextSink(
+  (delta) => process.stdout.write(delta),
+  () => new Flow(ask, { maxSteps: 5 }).run(shared),
+).catch((error: NodeError) => {
   console.error(`\n${error.cause instanceof Error ? error.cause.message : error}`);
   process.exitCode = 1;
 });

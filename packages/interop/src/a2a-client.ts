@@ -65,7 +65,8 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
 
   constructor(private readonly options: SendToAgentOptions<S>) {
     super({ name: "SendToAgent", ...options });
-    if (!URL.canParse(options.url)) throw new InteropConfigError(`SendToAgent needs an absolute URL of the agent or its card, got "${options.url}".`);
+    if (!URL.canParse(options.url))
+      throw new InteropConfigError(`SendToAgent needs an absolute URL of the agent or its card, got "${options.url}".`);
     this.url = new URL(options.url);
   }
 
@@ -127,7 +128,11 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
     const result = fold.result();
     if (result.state === "completed" || result.state === "input-required") return result;
     const unfinished = ["submitted", "working", "unspecified"].includes(result.state);
-    throw new A2ATaskError(result.state, result.taskId, unfinished ? "the agent's event stream ended before the task finished" : result.text);
+    throw new A2ATaskError(
+      result.state,
+      result.taskId,
+      unfinished ? "the agent's event stream ended before the task finished" : result.text,
+    );
   }
 
   /** Best effort: a CancelTask that fails (the agent is gone, the task just finished) changes nothing here. */
@@ -150,7 +155,9 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
       const reason = (error.cause as Error | undefined)?.message ?? message;
       const next = taskId ? " The task may still be running there: GetTask tells." : "";
       this.client = undefined; // the card may have changed: fetch it again next time
-      return new A2ARequestError(this.url.href, taskId, `${agent} dropped the connection mid-request${task}: ${reason}.${next}`, { cause: error });
+      return new A2ARequestError(this.url.href, taskId, `${agent} dropped the connection mid-request${task}: ${reason}.${next}`, {
+        cause: error,
+      });
     }
     return new A2ARequestError(this.url.href, taskId, `${agent} refused the request${task}: ${message}`, { cause: error });
   }
@@ -164,11 +171,16 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
     if (!this.client) {
       const url = this.url;
       const ofCard = url.pathname.endsWith(".json");
-      this.client = factory(this.options.binding).createFromUrl(url.href, ofCard ? "" : undefined).catch((error: unknown) => {
-        this.client = undefined;
-        const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-        throw new InteropConfigError(`Could not load the A2A agent card from ${url.href}: ${reason}. Check the URL, and that the agent is running.`, { cause: error });
-      });
+      this.client = factory(this.options.binding)
+        .createFromUrl(url.href, ofCard ? "" : undefined)
+        .catch((error: unknown) => {
+          this.client = undefined;
+          const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+          throw new InteropConfigError(
+            `Could not load the A2A agent card from ${url.href}: ${reason}. Check the URL, and that the agent is running.`,
+            { cause: error },
+          );
+        });
     }
     return this.client;
   }

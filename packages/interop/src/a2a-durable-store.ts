@@ -97,9 +97,12 @@ export class DurableTaskStore implements EvictingTaskStore {
       if (stored.v !== 1 || typeof stored.touched !== "number") throw new Error("not a task record");
       return { task: Task.fromJSON(stored.task), touched: stored.touched };
     } catch (error) {
-      throw new TaskRecordError(`The stored task record "${key}" cannot be read (${(error as Error).message}): remove it, or restore it from a backup.`, {
-        cause: error,
-      });
+      throw new TaskRecordError(
+        `The stored task record "${key}" cannot be read (${(error as Error).message}): remove it, or restore it from a backup.`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 

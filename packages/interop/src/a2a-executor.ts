@@ -171,7 +171,9 @@ export class FlowExecutor<S> implements AgentExecutor {
       } else {
         shared = await (this.options.toShared ?? defaultToShared<S>)(input);
         outcome = await textInto(deltas, () =>
-          checkpoint ? this.flow.run(shared, { checkpoint, runId: taskId, signal, hooks, params }) : this.flow.run(shared, { signal, hooks, params }),
+          checkpoint
+            ? this.flow.run(shared, { checkpoint, runId: taskId, signal, hooks, params })
+            : this.flow.run(shared, { signal, hooks, params }),
         );
       }
       if (live.canceled) return;
@@ -200,7 +202,8 @@ export class FlowExecutor<S> implements AgentExecutor {
    */
   async cancelParked(taskId: string): Promise<void> {
     const { checkpoint } = this.options;
-    if (checkpoint && !this.live.get(taskId)?.controller) await cancelParkedRun(checkpoint, taskId, new TaskCanceled(`Task ${taskId} was canceled.`));
+    if (checkpoint && !this.live.get(taskId)?.controller)
+      await cancelParkedRun(checkpoint, taskId, new TaskCanceled(`Task ${taskId} was canceled.`));
   }
 
   async cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {

@@ -31,7 +31,10 @@ export class FlowRequestHandler extends DefaultRequestHandler {
     }
   }
 
-  override async *sendMessageStream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
+  override async *sendMessageStream(
+    params: SendMessageRequest,
+    context: ServerCallContext,
+  ): AsyncGenerator<StreamResponse, void, undefined> {
     const release = this.#claim(params);
     try {
       yield* super.sendMessageStream(params, context);

@@ -32,19 +32,27 @@ class AllowListedStore extends InMemoryPushNotificationStore {
     }
     const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
     if (!this.#hosts.has(host) && !this.#hosts.has(url.hostname.toLowerCase())) {
-      throw new RequestMalformedError(`Push notifications to ${url.hostname} are not allowed by this agent: ask its operator to add it to pushNotifications.allowedHosts.`);
+      throw new RequestMalformedError(
+        `Push notifications to ${url.hostname} are not allowed by this agent: ask its operator to add it to pushNotifications.allowedHosts.`,
+      );
     }
     await super.save(taskId, context, config);
   }
 }
 
 /** The store and sender `serveA2A` hands the SDK, webhooks of both protocol lines included. */
-export function pushNotifications(options: PushNotificationOptions): { store: InMemoryPushNotificationStore; sender: PushNotificationSender } {
+export function pushNotifications(options: PushNotificationOptions): {
+  store: InMemoryPushNotificationStore;
+  sender: PushNotificationSender;
+} {
   if (!Array.isArray(options.allowedHosts) || options.allowedHosts.length === 0) {
-    throw new InteropConfigError("pushNotifications.allowedHosts must list at least one host webhooks may point at, e.g. [\"hooks.example.com\"].");
+    throw new InteropConfigError(
+      'pushNotifications.allowedHosts must list at least one host webhooks may point at, e.g. ["hooks.example.com"].',
+    );
   }
   const timeout = options.timeoutMs ?? 5_000;
-  if (!(timeout > 0)) throw new InteropConfigError(`pushNotifications.timeoutMs must be a positive number of ms, got ${String(options.timeoutMs)}.`);
+  if (!(timeout > 0))
+    throw new InteropConfigError(`pushNotifications.timeoutMs must be a positive number of ms, got ${String(options.timeoutMs)}.`);
   const store = new AllowListedStore(options.allowedHosts);
   return { store, sender: createLegacyAwarePushNotificationSender(store, { timeout }) };
 }

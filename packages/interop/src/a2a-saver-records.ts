@@ -47,8 +47,20 @@ export function checkpointTaskRecords(saver: CheckpointSaver): TaskRecords {
           const seq = (before?.steps ?? 0) + 1;
           const at = new Date().toISOString();
           const body = JSON.stringify({ text });
-          const run: RunInfo = { runId, status: "completed", flow: FLOW, shape: SHAPE, createdAt: before?.createdAt ?? at, updatedAt: at, steps: seq };
-          await saver.append(lease, [{ runId, seq, at, status: "completed", node: "", kind: "full", checksum: await checksumOf(body), body }], run);
+          const run: RunInfo = {
+            runId,
+            status: "completed",
+            flow: FLOW,
+            shape: SHAPE,
+            createdAt: before?.createdAt ?? at,
+            updatedAt: at,
+            steps: seq,
+          };
+          await saver.append(
+            lease,
+            [{ runId, seq, at, status: "completed", node: "", kind: "full", checksum: await checksumOf(body), body }],
+            run,
+          );
           if (seq > 1) await saver.prune(runId, { keepFull: 1 });
         } finally {
           await saver.release(lease);
@@ -58,7 +70,8 @@ export function checkpointTaskRecords(saver: CheckpointSaver): TaskRecords {
     async keys() {
       const keys: string[] = [];
       for (const run of await saver.runs()) {
-        if (run.shape === SHAPE && run.runId.startsWith(PREFIX)) keys.push(Buffer.from(run.runId.slice(PREFIX.length), "base64url").toString());
+        if (run.shape === SHAPE && run.runId.startsWith(PREFIX))
+          keys.push(Buffer.from(run.runId.slice(PREFIX.length), "base64url").toString());
       }
       return keys;
     },

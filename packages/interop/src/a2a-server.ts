@@ -82,7 +82,9 @@ export async function serveA2A<S>(flow: Flow<S>, options: ServeA2AOptions<S>): P
   const { app, host, auth, json } = guarded;
   checkDeltaOptions(options.deltas, (message) => new InteropConfigError(message));
   if (options.taskStore && options.tasks) {
-    throw new InteropConfigError("Pass either taskStore or tasks (the limits of the default store), not both: set the limits on your store.");
+    throw new InteropConfigError(
+      "Pass either taskStore or tasks (the limits of the default store), not both: set the limits on your store.",
+    );
   }
   const taskStore: EvictingTaskStore = options.taskStore ?? new MemoryTaskStore(options.tasks);
   const push = options.pushNotifications ? pushNotifications(options.pushNotifications) : undefined;
@@ -220,5 +222,10 @@ function envelopeProblem(body: unknown): string | undefined {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "agent";
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "agent"
+  );
 }

@@ -2,7 +2,12 @@ import { type ListTasksRequest, type ListTasksResponse, type Task, TaskState } f
 import type { ServerCallContext } from "@a2a-js/sdk/server";
 
 /** States after which a task changes no more. */
-export const TERMINAL = new Set([TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
+export const TERMINAL = new Set([
+  TaskState.TASK_STATE_COMPLETED,
+  TaskState.TASK_STATE_FAILED,
+  TaskState.TASK_STATE_CANCELED,
+  TaskState.TASK_STATE_REJECTED,
+]);
 
 /** A task's key in a store: tasks of different tenants never meet. */
 export function taskKey(taskId: string, context: ServerCallContext | undefined): string {

@@ -62,6 +62,7 @@ export class DeltaBuffer {
 /** Checks user-given delta options, so a typo fails at start-up rather than streaming oddly. */
 export function checkDeltaOptions(options: DeltaOptions | undefined, fail: (message: string) => Error): void {
   const { intervalMs = 50, maxChars = 16_384 } = options ?? {};
-  if (!(Number.isFinite(intervalMs) && intervalMs >= 0)) throw fail(`deltas.intervalMs must be a number of ms ≥ 0, got ${String(intervalMs)}.`);
+  if (!(Number.isFinite(intervalMs) && intervalMs >= 0))
+    throw fail(`deltas.intervalMs must be a number of ms ≥ 0, got ${String(intervalMs)}.`);
   if (!(Number.isInteger(maxChars) && maxChars > 0)) throw fail(`deltas.maxChars must be a positive integer, got ${String(maxChars)}.`);
 }

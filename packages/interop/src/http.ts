@@ -149,7 +149,8 @@ function isLoopback(host: string): boolean {
 export function listen(server: Server, port: number, host: string, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      const hint = error.code === "EADDRINUSE" ? `Port ${port} on ${host} is taken: pick another port, or 0 for any free one.` : error.message;
+      const hint =
+        error.code === "EADDRINUSE" ? `Port ${port} on ${host} is taken: pick another port, or 0 for any free one.` : error.message;
       reject(new InteropConfigError(`The ${what} server could not listen: ${hint}`, { cause: error }));
     });
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));

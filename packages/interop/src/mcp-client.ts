@@ -137,7 +137,10 @@ type Kind = MCPConnection["transport"];
  * const tools = await mcp.tools();                    // pass to llm.chat(prompt, { tools })
  * const { text } = await mcp.call("add", { a: 1, b: 2 });
  */
-export async function connectMCP(server: MCPStdioServer | MCPHttpServer, info = { name: "flowlet", version: "0.1.0" }): Promise<MCPConnection> {
+export async function connectMCP(
+  server: MCPStdioServer | MCPHttpServer,
+  info = { name: "flowlet", version: "0.1.0" },
+): Promise<MCPConnection> {
   const link = new Link(server, info);
   await link.open();
   return link.connection();
@@ -161,7 +164,8 @@ class Link {
     this.#info = info;
     this.#where = "url" in server ? String(server.url) : [server.command, ...(server.args ?? [])].join(" ");
     const timeoutMs = server.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(timeoutMs > 0)) throw new InteropConfigError(`connectMCP's timeoutMs must be a positive number of ms, got ${String(server.timeoutMs)}.`);
+    if (!(timeoutMs > 0))
+      throw new InteropConfigError(`connectMCP's timeoutMs must be a positive number of ms, got ${String(server.timeoutMs)}.`);
   }
 
   /** Opens the first connection: a failure here is a configuration problem, said as such. */
@@ -243,9 +247,12 @@ class Link {
       }
     }
     const why = last instanceof Error ? `: ${last.message}` : attempts === 0 ? " (reconnecting is off)" : "";
-    throw new MCPRequestError(`Lost the connection to the MCP server ${this.#where}, and could not reconnect after ${attempts} attempts${why}.`, {
-      cause: last,
-    });
+    throw new MCPRequestError(
+      `Lost the connection to the MCP server ${this.#where}, and could not reconnect after ${attempts} attempts${why}.`,
+      {
+        cause: last,
+      },
+    );
   }
 
   /** Runs one request, turning the SDK's errors into ours. */
@@ -261,9 +268,13 @@ class Link {
       }
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         const ms = Number((error.data as { timeout?: unknown } | undefined)?.timeout) || 0;
-        throw new InteropTimeoutError(ms, `The MCP server ${this.#where} did not answer ${what} in time (${error.message}). Pass a larger timeoutMs.`, {
-          cause: error,
-        });
+        throw new InteropTimeoutError(
+          ms,
+          `The MCP server ${this.#where} did not answer ${what} in time (${error.message}). Pass a larger timeoutMs.`,
+          {
+            cause: error,
+          },
+        );
       }
       if (this.#lost || (error instanceof McpError && error.code === ErrorCode.ConnectionClosed)) {
         this.#lost = true;
@@ -295,7 +306,8 @@ class Link {
             let cursor: string | undefined;
             do {
               const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: timeout(undefined) });
-              for (const tool of page.tools) specs.push({ name: tool.name, description: tool.description ?? "", parameters: tool.inputSchema });
+              for (const tool of page.tools)
+                specs.push({ name: tool.name, description: tool.description ?? "", parameters: tool.inputSchema });
               cursor = page.nextCursor;
             } while (cursor);
             return specs;
@@ -344,7 +356,9 @@ class Link {
           async (client) => {
             const { contents } = await client.readResource({ uri }, { timeout: timeout(undefined) });
             const parts: MCPResourceContents["contents"] = contents.map((c) =>
-              "text" in c ? { uri: c.uri, mimeType: c.mimeType, text: String(c.text) } : { uri: c.uri, mimeType: c.mimeType, blob: String(c.blob) },
+              "text" in c
+                ? { uri: c.uri, mimeType: c.mimeType, text: String(c.text) }
+                : { uri: c.uri, mimeType: c.mimeType, blob: String(c.blob) },
             );
             return { text: parts.flatMap((p) => (p.text === undefined ? [] : [p.text])).join("\n"), contents: parts };
           },

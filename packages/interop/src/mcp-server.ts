@@ -46,7 +46,11 @@ export interface FlowToolOptions<S, Shape extends z.ZodRawShape> {
  *   inputSchema: { question: z.string() }, toShared: ({ question }) => ({ question }) });
  * await server.connect(new StdioServerTransport());
  */
-export function registerFlowTool<S, Shape extends z.ZodRawShape>(server: McpServer, flow: Flow<S>, options: FlowToolOptions<S, Shape>): RegisteredTool {
+export function registerFlowTool<S, Shape extends z.ZodRawShape>(
+  server: McpServer,
+  flow: Flow<S>,
+  options: FlowToolOptions<S, Shape>,
+): RegisteredTool {
   const fromShared = options.fromShared ?? ((shared: S) => (shared as { output?: unknown }).output);
   const run = async (args: z.infer<z.ZodObject<Shape>>, extra: ToolExtra): Promise<CallToolResult> => {
     const token = extra._meta?.progressToken;
@@ -65,7 +69,12 @@ export function registerFlowTool<S, Shape extends z.ZodRawShape>(server: McpServ
       return { isError: true, content: [{ type: "text", text: error instanceof Error ? error.message : String(error) }] };
     }
   };
-  const config = { title: options.title, description: options.description, inputSchema: options.inputSchema, outputSchema: options.outputSchema };
+  const config = {
+    title: options.title,
+    description: options.description,
+    inputSchema: options.inputSchema,
+    outputSchema: options.outputSchema,
+  };
   // The SDK types the callback by a conditional over the schema's type, which TypeScript cannot
   // resolve for a generic Shape; `run` has the exact shape it resolves to for a zod shape.
   return server.registerTool(options.name, config, run as never);
@@ -82,7 +91,9 @@ function toolResult(value: unknown): CallToolResult {
   if (typeof value === "string") return { content: [{ type: "text", text: value }] };
   const text = JSON.stringify(value ?? null);
   const structured = value !== null && typeof value === "object" && !Array.isArray(value);
-  return structured ? { content: [{ type: "text", text }], structuredContent: value as Record<string, unknown> } : { content: [{ type: "text", text }] };
+  return structured
+    ? { content: [{ type: "text", text }], structuredContent: value as Record<string, unknown> }
+    : { content: [{ type: "text", text }] };
 }
 
 /** A running MCP server over streamable HTTP. */
@@ -153,9 +164,12 @@ export async function serveMCP(build: () => McpServer, options: ServeMCPOptions 
     let session = id === undefined ? undefined : sessions.get(id);
     if (!session) {
       if (id !== undefined) return void res.status(404).json(rpcError(-32001, "Session not found: start a new session with initialize."));
-      if (!isInitializeRequest(req.body)) return void res.status(400).json(rpcError(INVALID_REQUEST, "No session: the first request must be initialize."));
+      if (!isInitializeRequest(req.body))
+        return void res.status(400).json(rpcError(INVALID_REQUEST, "No session: the first request must be initialize."));
       if (sessions.size >= maxSessions) {
-        return void res.status(503).json(rpcError(-32000, `Too many open sessions (${maxSessions}): end unused ones with DELETE, or try again later.`));
+        return void res
+          .status(503)
+          .json(rpcError(-32000, `Too many open sessions (${maxSessions}): end unused ones with DELETE, or try again later.`));
       }
       const fresh: Session = {
         transport: new StreamableHTTPServerTransport({

@@ -1,7 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AgentCard, type Message, type Part, Role, type Task, TaskState } from "@a2a-js/sdk";
-import { AgentEvent, type AgentExecutor, DefaultRequestHandler, type ExecutionEventBus, InMemoryTaskStore, type RequestContext } from "@a2a-js/sdk/server";
+import {
+  AgentEvent,
+  type AgentExecutor,
+  DefaultRequestHandler,
+  type ExecutionEventBus,
+  InMemoryTaskStore,
+  type RequestContext,
+} from "@a2a-js/sdk/server";
 import { UserBuilder, agentCardHandler, jsonRpcHandler } from "@a2a-js/sdk/server/express";
 import express from "express";
 import { Flow, Node, type NodeContext, NodeError } from "flowlet";
@@ -43,10 +50,13 @@ async function sdkAgent(executor: AgentExecutor, streaming = true) {
   const requestHandler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
   app.use("/.well-known/agent-card.json", agentCardHandler({ agentCardProvider: requestHandler }));
   app.use(jsonRpcHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication }));
-  closers.push(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url, authorizations, server };
 }
 
@@ -68,7 +78,12 @@ const reply = (ctx: RequestContext, value: string): Message => ({
   referenceTaskIds: [],
 });
 const status = (ctx: RequestContext, state: TaskState, message?: Message) =>
-  AgentEvent.statusUpdate({ taskId: ctx.taskId, contextId: ctx.contextId, status: { state, message, timestamp: undefined }, metadata: undefined });
+  AgentEvent.statusUpdate({
+    taskId: ctx.taskId,
+    contextId: ctx.contextId,
+    status: { state, message, timestamp: undefined },
+    metadata: undefined,
+  });
 const artifact = (ctx: RequestContext, value: string, append: boolean, lastChunk: boolean) =>
   AgentEvent.artifactUpdate({
     taskId: ctx.taskId,
@@ -118,7 +133,10 @@ describe("SendToAgent against an agent built with the official SDK", () => {
     const agent = await sdkAgent(greeter);
     const shared: Shared = { name: "Ada" };
     const deltas: string[] = [];
-    await withTextSink((d) => deltas.push(d), () => new Flow(ask(agent.url, { token: "tok-123" })).run(shared));
+    await withTextSink(
+      (d) => deltas.push(d),
+      () => new Flow(ask(agent.url, { token: "tok-123" })).run(shared),
+    );
     expect(shared.answer).toBe("Hello, Ada");
     expect(shared.result).toMatchObject({ state: "completed", data: [] });
     expect(shared.result?.taskId).toMatch(/^[0-9a-f-]{36}$/);
@@ -138,7 +156,10 @@ describe("SendToAgent against an agent built with the official SDK", () => {
     const agent = await sdkAgent(greeter, false);
     const shared: Shared = { name: "Cy" };
     const deltas: string[] = [];
-    await withTextSink((d) => deltas.push(d), () => new Flow(ask(agent.url)).run(shared));
+    await withTextSink(
+      (d) => deltas.push(d),
+      () => new Flow(ask(agent.url)).run(shared),
+    );
     expect(shared.answer).toBe("Hello, Cy");
     expect(deltas).toEqual(["Hello, Cy"]);
   });
@@ -154,7 +175,9 @@ describe("SendToAgent against an agent built with the official SDK", () => {
     const node = ask(agent.url);
     const error = await new Flow(node).run({ name: "x" }).catch((e: NodeError) => e.cause);
     expect(error).toBeInstanceOf(InteropConfigError);
-    expect(String(error)).toMatch(new RegExp(`Could not load the A2A agent card from http://127\\.0\\.0\\.1:${port}/: .*Check the URL, and that the agent is running`));
+    expect(String(error)).toMatch(
+      new RegExp(`Could not load the A2A agent card from http://127\\.0\\.0\\.1:${port}/: .*Check the URL, and that the agent is running`),
+    );
   });
 
   it("takes a bare message reply as a completed answer", async () => {
@@ -240,7 +263,10 @@ describe("SendToAgent against an agent built with the official SDK", () => {
     closers.push(() => server.close());
     const shared: Shared = { name: "abc" };
     const deltas: string[] = [];
-    await withTextSink((d) => deltas.push(d), () => new Flow(ask(server.cardUrl, { token })).run(shared));
+    await withTextSink(
+      (d) => deltas.push(d),
+      () => new Flow(ask(server.cardUrl, { token })).run(shared),
+    );
     expect(shared.answer).toBe("cba");
     // Deltas emitted in one tick are batched (deltas.intervalMs): the first goes out at once.
     expect(deltas.join("")).toBe("cba");
@@ -320,9 +346,14 @@ describe("SendToAgent against an agent built with the official SDK", () => {
   it("a remote that refuses the request is an A2ARequestError with its reason", async () => {
     const agent = await sdkAgent(greeter);
     const logged = vi.spyOn(console, "error").mockImplementation(() => {}); // the SDK agent logs what it refuses
-    const error = await new Flow(ask(agent.url)).run({ name: "x" }).then(
-      () => new Flow(new SendToAgent<Shared>({ url: agent.url, message: () => ({ text: "again", taskId: "no-such-task" }), save: () => {} })).run({ name: "x" }),
-    ).catch((e: NodeError) => e.cause);
+    const error = await new Flow(ask(agent.url))
+      .run({ name: "x" })
+      .then(() =>
+        new Flow(
+          new SendToAgent<Shared>({ url: agent.url, message: () => ({ text: "again", taskId: "no-such-task" }), save: () => {} }),
+        ).run({ name: "x" }),
+      )
+      .catch((e: NodeError) => e.cause);
     expect(error).toBeInstanceOf(A2ARequestError);
     expect(String(error)).toMatch(/refused the request \(task no-such-task\): .*not found/i);
     expect(String(logged.mock.calls[0]?.[0])).toMatch(/Pre-stream error/);

@@ -78,7 +78,10 @@ describe("streaming many text deltas", () => {
   }, 60_000);
 
   it("publishes at once when maxChars are pending, whatever the interval", async () => {
-    const server = await serveA2A(new Flow(new Tokens()), { card: { name: "Tokens", description: "d" }, deltas: { intervalMs: 60_000, maxChars: 50 } });
+    const server = await serveA2A(new Flow(new Tokens()), {
+      card: { name: "Tokens", description: "d" },
+      deltas: { intervalMs: 60_000, maxChars: 50 },
+    });
     servers.push(server);
     const client = await connect(server.url);
     const sizes: number[] = [];
@@ -93,6 +96,8 @@ describe("streaming many text deltas", () => {
   });
 
   it("refuses bad batching options before listening", async () => {
-    await expect(serveA2A(new Flow(new Tokens()), { card: { name: "x", description: "y" }, deltas: { maxChars: 0 } })).rejects.toThrow(/deltas.maxChars/);
+    await expect(serveA2A(new Flow(new Tokens()), { card: { name: "x", description: "y" }, deltas: { maxChars: 0 } })).rejects.toThrow(
+      /deltas.maxChars/,
+    );
   });
 });

@@ -60,7 +60,13 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
       expect(got.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
       expect(artifactText(got)).toBe("echo: two");
       expect(got.history[0]?.parts[0]?.content).toEqual({ $case: "text", value: "two" });
-      const { tasks, totalSize } = await again.listTasks({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined });
+      const { tasks, totalSize } = await again.listTasks({
+        tenant: "",
+        contextId: "",
+        status: 0,
+        pageToken: "",
+        statusTimestampAfter: undefined,
+      });
       expect(totalSize).toBe(3);
       expect(tasks.map((t) => t.id).sort()).toEqual([...ids].sort());
     } finally {
@@ -71,7 +77,11 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
   it("with the same saver as checkpoint, a task parked in input-required resumes after a restart", async () => {
     const dir = await scratch();
     const saver = makeSaver(dir);
-    const first = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver, taskStore: new DurableTaskStore(checkpointTaskRecords(saver)) });
+    const first = await serveA2A(new Flow(new Confirm()), {
+      card,
+      checkpoint: saver,
+      taskStore: new DurableTaskStore(checkpointTaskRecords(saver)),
+    });
     const asked = asTask(await (await connect(first.url)).sendMessage(request("v9")));
     expect(asked.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
     expect(statusText(asked)).toBe('Ship "v9"?');
@@ -79,9 +89,15 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
 
     const saver2 = makeSaver(dir);
     let other: { id: string } | undefined;
-    const second = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver2, taskStore: new DurableTaskStore(checkpointTaskRecords(saver2)) });
+    const second = await serveA2A(new Flow(new Confirm()), {
+      card,
+      checkpoint: saver2,
+      taskStore: new DurableTaskStore(checkpointTaskRecords(saver2)),
+    });
     try {
-      const answered = asTask(await (await connect(second.url)).sendMessage(request("yes", { taskId: asked.id, contextId: asked.contextId })));
+      const answered = asTask(
+        await (await connect(second.url)).sendMessage(request("yes", { taskId: asked.id, contextId: asked.contextId })),
+      );
       expect(answered.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
       expect(artifactText(answered)).toBe("v9: yes");
       other = asTask(await (await connect(second.url)).sendMessage(request("v10")));
@@ -90,7 +106,11 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
     }
     // Another task parked before a restart can be canceled after it.
     const saver3 = makeSaver(dir);
-    const third = await serveA2A(new Flow(new Confirm()), { card, checkpoint: saver3, taskStore: new DurableTaskStore(checkpointTaskRecords(saver3)) });
+    const third = await serveA2A(new Flow(new Confirm()), {
+      card,
+      checkpoint: saver3,
+      taskStore: new DurableTaskStore(checkpointTaskRecords(saver3)),
+    });
     closers.push(() => third.close());
     const canceled = await (await connect(third.url)).cancelTask({ tenant: "", id: other?.id ?? "", metadata: undefined });
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
@@ -109,7 +129,10 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
       for (const text of ["a", "b", "c"]) ids.push(asTask(await client.sendMessage(request(text))).id);
       await expect(client.getTask({ tenant: "", id: ids[0] as string, historyLength: undefined })).rejects.toThrow(/not found/i);
       const reopened = new DurableTaskStore(checkpointTaskRecords(makeSaver(dir)));
-      const { totalSize } = await reopened.list({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined }, new (await import("@a2a-js/sdk/server")).ServerCallContext());
+      const { totalSize } = await reopened.list(
+        { tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined },
+        new (await import("@a2a-js/sdk/server")).ServerCallContext(),
+      );
       expect(totalSize).toBe(2);
     } finally {
       await server.close();
@@ -158,17 +181,36 @@ describe.each(savers)("DurableTaskStore on %s", (_name, makeSaver) => {
     const records = checkpointTaskRecords(saver);
     await records.write("\u0000good", JSON.stringify({ v: 1, touched: Date.now(), task: {} }));
     await records.write("\u0000bad", "{}");
-    const runId = (await saver.runs()).find((run) => run.steps === 1 && run.runId.endsWith(Buffer.from("\u0000bad").toString("base64url")))?.runId ?? "";
+    const runId =
+      (await saver.runs()).find((run) => run.steps === 1 && run.runId.endsWith(Buffer.from("\u0000bad").toString("base64url")))?.runId ??
+      "";
     const lease = await saver.acquire(runId, { ttlMs: 1000 });
     const at = new Date().toISOString();
-    const run = { runId, status: "completed" as const, flow: "x", shape: "flowlet/a2a-task-record", createdAt: at, updatedAt: at, steps: 2 };
+    const run = {
+      runId,
+      status: "completed" as const,
+      flow: "x",
+      shape: "flowlet/a2a-task-record",
+      createdAt: at,
+      updatedAt: at,
+      steps: 2,
+    };
     const body = JSON.stringify({ text: "{}" });
-    await saver.append(lease, [{ runId, seq: 2, at, status: "completed", node: "", kind: "full", checksum: await checksumOf(`${body} `), body }], run);
+    await saver.append(
+      lease,
+      [{ runId, seq: 2, at, status: "completed", node: "", kind: "full", checksum: await checksumOf(`${body} `), body }],
+      run,
+    );
     await saver.release(lease);
     await expect(records.read("\u0000bad")).rejects.toThrow(TaskRecordError);
-    await expect(records.read("\u0000bad")).rejects.toThrow(`run "${runId}" of ${saver.name} fails its checksum: it was cut short or changed. Delete that run`);
+    await expect(records.read("\u0000bad")).rejects.toThrow(
+      `run "${runId}" of ${saver.name} fails its checksum: it was cut short or changed. Delete that run`,
+    );
     const store = new DurableTaskStore(checkpointTaskRecords(makeSaver(dir)));
     const { ServerCallContext } = await import("@a2a-js/sdk/server");
-    expect((await store.list({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined }, new ServerCallContext())).totalSize).toBe(1);
+    expect(
+      (await store.list({ tenant: "", contextId: "", status: 0, pageToken: "", statusTimestampAfter: undefined }, new ServerCallContext()))
+        .totalSize,
+    ).toBe(1);
   });
 });

@@ -97,7 +97,9 @@ describe("the task store", () => {
 
   it("refuses bad limits before listening", async () => {
     await expect(serveA2A(new Flow(new Echo()), { card, tasks: { maxTasks: 0 } })).rejects.toThrow(/maxTasks must be a positive integer/);
-    await expect(serveA2A(new Flow(new Echo()), { card, taskStore: new MemoryTaskStore(), tasks: {} })).rejects.toThrow(/either taskStore or tasks/);
+    await expect(serveA2A(new Flow(new Echo()), { card, taskStore: new MemoryTaskStore(), tasks: {} })).rejects.toThrow(
+      /either taskStore or tasks/,
+    );
   });
 });
 
@@ -120,7 +122,10 @@ describe("the HTTP+JSON (REST) binding", () => {
   it("serves the official client's REST transport: send, stream, get", async () => {
     const server = await serve(new Flow(new Echo()));
     const factory = new ClientFactory(
-      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new RestTransportFactory()], preferredTransports: ["HTTP+JSON"] }),
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [new RestTransportFactory()],
+        preferredTransports: ["HTTP+JSON"],
+      }),
     );
     const client = await factory.createFromUrl(server.url);
     const task = asTask(await client.sendMessage(request("over rest")));
@@ -204,7 +209,9 @@ describe("small edges", () => {
     const server = await serve(new Flow(new Echo()));
     const errors = vi.spyOn(console, "error");
     try {
-      const response = await rawPost(server.url, JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tasks/get", params: { id: "x" } }), { "A2A-Version": "0.2" });
+      const response = await rawPost(server.url, JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tasks/get", params: { id: "x" } }), {
+        "A2A-Version": "0.2",
+      });
       expect(response.json).toMatchObject({ id: 4, error: { code: -32009, message: expect.stringMatching(/speaks 1.0 and 0.3/) } });
       expect(errors).not.toHaveBeenCalled();
     } finally {

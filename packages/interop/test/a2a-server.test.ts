@@ -130,7 +130,9 @@ describe("serveA2A with the official @a2a-js/sdk client", () => {
     expect(deltas.map((d) => d.artifact?.parts[0]?.content?.value)).toEqual(["HI ", "THERE "]);
     expect(deltas.map((d) => d.append)).toEqual([false, true]);
 
-    const nodes = events.flatMap((e) => (e?.$case === "statusUpdate" && e.value.status?.message ? [e.value.status.message.metadata?.flowlet] : []));
+    const nodes = events.flatMap((e) =>
+      e?.$case === "statusUpdate" && e.value.status?.message ? [e.value.status.message.metadata?.flowlet] : [],
+    );
     expect(nodes.map((n) => [n.path, n.action])).toEqual([
       ["Shouter/Shout", "default"],
       ["Shouter/Exclaim", "default"],
@@ -241,7 +243,10 @@ describe("serveA2A with the official @a2a-js/sdk client", () => {
     expect((await checkpoint.run(asked.id))?.status).toBe("interrupted");
     const canceled = await client.cancelTask({ tenant: "", id: asked.id, metadata: undefined });
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
-    expect(await checkpoint.run(asked.id)).toMatchObject({ status: "canceled", error: { name: "TaskCanceled", message: `Task ${asked.id} was canceled.` } });
+    expect(await checkpoint.run(asked.id)).toMatchObject({
+      status: "canceled",
+      error: { name: "TaskCanceled", message: `Task ${asked.id} was canceled.` },
+    });
     await expect(client.sendMessage(request("yes", { taskId: asked.id }))).rejects.toThrow(/terminal state/);
   });
 

@@ -55,8 +55,18 @@ async function serve(flow: Flow<Shared>): Promise<A2AServer> {
   return server;
 }
 
-const v03message = (text: string, taskId?: string): Message => ({ kind: "message", messageId: randomUUID(), role: "user", parts: [{ kind: "text", text }], taskId });
-const textOf = (task: Task) => (task.artifacts ?? []).flatMap((a) => a.parts).map((p) => (p.kind === "text" ? p.text : "")).join("");
+const v03message = (text: string, taskId?: string): Message => ({
+  kind: "message",
+  messageId: randomUUID(),
+  role: "user",
+  parts: [{ kind: "text", text }],
+  taskId,
+});
+const textOf = (task: Task) =>
+  (task.artifacts ?? [])
+    .flatMap((a) => a.parts)
+    .map((p) => (p.kind === "text" ? p.text : ""))
+    .join("");
 
 describe("serveA2A answers clients of the v0.3 line (official SDK 0.3.x)", () => {
   it("JSON-RPC: send, stream, get and cancel, with no stack traces logged", async () => {
@@ -74,7 +84,9 @@ describe("serveA2A answers clients of the v0.3 line (official SDK 0.3.x)", () =>
     const events: (Task | Message | TaskStatusUpdateEvent | TaskArtifactUpdateEvent)[] = [];
     for await (const event of client.sendMessageStream({ message: v03message("hi there") })) events.push(event);
     expect(events[0]?.kind).toBe("task");
-    const deltas = events.flatMap((e) => (e.kind === "artifact-update" && !e.lastChunk ? [e.artifact.parts.map((p) => (p.kind === "text" ? p.text : "")).join("")] : []));
+    const deltas = events.flatMap((e) =>
+      e.kind === "artifact-update" && !e.lastChunk ? [e.artifact.parts.map((p) => (p.kind === "text" ? p.text : "")).join("")] : [],
+    );
     expect(deltas).toEqual(["HI ", "THERE "]);
     const last = events.at(-1);
     expect(last?.kind === "status-update" && [last.status.state, last.final]).toEqual(["completed", true]);
@@ -101,7 +113,10 @@ describe("serveA2A answers clients of the v0.3 line (official SDK 0.3.x)", () =>
   it("HTTP+JSON (REST): send and get", async () => {
     const server = await serve(new Flow(new Shout()));
     const factory = new ClientFactory(
-      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, { transports: [new RestTransportFactory()], preferredTransports: ["HTTP+JSON"] }),
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [new RestTransportFactory()],
+        preferredTransports: ["HTTP+JSON"],
+      }),
     );
     const client = await factory.createFromUrl(server.url);
     const sent = (await client.sendMessage({ message: v03message("rest works") })) as Task;
@@ -156,23 +171,44 @@ describe("SendToAgent calls agents of the v0.3 line", () => {
         bus.publish({ kind: "task", id: taskId, contextId, status: { state: "submitted" }, history: [ctx.userMessage] });
         bus.publish(status(taskId, contextId, "working", false));
         const name = ctx.userMessage.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
-        for (const [text, append] of [["Hel", false], ["lo", true]] as const) {
-          bus.publish({ kind: "artifact-update", taskId, contextId, artifact: { artifactId: "a", parts: [{ kind: "text", text }] }, append });
+        for (const [text, append] of [
+          ["Hel", false],
+          ["lo", true],
+        ] as const) {
+          bus.publish({
+            kind: "artifact-update",
+            taskId,
+            contextId,
+            artifact: { artifactId: "a", parts: [{ kind: "text", text }] },
+            append,
+          });
         }
-        bus.publish({ kind: "artifact-update", taskId, contextId, artifact: { artifactId: "a", parts: [{ kind: "text", text: `Hello, ${name}` }] }, lastChunk: true });
+        bus.publish({
+          kind: "artifact-update",
+          taskId,
+          contextId,
+          artifact: { artifactId: "a", parts: [{ kind: "text", text: `Hello, ${name}` }] },
+          lastChunk: true,
+        });
         bus.publish(status(taskId, contextId, "completed", true));
         bus.finished();
       },
       async cancelTask() {},
     });
     type S = { name: string; result?: A2AResult };
-    const node = new SendToAgent<S>({ url, message: (s) => s.name, save: (s, r) => {
+    const node = new SendToAgent<S>({
+      url,
+      message: (s) => s.name,
+      save: (s, r) => {
         s.result = r;
       },
     });
     const shared: S = { name: "Ada" };
     const deltas: string[] = [];
-    await withTextSink((d) => deltas.push(d), () => new Flow(node).run(shared));
+    await withTextSink(
+      (d) => deltas.push(d),
+      () => new Flow(node).run(shared),
+    );
     expect(shared.result).toMatchObject({ state: "completed", text: "Hello, Ada" });
     expect(deltas).toEqual(["Hel", "lo"]);
   });

@@ -65,10 +65,14 @@ describe("ctx.emit streams like emitText", () => {
     const server = await serveMCP(build, { token });
     closers.push(() => server.close());
     const client = new Client({ name: "test", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+    );
     closers.push(() => client.close());
     const progress: string[] = [];
-    await client.callTool({ name: "words", arguments: { input: "one two three" } }, undefined, { onprogress: (p) => progress.push(String(p.message)) });
+    await client.callTool({ name: "words", arguments: { input: "one two three" } }, undefined, {
+      onprogress: (p) => progress.push(String(p.message)),
+    });
     expect(progress).toEqual(["one ", "two ", "three"]);
   });
 });

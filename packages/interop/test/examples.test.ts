@@ -13,7 +13,9 @@ describe("examples/serve-agent.ts + examples/call-agent.ts", () => {
   let agent: ChildProcess;
   let url: string;
   beforeAll(async () => {
-    agent = spawn(process.execPath, [...node, script("serve-agent.ts")], { env: { ...process.env, PORT: "0", A2A_TOKEN: TOKEN, WORD_DELAY_MS: "1" } });
+    agent = spawn(process.execPath, [...node, script("serve-agent.ts")], {
+      env: { ...process.env, PORT: "0", A2A_TOKEN: TOKEN, WORD_DELAY_MS: "1" },
+    });
     let out = "";
     agent.stdout?.setEncoding("utf8");
     agent.stderr?.pipe(process.stderr);
@@ -32,7 +34,9 @@ describe("examples/serve-agent.ts + examples/call-agent.ts", () => {
   });
 
   const call = (text: string) =>
-    promisify(execFile)(process.execPath, [...node, script("call-agent.ts"), text], { env: { ...process.env, AGENT_URL: url, A2A_TOKEN: TOKEN } });
+    promisify(execFile)(process.execPath, [...node, script("call-agent.ts"), text], {
+      env: { ...process.env, AGENT_URL: url, A2A_TOKEN: TOKEN },
+    });
 
   it("the calling flow streams the served flow's words, then prints its reply", async () => {
     const { stdout } = await call("hello there");

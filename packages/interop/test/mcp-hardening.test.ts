@@ -186,7 +186,9 @@ describe("connectMCP over stdio: crashes, resources and prompts", () => {
     const before = (await mcp.call("pid")).text;
     const crashed = await mcp.call("crash").catch((e: unknown) => e);
     expect(crashed).toBeInstanceOf(MCPRequestError);
-    expect(String(crashed)).toMatch(/closed the connection during the call to tool "crash" \(did it crash\?\)\. The next request reconnects/);
+    expect(String(crashed)).toMatch(
+      /closed the connection during the call to tool "crash" \(did it crash\?\)\. The next request reconnects/,
+    );
     const after = (await mcp.call("pid")).text;
     expect(after).toMatch(/^\d+$/);
     expect(after).not.toBe(before);
@@ -195,7 +197,9 @@ describe("connectMCP over stdio: crashes, resources and prompts", () => {
   it("says so when reconnecting fails", async () => {
     const mcp = await open({ ...kitchenServer, reconnect: { attempts: 0 } });
     await mcp.call("crash").catch(() => {});
-    await expect(mcp.call("pid")).rejects.toThrow(/Lost the connection to the MCP server .* could not reconnect after 0 attempts \(reconnecting is off\)/);
+    await expect(mcp.call("pid")).rejects.toThrow(
+      /Lost the connection to the MCP server .* could not reconnect after 0 attempts \(reconnecting is off\)/,
+    );
   });
 
   it("lists and reads resources, and lists and fills in prompts", async () => {

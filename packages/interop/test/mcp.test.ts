@@ -5,7 +5,18 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { Flow, Node, type NodeContext, NodeError } from "flowlet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CallMCPTool, InteropConfigError, type MCPConnection, type MCPHttpHandle, MCPToolError, type MCPToolResult, connectMCP, emitText, registerFlowTool, serveMCP } from "../src/index.js";
+import {
+  CallMCPTool,
+  InteropConfigError,
+  type MCPConnection,
+  type MCPHttpHandle,
+  MCPToolError,
+  type MCPToolResult,
+  connectMCP,
+  emitText,
+  registerFlowTool,
+  serveMCP,
+} from "../src/index.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/math-server.ts", import.meta.url));
 /** The fixture as a real child process, run by node with tsx's loader. */
@@ -138,14 +149,22 @@ describe("registerFlowTool + serveMCP, driven by the official client over stream
     const post = async (body: string, headers: Record<string, string> = {}) => {
       const response = await fetch(url, {
         method: "POST",
-        headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers },
+        headers: {
+          Authorization: `Bearer ${TOKEN}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          ...headers,
+        },
         body,
       });
       return { status: response.status, json: await response.json() };
     };
     expect(await post(JSON.stringify({ padding: "x".repeat(5000) }))).toMatchObject({ status: 413, json: { error: { code: -32600 } } });
     expect(await post("{oops")).toMatchObject({ json: { error: { code: -32700 } } });
-    expect(await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }))).toMatchObject({ status: 400, json: { error: { code: -32600 } } });
+    expect(await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }))).toMatchObject({
+      status: 400,
+      json: { error: { code: -32600 } },
+    });
     const stale = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), { "mcp-session-id": "gone" });
     expect(stale).toMatchObject({ status: 404, json: { error: { code: -32001 } } });
   });
@@ -155,7 +174,11 @@ describe("registerFlowTool + serveMCP, driven by the official client over stream
     await client.connect(transport());
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(1);
-    expect(tools[0]).toMatchObject({ name: "ask", description: "Answers a question", inputSchema: { properties: { question: { type: "string" } } } });
+    expect(tools[0]).toMatchObject({
+      name: "ask",
+      description: "Answers a question",
+      inputSchema: { properties: { question: { type: "string" } } },
+    });
     await client.close();
   });
 

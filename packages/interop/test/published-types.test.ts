@@ -16,7 +16,11 @@ afterAll(async () => {
 });
 
 /** The package a bare specifier names: "@a2a-js/sdk/server" → "@a2a-js/sdk". */
-const packageOf = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageOf = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 describe("the published types", () => {
   // Issue #17: a user's tsc at default settings (skipLibCheck: false) loads every declaration file
@@ -24,8 +28,19 @@ describe("the published types", () => {
   // express, whose types are only a devDependency here).
   it("reach only our dependencies' types from index.d.ts, never express's", async () => {
     scratch = await mkdtemp(join(tmpdir(), "flowlet-interop-types-"));
-    await run(process.execPath, [tsc, "-p", join(root, "packages/interop/tsconfig.build.json"), "--emitDeclarationOnly", "--declarationMap", "false", "--outDir", scratch]);
-    const manifest = JSON.parse(await readFile(join(root, "packages/interop/package.json"), "utf8")) as { dependencies: Record<string, string> };
+    await run(process.execPath, [
+      tsc,
+      "-p",
+      join(root, "packages/interop/tsconfig.build.json"),
+      "--emitDeclarationOnly",
+      "--declarationMap",
+      "false",
+      "--outDir",
+      scratch,
+    ]);
+    const manifest = JSON.parse(await readFile(join(root, "packages/interop/package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
     const allowed = new Set(Object.keys(manifest.dependencies));
     const reached = new Set<string>();
     const imported = new Set<string>();

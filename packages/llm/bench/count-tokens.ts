@@ -29,7 +29,9 @@ function median(run: () => void, times = 7): number {
 const o200k = encoder("o200k_base");
 const cl100k = encoder("cl100k_base");
 const rows: string[] = [];
-rows.push("| corpus | chars | o200k tokens | cl100k tokens | chars/4 ÷ o200k | estimate ÷ o200k | estimate ÷ cl100k | countTokens(gpt-4o) = o200k? | countTokens(gpt-4o) MB/s | estimate MB/s |");
+rows.push(
+  "| corpus | chars | o200k tokens | cl100k tokens | chars/4 ÷ o200k | estimate ÷ o200k | estimate ÷ cl100k | countTokens(gpt-4o) = o200k? | countTokens(gpt-4o) MB/s | estimate MB/s |",
+);
 rows.push("|---|---|---|---|---|---|---|---|---|---|");
 // Warm both paths on every corpus first, so the first corpus is not timed before the JIT is done.
 for (let round = 0; round < 3; round++) for (const text of Object.values(corpora)) estimateTokens(text) + countTokens(text, "gpt-4o");
@@ -50,4 +52,6 @@ for (const [name, text] of Object.entries(corpora)) {
 }
 console.log(`countTokens benchmark, ${new Date().toISOString()}, Node ${process.version}, ${process.platform} ${process.arch}`);
 console.log(rows.join("\n"));
-console.log(`\nLowest estimate ÷ real (higher of o200k and cl100k): ${worst.toFixed(2)} (≥ 1.00 means the estimate never undercounts these corpora).`);
+console.log(
+  `\nLowest estimate ÷ real (higher of o200k and cl100k): ${worst.toFixed(2)} (≥ 1.00 means the estimate never undercounts these corpora).`,
+);

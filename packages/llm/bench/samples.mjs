@@ -15,12 +15,21 @@ function files(dir, ext, out = []) {
 }
 
 export function samples(root) {
-  const prose = files(join(root, "docs"), ".md").map((file) => readFileSync(file, "utf8")).join("\n\n");
-  const code = ["packages/flowlet/src", "packages/llm/src"].flatMap((dir) => files(join(root, dir), ".ts")).map((file) => readFileSync(file, "utf8")).join("\n\n");
+  const prose = files(join(root, "docs"), ".md")
+    .map((file) => readFileSync(file, "utf8"))
+    .join("\n\n");
+  const code = ["packages/flowlet/src", "packages/llm/src"]
+    .flatMap((dir) => files(join(root, dir), ".ts"))
+    .map((file) => readFileSync(file, "utf8"))
+    .join("\n\n");
   const esbuild = join(root, "node_modules/.bin/esbuild");
-  const minified = execFileSync(esbuild, [join(root, "packages/llm/src/index.ts"), "--bundle", "--minify", "--format=esm", "--platform=node", "--log-level=error"], {
-    encoding: "utf8",
-    maxBuffer: 64 << 20,
-  });
+  const minified = execFileSync(
+    esbuild,
+    [join(root, "packages/llm/src/index.ts"), "--bundle", "--minify", "--format=esm", "--platform=node", "--log-level=error"],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    },
+  );
   return { prose, code, "minified JS": minified };
 }

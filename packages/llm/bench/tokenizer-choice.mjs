@@ -34,4 +34,6 @@ for (const [name, text] of Object.entries(samples(root))) {
   parts.push(`${name} ${tokens} tokens ${(text.length / 1e6 / (ms / 1000)).toFixed(2)} MB/s`);
 }
 globalThis.gc?.();
-console.log(`${which}: load+first count ${loadMs.toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB; ${parts.join("; ")}`);
+console.log(
+  `${which}: load+first count ${loadMs.toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB; ${parts.join("; ")}`,
+);

@@ -28,7 +28,8 @@ export class RetryBudget {
     if (!(Number.isInteger(this.maxAttempts) && this.maxAttempts >= 1)) {
       throw new LLMConfigError("maxAttempts", `maxAttempts must be an integer ≥ 1, got ${this.maxAttempts}.`);
     }
-    if (!(this.deadlineMs > 0)) throw new LLMConfigError("deadlineMs", `deadlineMs must be a positive number of milliseconds, got ${this.deadlineMs}.`);
+    if (!(this.deadlineMs > 0))
+      throw new LLMConfigError("deadlineMs", `deadlineMs must be a positive number of milliseconds, got ${this.deadlineMs}.`);
     this.deadline = Date.now() + this.deadlineMs;
   }
 

@@ -63,7 +63,11 @@ export class Connection {
 
   constructor(config: ConnectionConfig & { limitSource?: "config" | "env" }) {
     const api = typeof config.provider === "string" ? getProvider(config.provider) : config.provider;
-    if (!api) throw new LLMConfigError("config.provider", `No provider is registered under that name: use ${providerNames().join(", ")}, or pass a Provider object.`);
+    if (!api)
+      throw new LLMConfigError(
+        "config.provider",
+        `No provider is registered under that name: use ${providerNames().join(", ")}, or pass a Provider object.`,
+      );
     this.#api = api;
     this.provider = api.name;
     this.model = config.model;
@@ -127,7 +131,10 @@ export function resolveLLMConfig(config: ConnectionInput = {}, env: Env = proces
   if (provider === undefined || provider === "none") {
     const stray = [ENV.baseURL, ENV.model, ENV.apiKey, ENV.embeddingModel].find((name) => blankToUndefined(env[name]) !== undefined);
     if (stray && provider === undefined) {
-      throw new LLMConfigError(ENV.provider, `${stray} is set but ${ENV.provider} is not. Set ${ENV.provider} to ${providerNames().join(", ")} (or none).`);
+      throw new LLMConfigError(
+        ENV.provider,
+        `${stray} is set but ${ENV.provider} is not. Set ${ENV.provider} to ${providerNames().join(", ")} (or none).`,
+      );
     }
     return undefined;
   }
@@ -154,7 +161,11 @@ function tokenCount(value: string | undefined, variable: string): number | undef
   return count;
 }
 
-function check(config: Partial<ConnectionConfig> & Pick<ConnectionConfig, "provider">, name: (field: Field) => string, source: "config" | "env"): Connection {
+function check(
+  config: Partial<ConnectionConfig> & Pick<ConnectionConfig, "provider">,
+  name: (field: Field) => string,
+  source: "config" | "env",
+): Connection {
   const { provider, model, baseURL, apiKey, contextTokens, maxOutputTokens } = config;
   const api = typeof provider === "string" ? getProvider(provider) : provider;
   if (!api) {
@@ -163,7 +174,9 @@ function check(config: Partial<ConnectionConfig> & Pick<ConnectionConfig, "provi
     throw new LLMConfigError(
       name("provider"),
       `${name("provider")} is not a known provider name${close ? ` (did you mean ${close}?)` : ""}: use openai (any OpenAI-compatible server: ` +
-        `Ollama, vLLM, LM Studio, OpenRouter, ...), ${providerNames().filter((known) => known !== "openai").join(", ")}, or none.`,
+        `Ollama, vLLM, LM Studio, OpenRouter, ...), ${providerNames()
+          .filter((known) => known !== "openai")
+          .join(", ")}, or none.`,
     );
   }
   if (!model) throw new LLMConfigError(name("model"), `Set ${name("model")} to the model to call (e.g. ${api.exampleModel}).`);
@@ -178,7 +191,10 @@ function check(config: Partial<ConnectionConfig> & Pick<ConnectionConfig, "provi
       throw new LLMConfigError(name("baseURL"), `${name("baseURL")} is not an http(s) URL: set it to one such as ${api.defaultBaseURL}.`);
     }
     if (url.username || url.password) {
-      throw new LLMConfigError(name("baseURL"), `${name("baseURL")} contains credentials: remove them and put the key in ${name("apiKey")}.`);
+      throw new LLMConfigError(
+        name("baseURL"),
+        `${name("baseURL")} contains credentials: remove them and put the key in ${name("apiKey")}.`,
+      );
     }
   }
   for (const field of ["contextTokens", "maxOutputTokens"] as const) {

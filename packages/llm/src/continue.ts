@@ -23,10 +23,9 @@ export async function continueReply(
   for (let round = 0; round < maxContinuations && joined.finishReason.unified === "length"; round++) {
     // Anthropic refuses a prefill that ends in whitespace; the cut is made before it.
     const sofar = prefill ? joined.text.trimEnd() : joined.text;
-    const messages: Message[] =
-      prefill
-        ? [...prompt, { role: "assistant", content: sofar }]
-        : [...prompt, { role: "assistant", content: sofar }, { role: "user", content: CONTINUE_INSTRUCTION }];
+    const messages: Message[] = prefill
+      ? [...prompt, { role: "assistant", content: sofar }]
+      : [...prompt, { role: "assistant", content: sofar }, { role: "user", content: CONTINUE_INSTRUCTION }];
     const next = await chat(messages, { ...chatOptions, cache: false });
     joined = {
       ...next,

@@ -26,7 +26,10 @@ export class EmbeddingsUnsupportedError extends LLMConfigError {
     readonly provider: string,
     variable: string,
   ) {
-    super(variable, `The ${provider} provider has no embeddings API. Embed with a second client: createLLM({ provider: "openai" (OpenAI or any OpenAI-compatible server, e.g. Ollama) or "gemini", ... }).`);
+    super(
+      variable,
+      `The ${provider} provider has no embeddings API. Embed with a second client: createLLM({ provider: "openai" (OpenAI or any OpenAI-compatible server, e.g. Ollama) or "gemini", ... }).`,
+    );
   }
 }
 
@@ -40,7 +43,9 @@ export class LLMHTTPError extends LLMError {
     readonly url: string,
     readonly attempts: number,
   ) {
-    super(`${safeURL(url)} answered HTTP ${status}${attempts > 1 ? ` after ${attempts} attempts` : ""}: ${detail || "(no message)"}${hint(status)}`);
+    super(
+      `${safeURL(url)} answered HTTP ${status}${attempts > 1 ? ` after ${attempts} attempts` : ""}: ${detail || "(no message)"}${hint(status)}`,
+    );
   }
 }
 
@@ -59,7 +64,10 @@ export class LLMNetworkError extends LLMError {
     readonly attempts: number,
     override readonly cause: unknown,
   ) {
-    super(`Could not reach ${safeURL(url)}${attempts > 1 ? ` after ${attempts} attempts` : ""} (${reason(cause)}). Is the server running and the base URL right?`, { cause });
+    super(
+      `Could not reach ${safeURL(url)}${attempts > 1 ? ` after ${attempts} attempts` : ""} (${reason(cause)}). Is the server running and the base URL right?`,
+      { cause },
+    );
   }
 }
 
@@ -78,7 +86,9 @@ export class LLMTimeoutError extends LLMError {
     readonly timeoutMs: number,
     readonly attempts: number,
   ) {
-    super(`${safeURL(url)} did not answer within ${timeoutMs} ms${attempts > 1 ? ` (${attempts} attempts)` : ""}. Raise timeoutMs for slow models.`);
+    super(
+      `${safeURL(url)} did not answer within ${timeoutMs} ms${attempts > 1 ? ` (${attempts} attempts)` : ""}. Raise timeoutMs for slow models.`,
+    );
   }
 }
 
@@ -138,7 +148,9 @@ export class ContextLengthError extends LLMHTTPError {
 
 /** Whether a 400's message is a provider's "prompt too long" (OpenAI, Anthropic, Gemini, vLLM wording). */
 export function isContextLengthMessage(detail: string): boolean {
-  return /context[_ ]length|context window|prompt is too long|exceed(s|ed)? (the )?context|maximum number of tokens|input token count/i.test(detail);
+  return /context[_ ]length|context window|prompt is too long|exceed(s|ed)? (the )?context|maximum number of tokens|input token count/i.test(
+    detail,
+  );
 }
 
 /**
@@ -152,7 +164,9 @@ export class StructuredOutputError extends LLMError {
     readonly issues: readonly StandardSchemaV1.Issue[],
     readonly attempts: number,
   ) {
-    super(`No valid structured output after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${formatIssues(issues)}. Make the prompt more explicit, raise maxAttempts, or use a stronger model.`);
+    super(
+      `No valid structured output after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${formatIssues(issues)}. Make the prompt more explicit, raise maxAttempts, or use a stronger model.`,
+    );
   }
 }
 
@@ -164,7 +178,9 @@ export class ToolCallError extends LLMError {
     readonly rawArguments: unknown,
     readonly issues: readonly StandardSchemaV1.Issue[],
   ) {
-    super(`The model called tool "${tool}" with invalid arguments: ${formatIssues(issues)}. Send the issues back as the tool result so the model can correct itself.`);
+    super(
+      `The model called tool "${tool}" with invalid arguments: ${formatIssues(issues)}. Send the issues back as the tool result so the model can correct itself.`,
+    );
   }
 }
 
@@ -187,7 +203,9 @@ export class TruncatedStreamError extends LLMResponseError {
     readonly partialText: string,
     override readonly cause?: unknown,
   ) {
-    super(`The stream from ${safeURL(url)} closed before its end marker, after ${partialText.length} characters: the reply is incomplete. Retry the call.`);
+    super(
+      `The stream from ${safeURL(url)} closed before its end marker, after ${partialText.length} characters: the reply is incomplete. Retry the call.`,
+    );
   }
 }
 

@@ -46,7 +46,15 @@ function nextOpening(reply: string, from: number): Opening | undefined {
 
 function isInfoChar(code: number): boolean {
   // [A-Za-z0-9_.+-]
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 43 || code === 45;
+  return (
+    (code >= 48 && code <= 57) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    code === 95 ||
+    code === 46 ||
+    code === 43 ||
+    code === 45
+  );
 }
 
 /** Whether reply[start, end) is a closing fence for `open`: no deeper indent, as long a run of its character, nothing after. */
@@ -146,7 +154,8 @@ export function extractBlock(reply: string, format: StructuredFormat): string {
 export function parseReply(reply: string, format: StructuredFormat): { value: unknown } | { error: string } {
   const block = extractBlock(reply, format);
   if (block === "") return { error: `The reply holds no ${format.toUpperCase()}.` };
-  if (nestingDepth(block) > MAX_NESTING) return { error: `The ${format.toUpperCase()} nests deeper than ${MAX_NESTING} levels: reply with flatter data` };
+  if (nestingDepth(block) > MAX_NESTING)
+    return { error: `The ${format.toUpperCase()} nests deeper than ${MAX_NESTING} levels: reply with flatter data` };
   if (format === "json") {
     try {
       return { value: JSON.parse(block) };

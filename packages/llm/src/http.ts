@@ -1,5 +1,15 @@
 import type { RetryBudget } from "./budget.js";
-import { ContextLengthError, LLMDeadlineError, LLMError, LLMHTTPError, LLMNetworkError, LLMResponseError, LLMTimeoutError, isContextLengthMessage, safeURL } from "./errors.js";
+import {
+  ContextLengthError,
+  LLMDeadlineError,
+  LLMError,
+  LLMHTTPError,
+  LLMNetworkError,
+  LLMResponseError,
+  LLMTimeoutError,
+  isContextLengthMessage,
+  safeURL,
+} from "./errors.js";
 import type { Limiter } from "./limiter.js";
 import { sleep } from "./sleep.js";
 
@@ -71,12 +81,18 @@ class Timeout extends Error {}
  * past its return (a stream): it then owns `live.finish()`; otherwise the exchange finishes when
  * `read` settles. `read` must throw {@link LLMError}s: anything else is taken for a transport failure.
  */
-export async function exchange<T>(request: HttpRequest, options: ExchangeOptions, read: (response: Response, live: Live) => Promise<T>, keepOpen = false): Promise<T> {
+export async function exchange<T>(
+  request: HttpRequest,
+  options: ExchangeOptions,
+  read: (response: Response, live: Live) => Promise<T>,
+  keepOpen = false,
+): Promise<T> {
   const { retry, signal, budget } = options;
   const where = safeURL(request.url);
   for (;;) {
     // A budget shared with earlier calls (a Node's previous attempts) may be spent already: no request then.
-    if (budget.failures >= budget.maxAttempts) throw budget.lastFailure ?? new LLMError(`The retry budget of ${budget.maxAttempts} attempts is spent.`);
+    if (budget.failures >= budget.maxAttempts)
+      throw budget.lastFailure ?? new LLMError(`The retry budget of ${budget.maxAttempts} attempts is spent.`);
     const attempt = budget.failures + 1;
     let failure: LLMError;
     let retryAfterMs: number | undefined;

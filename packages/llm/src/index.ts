@@ -1,5 +1,13 @@
 export { createLLM, EMBED_BATCH_SIZE, type LLM, type LLMConfig, type LLMStream, type StreamOptions, type ContinueOptions } from "./llm.js";
-export { resolveLLMConfig, Connection, DEFAULT_BASE_URLS, ENV, type ConnectionConfig, type ConnectionInput, type ProviderName } from "./config.js";
+export {
+  resolveLLMConfig,
+  Connection,
+  DEFAULT_BASE_URLS,
+  ENV,
+  type ConnectionConfig,
+  type ConnectionInput,
+  type ProviderName,
+} from "./config.js";
 export type {
   Message,
   ToolSpec,
@@ -16,7 +24,15 @@ export type {
 } from "./types.js";
 export { unifyFinishReason, type FinishReason, type UnifiedFinishReason } from "./finish.js";
 export { MODEL_LIMITS, DEFAULT_LIMITS, knownLimits, type ModelLimits, type LLMLimits, type LimitsSource } from "./limits.js";
-export { countTokens, estimateTokens, encodingFor, tokenCountMethod, ESTIMATE_MARGIN, type Encoding, type TokenCountMethod } from "./tokens.js";
+export {
+  countTokens,
+  estimateTokens,
+  encodingFor,
+  tokenCountMethod,
+  ESTIMATE_MARGIN,
+  type Encoding,
+  type TokenCountMethod,
+} from "./tokens.js";
 export { RetryBudget, createRetryBudget, type RetryBudgetOptions } from "./budget.js";
 export { CONTINUE_INSTRUCTION } from "./continue.js";
 export { REASK_EXCERPT_CHARS, type StructuredOptions } from "./structured.js";

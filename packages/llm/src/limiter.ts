@@ -40,7 +40,8 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   if (!(concurrency === Number.POSITIVE_INFINITY || (Number.isInteger(concurrency) && concurrency >= 1))) {
     throw new LLMConfigError("concurrency", `concurrency must be an integer ≥ 1, got ${concurrency}.`);
   }
-  if (options.rpm !== undefined && !(options.rpm > 0)) throw new LLMConfigError("rpm", `rpm must be a positive number, got ${options.rpm}.`);
+  if (options.rpm !== undefined && !(options.rpm > 0))
+    throw new LLMConfigError("rpm", `rpm must be a positive number, got ${options.rpm}.`);
   const burst = options.burst ?? (options.rpm ? Math.max(1, Math.ceil(options.rpm / 6)) : 1);
   if (!(Number.isInteger(burst) && burst >= 1)) throw new LLMConfigError("burst", `burst must be an integer ≥ 1, got ${options.burst}.`);
   const perToken = options.rpm ? 60_000 / options.rpm : 0;

@@ -75,7 +75,8 @@ export function knownLimits(model: string): ModelLimits | undefined {
   const name = model.replace(/^models\//, "").toLowerCase();
   let best: string | undefined;
   for (const key of Object.keys(MODEL_LIMITS)) {
-    if ((name === key || name.startsWith(`${key}-`) || name.startsWith(`${key}:`)) && (best === undefined || key.length > best.length)) best = key;
+    if ((name === key || name.startsWith(`${key}-`) || name.startsWith(`${key}:`)) && (best === undefined || key.length > best.length))
+      best = key;
   }
   return best === undefined ? undefined : MODEL_LIMITS[best];
 }

@@ -19,7 +19,15 @@ import { unifyFinishReason } from "./finish.js";
 import { type ExchangeOptions, type Live, type RetryOptions, exchange } from "./http.js";
 import { type Limiter, createLimiter } from "./limiter.js";
 import { type LLMLimits, resolveLimits } from "./limits.js";
-import { NO_USAGE, type Provider, type RawReply, type StreamProgress, type WireOptions, type WireTool, bodyText } from "./providers/provider.js";
+import {
+  NO_USAGE,
+  type Provider,
+  type RawReply,
+  type StreamProgress,
+  type WireOptions,
+  type WireTool,
+  bodyText,
+} from "./providers/provider.js";
 import { readEvents } from "./sse.js";
 import { type StandardSchemaV1, toJSONSchema, validate } from "./standard-schema.js";
 import { type Completion, type StructuredOptions, structured } from "./structured.js";
@@ -140,7 +148,12 @@ interface Client {
   limitsFor(model: string): LLMLimits;
   countTokens(prompt: Prompt, model?: string): number;
   complete(messages: readonly Message[], options: ChatOptions, store: boolean, budget: RetryBudget): Promise<Completion>;
-  stream(messages: readonly Message[], options: StreamOptions, budget: RetryBudget, onStart: () => void): AsyncGenerator<string, ChatResult>;
+  stream(
+    messages: readonly Message[],
+    options: StreamOptions,
+    budget: RetryBudget,
+    onStart: () => void,
+  ): AsyncGenerator<string, ChatResult>;
   embed(texts: readonly string[], options: EmbedOptions, budget: RetryBudget): Promise<EmbedResult>;
 }
 
@@ -153,20 +166,36 @@ export function createLLM(config: LLMConfig = {}): LLM {
   if (config.limiter && (config.maxConcurrency !== undefined || config.rpm !== undefined)) {
     throw new LLMConfigError("config.limiter", "Give either a shared limiter or maxConcurrency/rpm, not both: set them on the limiter.");
   }
-  const limiter = config.limiter ?? (config.maxConcurrency !== undefined || config.rpm !== undefined ? createLimiter({ concurrency: config.maxConcurrency, rpm: config.rpm }) : undefined);
+  const limiter =
+    config.limiter ??
+    (config.maxConcurrency !== undefined || config.rpm !== undefined
+      ? createLimiter({ concurrency: config.maxConcurrency, rpm: config.rpm })
+      : undefined);
   const cache = typeof config.cache === "string" ? fileCache(config.cache) : config.cache || undefined;
   const retry = { ...DEFAULT_RETRY, ...config.retry };
   const maxAttempts = retry.maxAttempts ?? retry.maxRetries + 1;
   const shared: Shared = { config, limiter, cache, retry };
-  const clients = [primary, ...(config.fallback ?? []).map((input, index) => fallbackConnection(input, index))].map((connection) => client(connection, shared));
+  const clients = [primary, ...(config.fallback ?? []).map((input, index) => fallbackConnection(input, index))].map((connection) =>
+    client(connection, shared),
+  );
   const first = clients[0] as Client;
 
   function budgetFor(options: CallBudgetOptions): RetryBudget {
-    return options.budget ?? new RetryBudget({ maxAttempts: options.maxAttempts ?? maxAttempts, deadlineMs: options.deadlineMs ?? config.deadlineMs ?? DEFAULT_DEADLINE_MS });
+    return (
+      options.budget ??
+      new RetryBudget({
+        maxAttempts: options.maxAttempts ?? maxAttempts,
+        deadlineMs: options.deadlineMs ?? config.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      })
+    );
   }
 
   /** Runs `task` on each connection in turn while it fails in a way another connection could fix. */
-  async function withFallback<T>(options: CallBudgetOptions, budget: RetryBudget, task: (client: Client, budget: RetryBudget) => Promise<T>): Promise<T> {
+  async function withFallback<T>(
+    options: CallBudgetOptions,
+    budget: RetryBudget,
+    task: (client: Client, budget: RetryBudget) => Promise<T>,
+  ): Promise<T> {
     let current = budget;
     for (const [index, each] of clients.entries()) {
       try {
@@ -198,7 +227,8 @@ export function createLLM(config: LLMConfig = {}): LLM {
           return yield* each.stream(messages, options, current, () => (started = true));
         } catch (error) {
           // Once text has been yielded, another connection cannot take over the same reply.
-          if (started || index === clients.length - 1 || !canFallBack(error) || options.signal?.aborted || current.remainingMs() === 0) throw error;
+          if (started || index === clients.length - 1 || !canFallBack(error) || options.signal?.aborted || current.remainingMs() === 0)
+            throw error;
           current = new RetryBudget({ maxAttempts: current.maxAttempts, deadlineMs: current.remainingMs() });
         }
       }
@@ -217,7 +247,13 @@ export function createLLM(config: LLMConfig = {}): LLM {
       return chat(prompt, options);
     },
     continue(prompt, reply, options = {}) {
-      return continueReply((messages, callOptions) => chat(messages, callOptions), toMessages(prompt), reply, options, primary.api.prefill === true);
+      return continueReply(
+        (messages, callOptions) => chat(messages, callOptions),
+        toMessages(prompt),
+        reply,
+        options,
+        primary.api.prefill === true,
+      );
     },
     stream(prompt, options = {}) {
       return stream(prompt, options);
@@ -227,7 +263,8 @@ export function createLLM(config: LLMConfig = {}): LLM {
       const budget = budgetFor({ ...options, maxAttempts: undefined });
       return structured(
         {
-          complete: (messages, callOptions) => withFallback(callOptions, budget, (each, current) => each.complete(messages, callOptions, false, current)),
+          complete: (messages, callOptions) =>
+            withFallback(callOptions, budget, (each, current) => each.complete(messages, callOptions, false, current)),
           countTokens: (messages, model) => first.countTokens(messages, model),
           limitsFor: (model) => first.limitsFor(model),
           model: primary.model,
@@ -247,7 +284,12 @@ export function createLLM(config: LLMConfig = {}): LLM {
 /** A failure that another connection might not have. Cancellations, bad tool arguments and the deadline are not. */
 function canFallBack(error: unknown): boolean {
   if (error instanceof LLMDeadlineError) return false;
-  return error instanceof LLMHTTPError || error instanceof LLMNetworkError || error instanceof LLMTimeoutError || error instanceof LLMResponseError;
+  return (
+    error instanceof LLMHTTPError ||
+    error instanceof LLMNetworkError ||
+    error instanceof LLMTimeoutError ||
+    error instanceof LLMResponseError
+  );
 }
 
 interface Shared {
@@ -365,21 +407,40 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
       : undefined;
     if (useCache && key && options.cache !== "refresh") {
       const hit = await useCache.get(key);
-      if (hit) return { result: await toResult(hit, options.tools, true, provider), raw: hit, key, cache: useCache, maxOutputTokens: wire.maxOutputTokens };
+      if (hit)
+        return {
+          result: await toResult(hit, options.tools, true, provider),
+          raw: hit,
+          key,
+          cache: useCache,
+          maxOutputTokens: wire.maxOutputTokens,
+        };
     }
     const httpRequest = request(messages, wire);
-    const raw = await exchange(httpRequest, exchangeOptions(options, budget), (response) => readReply(response, httpRequest.url, (body) => provider.parse(body, wire.model)));
+    const raw = await exchange(httpRequest, exchangeOptions(options, budget), (response) =>
+      readReply(response, httpRequest.url, (body) => provider.parse(body, wire.model)),
+    );
     reportUsage(raw, options);
     const result = await toResult(raw, options.tools, false, provider);
     if (useCache && key && store) await save(useCache, key, raw);
     return { result, raw, key, cache: useCache, maxOutputTokens: wire.maxOutputTokens };
   }
 
-  async function* streamText(messages: readonly Message[], options: StreamOptions, budget: RetryBudget, onStart: () => void): AsyncGenerator<string, ChatResult> {
+  async function* streamText(
+    messages: readonly Message[],
+    options: StreamOptions,
+    budget: RetryBudget,
+    onStart: () => void,
+  ): AsyncGenerator<string, ChatResult> {
     const wire = wireOptions(messages, options, true);
     const httpRequest = request(messages, wire);
     const timeoutMs = options.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const { response, live } = await exchange(httpRequest, exchangeOptions(options, budget), async (response, live: Live) => ({ response, live }), true);
+    const { response, live } = await exchange(
+      httpRequest,
+      exchangeOptions(options, budget),
+      async (response, live: Live) => ({ response, live }),
+      true,
+    );
     const progress: StreamProgress = { usage: NO_USAGE, finishReason: "", done: false, toolCalls: [] };
     let text = "";
     let raw: RawReply | undefined;
@@ -447,10 +508,14 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
       const batch = texts.slice(start, start + EMBED_BATCH_SIZE);
       const built = wire.request(connection, batch, model);
       const httpRequest = { ...built, headers: { ...config.headers, ...built.headers, ...auth() } };
-      const reply = await exchange(httpRequest, exchangeOptions(options, budget), (response) => readReply(response, httpRequest.url, (body) => wire.parse(body, batch.length)));
+      const reply = await exchange(httpRequest, exchangeOptions(options, budget), (response) =>
+        readReply(response, httpRequest.url, (body) => wire.parse(body, batch.length)),
+      );
       const dimensions = vectors[0]?.length ?? reply.vectors[0]?.length;
       if (reply.vectors.some((vector) => vector.length !== dimensions)) {
-        throw new LLMResponseError(`${safeURL(httpRequest.url)} sent embeddings of different lengths in one call: they cannot share an index. Retry the call.`);
+        throw new LLMResponseError(
+          `${safeURL(httpRequest.url)} sent embeddings of different lengths in one call: they cannot share an index. Retry the call.`,
+        );
       }
       vectors.push(...reply.vectors);
       inputTokens += reply.inputTokens;
@@ -468,7 +533,10 @@ function guard<T>(parse: () => T, url: string, body: string): T {
     return parse();
   } catch (error) {
     if (error instanceof LLMError) throw error;
-    throw new LLMResponseError(`${safeURL(url)} sent a reply its provider could not read (${(error as Error)?.message ?? String(error)}).`, bodyText(body));
+    throw new LLMResponseError(
+      `${safeURL(url)} sent a reply its provider could not read (${(error as Error)?.message ?? String(error)}).`,
+      bodyText(body),
+    );
   }
 }
 
@@ -521,12 +589,18 @@ function connect(config: LLMConfig): Connection {
   const connection = resolveLLMConfig(config.provider === undefined ? {} : config, config.env ?? process.env);
   if (connection) return connection;
   const variable = config.provider === "none" ? "config.provider" : ENV.provider;
-  throw new LLMConfigError(variable, `No LLM is configured: set ${variable} to openai (any OpenAI-compatible server), anthropic or gemini, along with ${ENV.model}.`);
+  throw new LLMConfigError(
+    variable,
+    `No LLM is configured: set ${variable} to openai (any OpenAI-compatible server), anthropic or gemini, along with ${ENV.model}.`,
+  );
 }
 
 function fallbackConnection(input: ConnectionInput, index: number): Connection {
   if (input.provider === undefined || input.provider === "none") {
-    throw new LLMConfigError(`config.fallback[${index}].provider`, `config.fallback[${index}] needs a provider (and model, and a key for a provider's own host).`);
+    throw new LLMConfigError(
+      `config.fallback[${index}].provider`,
+      `config.fallback[${index}] needs a provider (and model, and a key for a provider's own host).`,
+    );
   }
   const connection = resolveLLMConfig(input);
   if (!connection) throw new LLMConfigError(`config.fallback[${index}].provider`, `config.fallback[${index}] is not a connection.`);
@@ -568,4 +642,3 @@ async function toResult(raw: RawReply, tools: readonly ToolSpec[] | undefined, c
   const finishReason = provider.finishReason ? provider.finishReason(raw.finishReason) : unifyFinishReason(raw.finishReason);
   return { text: raw.text, toolCalls, usage: raw.usage, finishReason, model: raw.model, cached, ignoredParts: raw.ignoredParts ?? [] };
 }
-

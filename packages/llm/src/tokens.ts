@@ -85,7 +85,7 @@ function pieces(text: string): string[] {
   let previous = -1;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    const kind = code === 32 || code === 9 || code === 10 || code === 13 ? 0 : (code >= 48 && code <= 57) ? 1 : isLetter(code) ? 2 : 3;
+    const kind = code === 32 || code === 9 || code === 10 || code === 13 ? 0 : code >= 48 && code <= 57 ? 1 : isLetter(code) ? 2 : 3;
     run = kind === previous ? run + 1 : 1;
     previous = kind;
     // Never between the halves of a surrogate pair.
@@ -135,7 +135,8 @@ export function estimateTokens(text: string): number {
   const close = () => {
     // A word of up to 6 letters is one token; longer ones take one more per 3 letters.
     if (kind === Kind.Letters) tenths += 10 * (1 + Math.max(0, Math.ceil((run - 6) / 3)));
-    else if (kind === Kind.Digits) tenths += 10 * Math.ceil(run / 3); // numbers split in groups of 3
+    else if (kind === Kind.Digits)
+      tenths += 10 * Math.ceil(run / 3); // numbers split in groups of 3
     else if (kind === Kind.Punctuation) tenths += 4 + (run - 1) * 6; // runs like `);` or `=>` merge
     run = 0;
   };

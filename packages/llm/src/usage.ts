@@ -30,7 +30,10 @@ export class UsageMeter {
     totals.totalTokens += event.totalTokens;
     totals.calls += 1;
     const price = this.priceOf(event.model);
-    totals.cost = price && totals.cost !== undefined ? totals.cost + (event.inputTokens * price.input + event.outputTokens * price.output) / 1e6 : undefined;
+    totals.cost =
+      price && totals.cost !== undefined
+        ? totals.cost + (event.inputTokens * price.input + event.outputTokens * price.output) / 1e6
+        : undefined;
     this.#models.set(event.model, totals);
   };
 

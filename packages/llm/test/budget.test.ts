@@ -102,7 +102,9 @@ describe("one retry budget per call", () => {
     fake = await startFakeLLM();
     fake.enqueue({ status: 429, headers: { "retry-after": "30" } }, "never");
     const started = Date.now();
-    const error = await createLLM({ ...fake.config, retry: fast }).chat("x", { deadlineMs: 1_000 }).catch((e: unknown) => e);
+    const error = await createLLM({ ...fake.config, retry: fast })
+      .chat("x", { deadlineMs: 1_000 })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 429, attempts: 1 });
     expect(Date.now() - started).toBeLessThan(900);
   });

@@ -17,7 +17,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const reply = (text: string): CachedReply => ({ text, toolCalls: [], usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 }, finishReason: "stop", model: "m" });
+const reply = (text: string): CachedReply => ({
+  text,
+  toolCalls: [],
+  usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+  finishReason: "stop",
+  model: "m",
+});
 
 describe("response cache", () => {
   it("serves a repeated call from files, unbilled, and never stores the key", async () => {

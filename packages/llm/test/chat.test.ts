@@ -24,7 +24,12 @@ describe.each(providers)("%s wire format", (provider) => {
       ],
       { temperature: 0.2, maxTokens: 50 },
     );
-    expect(reply).toMatchObject({ text: "Hello there", usage: { inputTokens: 11, outputTokens: 3, totalTokens: 14 }, toolCalls: [], cached: false });
+    expect(reply).toMatchObject({
+      text: "Hello there",
+      usage: { inputTokens: 11, outputTokens: 3, totalTokens: 14 },
+      toolCalls: [],
+      cached: false,
+    });
 
     const [request] = fake.requests;
     expect(request?.method).toBe("POST");
@@ -46,7 +51,13 @@ describe.each(providers)("%s wire format", (provider) => {
       expect(request?.headers["x-api-key"]).toBe("fake-key");
       expect(request?.headers["anthropic-version"]).toBe("2023-06-01");
       expect(request?.headers.authorization).toBeUndefined();
-      expect(request?.body).toEqual({ model: "m-1", max_tokens: 50, system: "Be brief.", messages: [{ role: "user", content: "Say hi" }], temperature: 0.2 });
+      expect(request?.body).toEqual({
+        model: "m-1",
+        max_tokens: 50,
+        system: "Be brief.",
+        messages: [{ role: "user", content: "Say hi" }],
+        temperature: 0.2,
+      });
     } else {
       expect(request?.path).toBe("/v1beta/models/m-1:generateContent");
       expect(request?.headers["x-goog-api-key"]).toBe("fake-key");
@@ -73,10 +84,14 @@ describe.each(providers)("%s wire format", (provider) => {
     if (provider !== "gemini") expect(call.id).toBe("call_a");
 
     const sent = fake.requests[0]!;
-    expect(sent.tools).toEqual([{ name: "weather", description: "Weather for a city", parameters: expect.objectContaining({ type: "object", required: ["city"] }) }]);
+    expect(sent.tools).toEqual([
+      { name: "weather", description: "Weather for a city", parameters: expect.objectContaining({ type: "object", required: ["city"] }) },
+    ]);
     if (provider === "openai") expect((sent.body.tools as unknown[])[0]).toMatchObject({ type: "function", function: { name: "weather" } });
-    if (provider === "anthropic") expect((sent.body.tools as unknown[])[0]).toMatchObject({ name: "weather", input_schema: { type: "object" } });
-    if (provider === "gemini") expect(sent.body.tools).toMatchObject([{ functionDeclarations: [{ name: "weather", parametersJsonSchema: { type: "object" } }] }]);
+    if (provider === "anthropic")
+      expect((sent.body.tools as unknown[])[0]).toMatchObject({ name: "weather", input_schema: { type: "object" } });
+    if (provider === "gemini")
+      expect(sent.body.tools).toMatchObject([{ functionDeclarations: [{ name: "weather", parametersJsonSchema: { type: "object" } }] }]);
 
     const conversation: Message[] = [
       { role: "user", content: "Weather in Oslo?" },
@@ -91,12 +106,19 @@ describe.each(providers)("%s wire format", (provider) => {
       { role: "assistant", content: "", toolCalls: [{ id: call.id, name: "weather", arguments: { city: "Oslo" } }] },
       { role: "tool", toolCallId: provider === "gemini" ? "weather" : call.id, name: "weather", content: JSON.stringify({ celsius: 3 }) },
     ]);
-    if (provider === "openai") expect((followUp.body.messages as unknown[])[2]).toEqual({ role: "tool", tool_call_id: call.id, content: '{"celsius":3}' });
+    if (provider === "openai")
+      expect((followUp.body.messages as unknown[])[2]).toEqual({ role: "tool", tool_call_id: call.id, content: '{"celsius":3}' });
     if (provider === "anthropic") {
-      expect((followUp.body.messages as unknown[])[2]).toEqual({ role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: '{"celsius":3}' }] });
+      expect((followUp.body.messages as unknown[])[2]).toEqual({
+        role: "user",
+        content: [{ type: "tool_result", tool_use_id: call.id, content: '{"celsius":3}' }],
+      });
     }
     if (provider === "gemini") {
-      expect((followUp.body.contents as unknown[])[2]).toEqual({ role: "user", parts: [{ functionResponse: { name: "weather", response: { celsius: 3 } } }] });
+      expect((followUp.body.contents as unknown[])[2]).toEqual({
+        role: "user",
+        parts: [{ functionResponse: { name: "weather", response: { celsius: 3 } } }],
+      });
     }
   });
 
@@ -104,7 +126,9 @@ describe.each(providers)("%s wire format", (provider) => {
     fake = await startFakeLLM({ provider });
     fake.enqueue({ toolCalls: [{ name: "weather", arguments: { city: 42 } }] });
     const llm = createLLM(fake.config);
-    const error = await llm.chat("Weather?", { tools: [{ name: "weather", schema: z.object({ city: z.string() }) }] }).catch((e: unknown) => e);
+    const error = await llm
+      .chat("Weather?", { tools: [{ name: "weather", schema: z.object({ city: z.string() }) }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ToolCallError);
     expect((error as ToolCallError).tool).toBe("weather");
     expect((error as ToolCallError).issues[0]?.path).toEqual(["city"]);
@@ -136,10 +160,18 @@ describe.each(providers)("%s wire format", (provider) => {
 describe("chat", () => {
   it("sends max_completion_tokens to OpenAI's own API, max_tokens to compatible servers", () => {
     const wire = { model: "gpt-x", tools: [], toolChoice: undefined, temperature: undefined, maxOutputTokens: 99, stream: false };
-    const hosted = openai.request(new Connection({ provider: "openai", model: "gpt-x", apiKey: "k" }), [{ role: "user", content: "x" }], wire);
+    const hosted = openai.request(
+      new Connection({ provider: "openai", model: "gpt-x", apiKey: "k" }),
+      [{ role: "user", content: "x" }],
+      wire,
+    );
     expect(hosted.url).toBe("https://api.openai.com/v1/chat/completions");
     expect(hosted.body).toMatchObject({ max_completion_tokens: 99 });
-    const local = openai.request(new Connection({ provider: "openai", model: "llama", baseURL: "http://localhost:11434/v1" }), [{ role: "user", content: "x" }], wire);
+    const local = openai.request(
+      new Connection({ provider: "openai", model: "llama", baseURL: "http://localhost:11434/v1" }),
+      [{ role: "user", content: "x" }],
+      wire,
+    );
     expect(local.body).toMatchObject({ max_tokens: 99 });
     expect(local.headers.authorization).toBeUndefined();
   });
@@ -152,7 +184,9 @@ describe("chat", () => {
     const llm = createLLM(fake.config);
     await expect(llm.chat("x", { tools: [{ name: "search", schema }] })).rejects.toThrow(/tools\[0\]\.parameters/);
     await expect(llm.chat("x", { tools: [{ name: "search", schema }] })).rejects.toBeInstanceOf(LLMConfigError);
-    await expect(llm.chat("x", { tools: [{ name: "when", schema: z.object({ at: z.date() }) }] })).rejects.toThrow(/zod schema cannot be turned into JSON Schema/);
+    await expect(llm.chat("x", { tools: [{ name: "when", schema: z.object({ at: z.date() }) }] })).rejects.toThrow(
+      /zod schema cannot be turned into JSON Schema/,
+    );
     const reply = await llm.chat("find flowlet", { tools: [{ name: "search", schema, parameters }] });
     expect(reply.toolCalls[0]?.arguments).toEqual({ q: "flowlet" });
     expect(fake.requests[0]?.tools[0]?.parameters).toEqual(parameters);
@@ -161,7 +195,20 @@ describe("chat", () => {
   it("accepts tools described by JSON Schema alone, and rejects malformed JSON arguments", async () => {
     fake = await startFakeLLM();
     fake.enqueue(
-      { body: JSON.stringify({ choices: [{ message: { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "search", arguments: '{"q": ' } }] }, finish_reason: "tool_calls" }] }) },
+      {
+        body: JSON.stringify({
+          choices: [
+            {
+              message: {
+                role: "assistant",
+                content: null,
+                tool_calls: [{ id: "c1", type: "function", function: { name: "search", arguments: '{"q": ' } }],
+              },
+              finish_reason: "tool_calls",
+            },
+          ],
+        }),
+      },
       { toolCalls: [{ name: "unknown_tool", arguments: {} }] },
     );
     const llm = createLLM(fake.config);
@@ -186,14 +233,20 @@ describe("chat", () => {
     fake.enqueue(
       {
         body: JSON.stringify({
-          candidates: [{ content: { role: "model", parts: [{ text: "thinking...", thought: true }, { text: "The answer." }] }, finishReason: "STOP" }],
+          candidates: [
+            { content: { role: "model", parts: [{ text: "thinking...", thought: true }, { text: "The answer." }] }, finishReason: "STOP" },
+          ],
           usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, totalTokenCount: 9 },
         }),
       },
       { body: JSON.stringify({ promptFeedback: { blockReason: "SAFETY" } }) },
     );
     const llm = createLLM(fake.config);
-    expect(await llm.chat("q")).toMatchObject({ text: "The answer.", usage: { inputTokens: 4, outputTokens: 2, totalTokens: 9 }, finishReason: { unified: "stop", raw: "STOP" } });
+    expect(await llm.chat("q")).toMatchObject({
+      text: "The answer.",
+      usage: { inputTokens: 4, outputTokens: 2, totalTokens: 9 },
+      finishReason: { unified: "stop", raw: "STOP" },
+    });
     await expect(llm.chat("q")).rejects.toThrow(/Gemini blocked the prompt \(SAFETY\)/);
   });
 

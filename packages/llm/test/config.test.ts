@@ -48,7 +48,10 @@ describe("configuration from the environment", () => {
   });
 
   it("needs no key for a local OpenAI-compatible server, and applies default base URLs", () => {
-    const local = resolveLLMConfig({}, { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_BASE_URL: "http://localhost:11434/v1/", FLOWLET_LLM_MODEL: "llama3.2" });
+    const local = resolveLLMConfig(
+      {},
+      { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_BASE_URL: "http://localhost:11434/v1/", FLOWLET_LLM_MODEL: "llama3.2" },
+    );
     expect(local).toMatchObject({ provider: "openai", baseURL: "http://localhost:11434/v1", model: "llama3.2", apiKey: undefined });
     const hosted = resolveLLMConfig({}, { FLOWLET_LLM_PROVIDER: "anthropic", FLOWLET_LLM_MODEL: "claude-x", FLOWLET_LLM_API_KEY: "k" });
     expect(hosted?.baseURL).toBe("https://api.anthropic.com");
@@ -62,7 +65,12 @@ describe("configuration from the environment", () => {
   it("talks to the server the environment names, with options from code", async () => {
     fake = await startFakeLLM({ provider: "anthropic" });
     fake.enqueue("from env");
-    const env = { FLOWLET_LLM_PROVIDER: "anthropic", FLOWLET_LLM_BASE_URL: fake.config.baseURL, FLOWLET_LLM_API_KEY: "fake-key", FLOWLET_LLM_MODEL: "claude-env" };
+    const env = {
+      FLOWLET_LLM_PROVIDER: "anthropic",
+      FLOWLET_LLM_BASE_URL: fake.config.baseURL,
+      FLOWLET_LLM_API_KEY: "fake-key",
+      FLOWLET_LLM_MODEL: "claude-env",
+    };
     const llm = createLLM({ env, maxTokens: 77 });
     expect((await llm.chat("x")).text).toBe("from env");
     expect(fake.requests[0]?.body).toMatchObject({ model: "claude-env", max_tokens: 77 });

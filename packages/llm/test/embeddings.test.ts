@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EMBED_BATCH_SIZE, EmbeddingsUnsupportedError, LLMConfigError, LLMHTTPError, LLMResponseError, type UsageEvent, createLLM } from "../src/index.js";
+import {
+  EMBED_BATCH_SIZE,
+  EmbeddingsUnsupportedError,
+  LLMConfigError,
+  LLMHTTPError,
+  LLMResponseError,
+  type UsageEvent,
+  createLLM,
+} from "../src/index.js";
 import { type FakeLLM, fakeEmbedding, startFakeLLM } from "../src/testing/index.js";
 
 let fake: FakeLLM | undefined;
@@ -25,7 +33,13 @@ describe("embed: wire formats", () => {
 
     expect(fake.requests).toHaveLength(1);
     const [request] = fake.requests;
-    expect(request).toMatchObject({ kind: "embeddings", method: "POST", path: "/v1/embeddings", inputs: texts, model: "fake-openai-embedding" });
+    expect(request).toMatchObject({
+      kind: "embeddings",
+      method: "POST",
+      path: "/v1/embeddings",
+      inputs: texts,
+      model: "fake-openai-embedding",
+    });
     expect(request!.body).toEqual({ model: "fake-openai-embedding", input: texts });
     expect(request!.headers.authorization).toBe("Bearer sk-test");
     expect(vectors).toEqual(texts.map((text) => fakeEmbedding(text)));
@@ -33,7 +47,9 @@ describe("embed: wire formats", () => {
     expect(cosine(vectors[0]!, vectors[1]!)).toBeGreaterThan(cosine(vectors[0]!, vectors[2]!));
     const tokens = Math.ceil(texts.join("").length / 4);
     expect(usage).toEqual({ inputTokens: tokens, outputTokens: 0, totalTokens: tokens });
-    expect(events).toEqual([{ provider: "openai", model: "fake-openai-embedding", inputTokens: tokens, outputTokens: 0, totalTokens: tokens }]);
+    expect(events).toEqual([
+      { provider: "openai", model: "fake-openai-embedding", inputTokens: tokens, outputTokens: 0, totalTokens: tokens },
+    ]);
   });
 
   it("Gemini: POSTs batchEmbedContents with one request per text and reads embeddings[].values", async () => {
@@ -58,7 +74,13 @@ describe("embed: wire formats", () => {
     await createLLM(withoutEmbeddingModel).embed(["x"]);
     expect(fake.requests[0]!.path).toBe("/v1beta/models/text-embedding-004:batchEmbedContents");
 
-    const env = { FLOWLET_LLM_PROVIDER: "gemini", FLOWLET_LLM_BASE_URL: fake.config.baseURL, FLOWLET_LLM_API_KEY: "fake-key", FLOWLET_LLM_MODEL: "chat", FLOWLET_LLM_EMBEDDING_MODEL: "from-env" };
+    const env = {
+      FLOWLET_LLM_PROVIDER: "gemini",
+      FLOWLET_LLM_BASE_URL: fake.config.baseURL,
+      FLOWLET_LLM_API_KEY: "fake-key",
+      FLOWLET_LLM_MODEL: "chat",
+      FLOWLET_LLM_EMBEDDING_MODEL: "from-env",
+    };
     const llm = createLLM({ env });
     expect(llm.connection.embeddingModel).toBe("from-env");
     await llm.embed(["x"]);
@@ -68,12 +90,16 @@ describe("embed: wire formats", () => {
   it("asks for an embedding model on an OpenAI-compatible server that is not OpenAI's, naming the setting", async () => {
     fake = await startFakeLLM({ provider: "openai" });
     const { embeddingModel: _, ...withoutEmbeddingModel } = fake.config;
-    const fromCode = await createLLM(withoutEmbeddingModel).embed(["x"]).catch((e: unknown) => e);
+    const fromCode = await createLLM(withoutEmbeddingModel)
+      .embed(["x"])
+      .catch((e: unknown) => e);
     expect(fromCode).toBeInstanceOf(LLMConfigError);
     expect(fromCode).toMatchObject({ variable: "config.embeddingModel" });
 
     const env = { FLOWLET_LLM_PROVIDER: "openai", FLOWLET_LLM_BASE_URL: fake.config.baseURL, FLOWLET_LLM_MODEL: "llama3.2" };
-    const fromEnv = await createLLM({ env }).embed(["x"]).catch((e: unknown) => e);
+    const fromEnv = await createLLM({ env })
+      .embed(["x"])
+      .catch((e: unknown) => e);
     expect(fromEnv).toMatchObject({ variable: "FLOWLET_LLM_EMBEDDING_MODEL" });
     expect((fromEnv as Error).message).toContain("Set FLOWLET_LLM_EMBEDDING_MODEL");
     expect(fake.requests).toHaveLength(0);
@@ -81,7 +107,9 @@ describe("embed: wire formats", () => {
 
   it("throws EmbeddingsUnsupportedError on Anthropic, without a request", async () => {
     fake = await startFakeLLM({ provider: "anthropic" });
-    const error = await createLLM(fake.config).embed(["x"]).catch((e: unknown) => e);
+    const error = await createLLM(fake.config)
+      .embed(["x"])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmbeddingsUnsupportedError);
     expect(error).toBeInstanceOf(LLMConfigError);
     expect((error as Error).message).toMatch(/anthropic provider has no embeddings API.*"openai".*"gemini"/);
@@ -144,13 +172,18 @@ describe("embed: reliability", () => {
   it("times out per request", async () => {
     fake = await startFakeLLM();
     fake.enqueueEmbeddings({ hang: true }, { hang: true });
-    await expect(createLLM({ ...fake.config, retry: { ...fast, maxRetries: 1 } }).embed(["x"], { timeoutMs: 50 })).rejects.toMatchObject({ name: "LLMTimeoutError", attempts: 2 });
+    await expect(createLLM({ ...fake.config, retry: { ...fast, maxRetries: 1 } }).embed(["x"], { timeoutMs: 50 })).rejects.toMatchObject({
+      name: "LLMTimeoutError",
+      attempts: 2,
+    });
   });
 
   it("keeps the key out of an error the server echoes it in", async () => {
     fake = await startFakeLLM({ apiKey: "sk-secret-42" });
     fake.enqueueEmbeddings({ status: 400, error: "invalid model for key sk-secret-42" });
-    const error = await createLLM(fake.config).embed(["x"]).catch((e: unknown) => e);
+    const error = await createLLM(fake.config)
+      .embed(["x"])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LLMHTTPError);
     expect((error as Error).message).toContain("[redacted]");
     expect((error as Error).message).not.toContain("sk-secret-42");
@@ -158,22 +191,45 @@ describe("embed: reliability", () => {
 });
 
 describe("embed: malformed replies", () => {
-  it.each(["openai", "gemini"] as const)("%s: wrong count, non-numeric vectors and unequal lengths are LLMResponseErrors", async (provider) => {
-    fake = await startFakeLLM({ provider });
-    fake.enqueueEmbeddings({ vectors: [[1, 2]] }, { vectors: [[1, 2], ["a", 2] as unknown as number[]] }, { vectors: [[1, 2], [1, 2, 3]] });
-    const llm = createLLM(fake.config);
-    const wrongCount = await llm.embed(["a", "b"]).catch((e: unknown) => e);
-    expect(wrongCount).toBeInstanceOf(LLMResponseError);
-    expect((wrongCount as Error).message).toContain("1 embeddings for 2 texts");
-    const nonNumeric = await llm.embed(["a", "b"]).catch((e: unknown) => e);
-    expect(nonNumeric).toBeInstanceOf(LLMResponseError);
-    expect((nonNumeric as Error).message).toContain("embedding #1 that is not a list of numbers");
-    await expect(llm.embed(["a", "b"])).rejects.toThrow(/different lengths/);
-  });
+  it.each(["openai", "gemini"] as const)(
+    "%s: wrong count, non-numeric vectors and unequal lengths are LLMResponseErrors",
+    async (provider) => {
+      fake = await startFakeLLM({ provider });
+      fake.enqueueEmbeddings(
+        { vectors: [[1, 2]] },
+        { vectors: [[1, 2], ["a", 2] as unknown as number[]] },
+        {
+          vectors: [
+            [1, 2],
+            [1, 2, 3],
+          ],
+        },
+      );
+      const llm = createLLM(fake.config);
+      const wrongCount = await llm.embed(["a", "b"]).catch((e: unknown) => e);
+      expect(wrongCount).toBeInstanceOf(LLMResponseError);
+      expect((wrongCount as Error).message).toContain("1 embeddings for 2 texts");
+      const nonNumeric = await llm.embed(["a", "b"]).catch((e: unknown) => e);
+      expect(nonNumeric).toBeInstanceOf(LLMResponseError);
+      expect((nonNumeric as Error).message).toContain("embedding #1 that is not a list of numbers");
+      await expect(llm.embed(["a", "b"])).rejects.toThrow(/different lengths/);
+    },
+  );
 
   it("a body that is not JSON, or not in the format, is an LLMResponseError", async () => {
     fake = await startFakeLLM();
-    fake.enqueueEmbeddings({ body: "<html>gateway</html>" }, { body: JSON.stringify({ embeddings: [] }) }, { body: JSON.stringify({ data: [{ index: 0, embedding: [1] }, { index: 0, embedding: [2] }] }) });
+    fake.enqueueEmbeddings(
+      { body: "<html>gateway</html>" },
+      { body: JSON.stringify({ embeddings: [] }) },
+      {
+        body: JSON.stringify({
+          data: [
+            { index: 0, embedding: [1] },
+            { index: 0, embedding: [2] },
+          ],
+        }),
+      },
+    );
     const llm = createLLM(fake.config);
     await expect(llm.embed(["x"])).rejects.toThrow(/not JSON/);
     await expect(llm.embed(["x"])).rejects.toBeInstanceOf(LLMResponseError);

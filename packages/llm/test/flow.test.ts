@@ -20,7 +20,9 @@ class Outline extends Node<Shared, string, string[]> {
     return shared.topic;
   }
   override async exec(topic: string, ctx: NodeContext) {
-    const { sections } = await this.llm.structured(`Outline a post about ${topic}.`, z.object({ sections: z.array(z.string()) }), { signal: ctx.signal });
+    const { sections } = await this.llm.structured(`Outline a post about ${topic}.`, z.object({ sections: z.array(z.string()) }), {
+      signal: ctx.signal,
+    });
     return sections;
   }
   override post(shared: Shared, _topic: string, outline: string[]) {

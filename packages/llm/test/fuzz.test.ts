@@ -22,10 +22,29 @@ const providers: ProviderName[] = ["openai", "anthropic", "gemini"];
 
 function validReply(provider: ProviderName, text: string): Record<string, unknown> {
   if (provider === "openai") {
-    return { id: "x", object: "chat.completion", model: "m", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    return {
+      id: "x",
+      object: "chat.completion",
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    };
   }
-  if (provider === "anthropic") return { id: "x", type: "message", role: "assistant", model: "m", content: [{ type: "text", text }], stop_reason: "end_turn", usage: { input_tokens: 1, output_tokens: 1 } };
-  return { candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP" }], usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 }, modelVersion: "m" };
+  if (provider === "anthropic")
+    return {
+      id: "x",
+      type: "message",
+      role: "assistant",
+      model: "m",
+      content: [{ type: "text", text }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 1, output_tokens: 1 },
+    };
+  return {
+    candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP" }],
+    usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 },
+    modelVersion: "m",
+  };
 }
 
 function generator(seed: number) {
@@ -78,7 +97,11 @@ function generator(seed: number) {
   }
 
   function sse(provider: ProviderName): FakeReply {
-    const valid = JSON.stringify(provider === "anthropic" ? { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "hi" } } : validReply(provider, "hi"));
+    const valid = JSON.stringify(
+      provider === "anthropic"
+        ? { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "hi" } }
+        : validReply(provider, "hi"),
+    );
     const events = Array.from({ length: int(6) + 1 }, () =>
       pick([
         `data: ${valid}\n\n`,
@@ -105,14 +128,29 @@ function generator(seed: number) {
     }
     if (kind === 2) return { body: JSON.stringify(mutate(validReply(provider, texts()), int(6) + 1)) };
     if (kind === 3 && provider === "openai") {
-      const parts = Array.from({ length: int(5) }, () => pick([{ type: "text", text: texts() }, { type: "image_url", image_url: { url: "x" } }, { text: 5 }, null, "raw", oddValue()]));
+      const parts = Array.from({ length: int(5) }, () =>
+        pick([{ type: "text", text: texts() }, { type: "image_url", image_url: { url: "x" } }, { text: 5 }, null, "raw", oddValue()]),
+      );
       const body = validReply(provider, "");
       (body.choices as Array<{ message: Record<string, unknown> }>)[0]!.message.content = parts;
       return { body: JSON.stringify(body) };
     }
     if (kind === 4) return { body: `${nested(int(20_000) + 1_000)}${next() < 0.5 ? "]".repeat(1_000) : ""}` };
     if (kind === 5) return { body: JSON.stringify(validReply(provider, `${texts()}${"z".repeat(int(100_000))}`)) };
-    return { body: pick(["null", "[]", '""', "0", "true", "{}", '{"error": null}', '{"choices": []}', '{"content": {}}', '{"candidates": [null]}']) };
+    return {
+      body: pick([
+        "null",
+        "[]",
+        '""',
+        "0",
+        "true",
+        "{}",
+        '{"error": null}',
+        '{"choices": []}',
+        '{"content": {}}',
+        '{"candidates": [null]}',
+      ]),
+    };
   };
 }
 
@@ -157,7 +195,9 @@ describe("fuzz: malformed HTTP-200 replies over real HTTP", () => {
             const name = (error as Error)?.name ?? typeof error;
             outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
             if (!(error instanceof LLMError) || error instanceof LLMNetworkError || error instanceof LLMTimeoutError) {
-              strays.push(`case ${index + offset} (${provider}, mode ${mode}): ${name}: ${String((error as Error)?.message).slice(0, 200)}`);
+              strays.push(
+                `case ${index + offset} (${provider}, mode ${mode}): ${name}: ${String((error as Error)?.message).slice(0, 200)}`,
+              );
             }
           }
         }),

@@ -59,7 +59,8 @@ describe.each(providers)("%s: finish reasons", (provider) => {
     expect(whole.usage.outputTokens).toBeGreaterThan(cut.usage.outputTokens);
     expect(fake.requests).toHaveLength(2);
     const last = fake.requests[1]!;
-    if (provider === "anthropic") expect(last.messages.at(-1)).toMatchObject({ role: "assistant", content: "The first half of a sentence that" });
+    if (provider === "anthropic")
+      expect(last.messages.at(-1)).toMatchObject({ role: "assistant", content: "The first half of a sentence that" });
     else expect(last.messages.at(-1)?.role).toBe("user");
   });
 
@@ -95,7 +96,13 @@ describe.each(providers)("%s: finish reasons", (provider) => {
 describe("limits", () => {
   it("come from the table for known models, from config or the environment when given, else a small default", () => {
     const gpt = createLLM({ provider: "openai", model: "gpt-4o-2024-08-06", apiKey: "k" });
-    expect(gpt.limits).toMatchObject({ contextTokens: 128_000, maxOutputTokens: 16_384, defaultOutputTokens: 16_384, maxInputTokens: 111_616, source: "table" });
+    expect(gpt.limits).toMatchObject({
+      contextTokens: 128_000,
+      maxOutputTokens: 16_384,
+      defaultOutputTokens: 16_384,
+      maxInputTokens: 111_616,
+      source: "table",
+    });
     expect(gpt.limitsFor("claude-sonnet-4-5-20250929")).toMatchObject(MODEL_LIMITS["claude-sonnet-4-5"]!);
     const local = createLLM({ provider: "openai", model: "llama3.2", baseURL: "http://localhost:11434/v1" });
     expect(local.limits).toMatchObject({ contextTokens: 8_192, maxOutputTokens: 4_096, source: "default" });
@@ -108,8 +115,15 @@ describe("limits", () => {
       FLOWLET_LLM_CONTEXT_TOKENS: "65536",
       FLOWLET_LLM_MAX_OUTPUT_TOKENS: "8192",
     };
-    expect(createLLM({ env }).limits).toMatchObject({ contextTokens: 65_536, maxOutputTokens: 8_192, defaultOutputTokens: 8_192, source: "env" });
-    expect(() => createLLM({ env: { ...env, FLOWLET_LLM_CONTEXT_TOKENS: "lots" } })).toThrow(/FLOWLET_LLM_CONTEXT_TOKENS must be a whole number/);
+    expect(createLLM({ env }).limits).toMatchObject({
+      contextTokens: 65_536,
+      maxOutputTokens: 8_192,
+      defaultOutputTokens: 8_192,
+      source: "env",
+    });
+    expect(() => createLLM({ env: { ...env, FLOWLET_LLM_CONTEXT_TOKENS: "lots" } })).toThrow(
+      /FLOWLET_LLM_CONTEXT_TOKENS must be a whole number/,
+    );
   });
 
   it("every request carries an output cap fitted to the model and what the prompt leaves", async () => {

@@ -1,7 +1,16 @@
 import { type IncomingMessage, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { LLMConfigError, LLMHTTPError, type Provider, createLLM, getProvider, providerNames, registerProvider, resolveLLMConfig } from "../src/index.js";
+import {
+  LLMConfigError,
+  LLMHTTPError,
+  type Provider,
+  createLLM,
+  getProvider,
+  providerNames,
+  registerProvider,
+  resolveLLMConfig,
+} from "../src/index.js";
 import { type FakeLLM, startFakeLLM } from "../src/testing/index.js";
 
 const fakes: FakeLLM[] = [];
@@ -30,7 +39,13 @@ const echo: Provider = {
   }),
   parse(body) {
     const reply = body as { output: string; done: string; used: { in: number; out: number } };
-    return { text: reply.output, toolCalls: [], usage: { inputTokens: reply.used.in, outputTokens: reply.used.out, totalTokens: reply.used.in + reply.used.out }, finishReason: reply.done, model: "echo-1" };
+    return {
+      text: reply.output,
+      toolCalls: [],
+      usage: { inputTokens: reply.used.in, outputTokens: reply.used.out, totalTokens: reply.used.in + reply.used.out },
+      finishReason: reply.done,
+      model: "echo-1",
+    };
   },
   onEvent: () => "",
   finishReason: (raw) => ({ unified: raw === "full" ? "length" : "stop", raw }),
@@ -56,7 +71,11 @@ describe("open providers", () => {
     const { url, seen } = await echoServer();
     const llm = createLLM({ provider: echo, model: "echo-1", baseURL: url, apiKey: "secret-1" });
     const reply = await llm.chat("hello");
-    expect(reply).toMatchObject({ text: "echo: hello", finishReason: { unified: "length", raw: "full" }, usage: { inputTokens: 3, outputTokens: 4 } });
+    expect(reply).toMatchObject({
+      text: "echo: hello",
+      finishReason: { unified: "length", raw: "full" },
+      usage: { inputTokens: 3, outputTokens: 4 },
+    });
     expect(seen[0]!.headers["x-echo-key"]).toBe("secret-1");
     expect(seen[0]!.body).toMatchObject({ model: "echo-1", prompt: "hello", limit: 4_096 });
     expect(llm.connection.provider).toBe("echo-test");
@@ -113,7 +132,13 @@ describe("fallback", () => {
     const up = await startFakeLLM();
     fakes.push(up);
     up.enqueue("rescued", { status: 401, error: "bad key" });
-    const llm = createLLM({ provider: "openai", baseURL: `http://127.0.0.1:${port}/v1`, model: "m", retry: { ...fast, maxAttempts: 1 }, fallback: [up.config] });
+    const llm = createLLM({
+      provider: "openai",
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      model: "m",
+      retry: { ...fast, maxAttempts: 1 },
+      fallback: [up.config],
+    });
     expect((await llm.chat("x")).text).toBe("rescued");
     await expect(llm.chat("x")).rejects.toMatchObject({ status: 401 });
     await expect(llm.chat("x")).rejects.toBeInstanceOf(LLMHTTPError);

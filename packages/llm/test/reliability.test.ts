@@ -170,7 +170,9 @@ describe("limiter", () => {
     const limiter = createLimiter({ rpm: 600, burst: 1 }); // one start every 100 ms
     const starts: number[] = [];
     const quitter = new AbortController();
-    const runs = Array.from({ length: 5 }, (_, i) => limiter.run(async () => void starts.push(Date.now()), i === 2 ? quitter.signal : undefined));
+    const runs = Array.from({ length: 5 }, (_, i) =>
+      limiter.run(async () => void starts.push(Date.now()), i === 2 ? quitter.signal : undefined),
+    );
     setTimeout(() => quitter.abort(new Error("quit")), 20);
     const settled = await Promise.allSettled(runs);
     expect(settled.map((result) => result.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
@@ -198,6 +200,8 @@ describe("limiter", () => {
   it("rejects invalid limits and mixing a limiter with its shorthands", () => {
     expect(() => createLimiter({ concurrency: 0 })).toThrow(/concurrency/);
     expect(() => createLimiter({ rpm: -1 })).toThrow(/rpm/);
-    expect(() => createLLM({ provider: "openai", baseURL: "http://127.0.0.1:1/v1", model: "m", limiter: createLimiter(), maxConcurrency: 2 })).toThrow(/either/);
+    expect(() =>
+      createLLM({ provider: "openai", baseURL: "http://127.0.0.1:1/v1", model: "m", limiter: createLimiter(), maxConcurrency: 2 }),
+    ).toThrow(/either/);
   });
 });

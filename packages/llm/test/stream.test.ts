@@ -85,7 +85,10 @@ describe("SSE parsing", () => {
 
   it("accepts a whole JSON reply from a server that ignores stream: true", async () => {
     fake = await startFakeLLM();
-    const whole = { choices: [{ index: 0, message: { role: "assistant", content: "All at once." }, finish_reason: "stop" }], usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 } };
+    const whole = {
+      choices: [{ index: 0, message: { role: "assistant", content: "All at once." }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
+    };
     fake.enqueue({ body: JSON.stringify(whole) });
     const usage: UsageEvent[] = [];
     const deltas = await collect(createLLM({ ...fake.config, onUsage: (event) => usage.push(event) }).stream("x"));
@@ -138,7 +141,12 @@ describe("SSE parsing", () => {
 
   it("times out a stream that goes silent", async () => {
     fake = await startFakeLLM();
-    fake.enqueue({ stream: { raw: [`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] })}\n\n`], pauseMs: 5_000 } });
+    fake.enqueue({
+      stream: {
+        raw: [`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] })}\n\n`],
+        pauseMs: 5_000,
+      },
+    });
     const llm = createLLM({ ...fake.config, timeoutMs: 200 });
     const deltas: string[] = [];
     const error = await (async () => {

@@ -48,7 +48,9 @@ describe("structured", () => {
     const llm = createLLM(fake.config);
     const value = await llm.structured("Name the abstraction.", Abstraction);
     expect(value).toEqual({ name: "Flow", files: [0, 2] });
-    expect(fake.requests[0]?.lastUserText).toMatch(/^Name the abstraction\.\n\nReply with the result as YAML in a single ```yaml fenced block\.$/);
+    expect(fake.requests[0]?.lastUserText).toMatch(
+      /^Name the abstraction\.\n\nReply with the result as YAML in a single ```yaml fenced block\.$/,
+    );
   });
 
   it("re-asks with the parse error fed back, then succeeds", async () => {
@@ -118,7 +120,13 @@ describe("hostile replies", () => {
   it("reads content sent as a list of parts, and reports the parts that are not text", async () => {
     fake = await startFakeLLM();
     fake.enqueue(
-      { contentParts: [{ type: "text", text: "Hello, " }, { type: "image_url", image_url: { url: "x" } }, { type: "text", text: "world" }] },
+      {
+        contentParts: [
+          { type: "text", text: "Hello, " },
+          { type: "image_url", image_url: { url: "x" } },
+          { type: "text", text: "world" },
+        ],
+      },
       { text: "```yaml\nname: a\nfiles: [2]\n```", contentParts: true },
     );
     const llm = createLLM(fake.config);

@@ -24,7 +24,9 @@ export class RunSpans {
         this.#open.set(path, [...(this.#open.get(path) ?? []), this.#root]);
         return;
       }
-      const attributes = top ? { "flowlet.flow.name": node } : { "flowlet.node.name": node, "flowlet.node.path": path, "flowlet.node.step": step };
+      const attributes = top
+        ? { "flowlet.flow.name": node }
+        : { "flowlet.node.name": node, "flowlet.node.path": path, "flowlet.node.step": step };
       const span = this.#tracer.startSpan(top ? `flowlet.run ${node}` : `flowlet.node ${node}`, { attributes }, this.#parentOf(path));
       this.#open.set(path, [...(this.#open.get(path) ?? []), span]);
     },
@@ -39,7 +41,11 @@ export class RunSpans {
       const span = this.#open.get(path)?.at(-1);
       if (!span) return;
       const err = error instanceof Error ? error : new Error(String(error));
-      span.addEvent(willRetry ? "flowlet.retry" : "exception", { "exception.type": err.name, "exception.message": err.message, "flowlet.attempt": attempt });
+      span.addEvent(willRetry ? "flowlet.retry" : "exception", {
+        "exception.type": err.name,
+        "exception.message": err.message,
+        "flowlet.attempt": attempt,
+      });
       // Not ended here: a fallback may still recover; nodeEnd or the run's end closes it.
       if (!willRetry) span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
     },

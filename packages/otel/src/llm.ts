@@ -34,7 +34,11 @@ export function traceLLM(llm: LLM, options: TracingOptions = {}): LLM {
       usage: (event) => {
         input += event.inputTokens;
         output += event.outputTokens;
-        span.setAttributes({ "gen_ai.response.model": event.model, "gen_ai.usage.input_tokens": input, "gen_ai.usage.output_tokens": output });
+        span.setAttributes({
+          "gen_ai.response.model": event.model,
+          "gen_ai.usage.input_tokens": input,
+          "gen_ai.usage.output_tokens": output,
+        });
       },
     };
   };
@@ -46,13 +50,16 @@ export function traceLLM(llm: LLM, options: TracingOptions = {}): LLM {
     span.end();
   };
   const model = (given: string | undefined) => given ?? llm.connection.model;
-  const chain = <E>(mine: (event: E) => void, theirs: ((event: E) => void) | undefined) => (event: E) => {
-    mine(event);
-    theirs?.(event);
-  };
+  const chain =
+    <E>(mine: (event: E) => void, theirs: ((event: E) => void) | undefined) =>
+    (event: E) => {
+      mine(event);
+      theirs?.(event);
+    };
   const replied = (span: Span, reply: ChatResult) => {
     span.setAttributes({ "gen_ai.response.model": reply.model, "gen_ai.response.finish_reasons": [reply.finishReason.unified] });
-    if (content) span.setAttribute("gen_ai.output.messages", JSON.stringify([{ role: "assistant", content: reply.text, toolCalls: reply.toolCalls }]));
+    if (content)
+      span.setAttribute("gen_ai.output.messages", JSON.stringify([{ role: "assistant", content: reply.text, toolCalls: reply.toolCalls }]));
     span.end();
     return reply;
   };
@@ -122,7 +129,11 @@ export function traceLLM(llm: LLM, options: TracingOptions = {}): LLM {
       }
     },
     async embed(texts, callOptions = {}) {
-      const { span, usage } = start("embeddings", callOptions.model ?? llm.connection.embeddingModel ?? llm.connection.model, content ? texts : undefined);
+      const { span, usage } = start(
+        "embeddings",
+        callOptions.model ?? llm.connection.embeddingModel ?? llm.connection.model,
+        content ? texts : undefined,
+      );
       try {
         const result = await llm.embed(texts, { ...callOptions, onUsage: chain(usage, callOptions.onUsage) });
         span.end();
@@ -134,4 +145,3 @@ export function traceLLM(llm: LLM, options: TracingOptions = {}): LLM {
     },
   };
 }
-

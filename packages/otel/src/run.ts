@@ -12,7 +12,12 @@ import { RunSpans } from "./hooks.js";
  * const result = await traceRun(flow, shared, { checkpoint, runId });
  * ```
  */
-export function traceRun<S>(flow: Flow<S, unknown, unknown>, shared: S, options: DurableRunOptions, tracing?: TracingOptions): Promise<RunResult<S>>;
+export function traceRun<S>(
+  flow: Flow<S, unknown, unknown>,
+  shared: S,
+  options: DurableRunOptions,
+  tracing?: TracingOptions,
+): Promise<RunResult<S>>;
 export function traceRun<S>(flow: Flow<S, unknown, unknown>, shared: S, options?: RunOptions, tracing?: TracingOptions): Promise<string>;
 export async function traceRun<S>(
   flow: Flow<S, unknown, unknown>,
@@ -51,10 +56,11 @@ function both(a: Hooks, b: Hooks): Hooks {
   for (const name of ["nodeStart", "nodeEnd", "nodeError", "flowEnd"] as const) {
     const x = a[name] as ((event: unknown) => unknown) | undefined;
     const y = b[name] as ((event: unknown) => unknown) | undefined;
-    if (x || y) (out as Record<string, (event: unknown) => void>)[name] = (event) => {
-      x?.call(a, event);
-      y?.call(b, event);
-    };
+    if (x || y)
+      (out as Record<string, (event: unknown) => void>)[name] = (event) => {
+        x?.call(a, event);
+        y?.call(b, event);
+      };
   }
   if (a.hookError) out.hookError = a.hookError.bind(a);
   return out;

@@ -59,7 +59,11 @@ describe("@flowlet/otel", () => {
     const [run] = byName(spans, "flowlet.run");
     expect(run).toBeDefined();
     expect(parentOf(run!)).toBeUndefined();
-    expect(run!.attributes).toMatchObject({ "flowlet.flow.name": "ArticleWriter", "flowlet.run.id": "a1", "flowlet.run.status": "completed" });
+    expect(run!.attributes).toMatchObject({
+      "flowlet.flow.name": "ArticleWriter",
+      "flowlet.run.id": "a1",
+      "flowlet.run.status": "completed",
+    });
     const nodes = byName(spans, "flowlet.node");
     expect(nodes.map((s) => s.attributes["flowlet.node.name"])).toEqual(["Outliner", "BatchDrafter", "Combiner"]);
     for (const node of nodes) {
@@ -91,7 +95,10 @@ describe("@flowlet/otel", () => {
   it("records prompts and replies only when asked, and ends the spans of an interrupted run", async () => {
     exporter.reset();
     const flow = createReviewFlow(traceLLM(createLLM(fake.config), { captureContent: true }));
-    const result = await traceRun(flow, { topic: "the release", feedback: [] } as ReviewStore, { checkpoint: new MemorySaver(), runId: "r1" });
+    const result = await traceRun(flow, { topic: "the release", feedback: [] } as ReviewStore, {
+      checkpoint: new MemorySaver(),
+      runId: "r1",
+    });
     expect(result.status).toBe("interrupted");
     const spans = exporter.getFinishedSpans();
     const [call] = byName(spans, "chat ");

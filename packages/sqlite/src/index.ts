@@ -107,14 +107,18 @@ export class SqliteSaver implements CheckpointSaver {
     const expiresAt = Date.now() + lease.ttlMs;
     const renew = this.db.transaction(() => {
       this.#check(lease);
-      this.db.prepare("UPDATE flowlet_leases SET expires_at = ?, pid = ?, host = ? WHERE run_id = ?").run(expiresAt, process.pid, HOST, lease.runId);
+      this.db
+        .prepare("UPDATE flowlet_leases SET expires_at = ?, pid = ?, host = ? WHERE run_id = ?")
+        .run(expiresAt, process.pid, HOST, lease.runId);
     });
     this.#writing(lease.runId, () => renew.immediate());
     return { ...lease, expiresAt };
   }
 
   async release(lease: Lease): Promise<void> {
-    this.#writing(lease.runId, () => this.db.prepare("DELETE FROM flowlet_leases WHERE run_id = ? AND token = ?").run(lease.runId, lease.token));
+    this.#writing(lease.runId, () =>
+      this.db.prepare("DELETE FROM flowlet_leases WHERE run_id = ? AND token = ?").run(lease.runId, lease.token),
+    );
   }
 
   async append(lease: Lease, records: CheckpointRecord[], run: RunInfo): Promise<void> {
@@ -142,17 +146,24 @@ export class SqliteSaver implements CheckpointSaver {
       const end = options.seq ?? this.#last(runId);
       if (!this.db.prepare("SELECT 1 FROM flowlet_records WHERE run_id = ? AND seq = ?").get(runId, end)) return [];
       const start =
-        this.db.prepare<[string, number], { seq: number }>("SELECT max(seq) AS seq FROM flowlet_records WHERE run_id = ? AND kind = 'full' AND seq <= ?").get(runId, end)
-          ?.seq ?? 0;
+        this.db
+          .prepare<[string, number], { seq: number }>(
+            "SELECT max(seq) AS seq FROM flowlet_records WHERE run_id = ? AND kind = 'full' AND seq <= ?",
+          )
+          .get(runId, end)?.seq ?? 0;
       return this.db
-        .prepare<[string, number, number], CheckpointRecord>(`SELECT ${INFO_COLUMNS}, body FROM flowlet_records WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`)
+        .prepare<[string, number, number], CheckpointRecord>(
+          `SELECT ${INFO_COLUMNS}, body FROM flowlet_records WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`,
+        )
         .all(runId, start, end);
     });
     return read.deferred();
   }
 
   async list(runId: string): Promise<CheckpointInfo[]> {
-    return this.db.prepare<[string], CheckpointInfo>(`SELECT ${INFO_COLUMNS} FROM flowlet_records WHERE run_id = ? ORDER BY seq`).all(runId);
+    return this.db
+      .prepare<[string], CheckpointInfo>(`SELECT ${INFO_COLUMNS} FROM flowlet_records WHERE run_id = ? ORDER BY seq`)
+      .all(runId);
   }
 
   async runs(options: { status?: RunStatus | RunStatus[]; limit?: number } = {}): Promise<RunInfo[]> {
@@ -173,7 +184,9 @@ export class SqliteSaver implements CheckpointSaver {
   async appendEvents(runId: string, events: NewRunEvent[]): Promise<void> {
     const insert = this.db.prepare("INSERT INTO flowlet_events (run_id, seq, at, type, path, data) VALUES (?, ?, ?, ?, ?, ?)");
     const append = this.db.transaction(() => {
-      let seq = this.db.prepare<[string], { seq: number }>("SELECT coalesce(max(seq), 0) AS seq FROM flowlet_events WHERE run_id = ?").get(runId)?.seq ?? 0;
+      let seq =
+        this.db.prepare<[string], { seq: number }>("SELECT coalesce(max(seq), 0) AS seq FROM flowlet_events WHERE run_id = ?").get(runId)
+          ?.seq ?? 0;
       for (const e of events) insert.run(runId, ++seq, e.at, e.type, e.path ?? null, e.data === undefined ? null : JSON.stringify(e.data));
     });
     this.#writing(runId, () => append.immediate());
@@ -196,7 +209,9 @@ export class SqliteSaver implements CheckpointSaver {
   async prune(runId: string, options: { keepFull: number }): Promise<void> {
     const prune = this.db.transaction(() => {
       const cut = this.db
-        .prepare<[string, number], { seq: number }>("SELECT seq FROM flowlet_records WHERE run_id = ? AND kind = 'full' ORDER BY seq DESC LIMIT 1 OFFSET ?")
+        .prepare<[string, number], { seq: number }>(
+          "SELECT seq FROM flowlet_records WHERE run_id = ? AND kind = 'full' ORDER BY seq DESC LIMIT 1 OFFSET ?",
+        )
         .get(runId, Math.max(1, options.keepFull) - 1)?.seq;
       if (cut !== undefined) this.db.prepare("DELETE FROM flowlet_records WHERE run_id = ? AND seq < ?").run(runId, cut);
     });
@@ -219,12 +234,18 @@ export class SqliteSaver implements CheckpointSaver {
   #check(lease: Lease): void {
     const held = this.db.prepare<[string], LeaseRow>("SELECT * FROM flowlet_leases WHERE run_id = ?").get(lease.runId);
     if (held?.token !== lease.token) {
-      throw new LeaseLostError(lease.runId, held ? `process ${held.pid} on ${held.host} took its lease over` : "its lease was released or removed");
+      throw new LeaseLostError(
+        lease.runId,
+        held ? `process ${held.pid} on ${held.host} took its lease over` : "its lease was released or removed",
+      );
     }
   }
 
   #last(runId: string): number {
-    return this.db.prepare<[string], { seq: number }>("SELECT coalesce(max(seq), 0) AS seq FROM flowlet_records WHERE run_id = ?").get(runId)?.seq ?? 0;
+    return (
+      this.db.prepare<[string], { seq: number }>("SELECT coalesce(max(seq), 0) AS seq FROM flowlet_records WHERE run_id = ?").get(runId)
+        ?.seq ?? 0
+    );
   }
 
   #exists(runId: string): boolean {

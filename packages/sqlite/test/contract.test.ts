@@ -29,7 +29,9 @@ describeSaver(
 
 const child = join(import.meta.dirname, "lease-child.ts");
 function startChild(args: string[], until: string): { proc: ChildProcess; ready: Promise<void>; exit: Promise<number | null> } {
-  const proc = spawn(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", child, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", child, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   proc.stderr?.on("data", (d) => {
@@ -51,7 +53,9 @@ function mountTmpfs(at: string, options: string): void {
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", at], { stdio: "pipe" });
   } catch (error) {
-    throw new Error(`This test mounts a small tmpfs to hit a real full disk, which needs root (CI runs as root): ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+    throw new Error(
+      `This test mounts a small tmpfs to hit a real full disk, which needs root (CI runs as root): ${String((error as { stderr?: Buffer }).stderr ?? error)}`,
+    );
   }
 }
 
@@ -99,7 +103,16 @@ describe("SqliteSaver write failures are typed", () => {
       const saver = new SqliteSaver(file);
       const lease = await saver.acquire("r", { ttlMs: 10_000 });
       const at = new Date().toISOString();
-      const record = { runId: "r", seq: 1, at, status: "running" as const, node: "n", kind: "full" as const, checksum: "x", body: "x".repeat(1_000_000) };
+      const record = {
+        runId: "r",
+        seq: 1,
+        at,
+        status: "running" as const,
+        node: "n",
+        kind: "full" as const,
+        checksum: "x",
+        body: "x".repeat(1_000_000),
+      };
       const info = { runId: "r", status: "running" as const, flow: "F", shape: "s", createdAt: at, updatedAt: at, steps: 1 };
       const error = await saver.append(lease, [record], info).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointWriteError);

@@ -14,7 +14,16 @@ if (mode === "hold") {
     const lease = await saver.acquire(runId, { ttlMs: 10_000, wait: 60_000 });
     const seq = ((await saver.list(runId)).at(-1)?.seq ?? 0) + 1;
     const at = new Date().toISOString();
-    const record = { runId, seq, at, status: "running" as const, node: `pid ${process.pid}`, kind: "full" as const, checksum: "-", body: "{}" };
+    const record = {
+      runId,
+      seq,
+      at,
+      status: "running" as const,
+      node: `pid ${process.pid}`,
+      kind: "full" as const,
+      checksum: "-",
+      body: "{}",
+    };
     await saver.append(lease, [record], { runId, status: "running", flow: "F", shape: "s", createdAt: at, updatedAt: at, steps: seq });
     await saver.appendEvents(runId, [{ at, type: "checkpoint", data: { pid: process.pid, seq } }]);
     await saver.release(lease);

@@ -33,7 +33,10 @@ describe("flowlet-studio, the command", () => {
     const studio = await spawnStudio(["--checkpoints", join(dir, "runs.db")]);
     try {
       expect(studio.output()).toMatch(/runs from SqliteSaver/);
-      const page = (await (await fetch(`${studio.url}api/runs`)).json()) as { total: number; runs: { runId: string; status: string; steps: number }[] };
+      const page = (await (await fetch(`${studio.url}api/runs`)).json()) as {
+        total: number;
+        runs: { runId: string; status: string; steps: number }[];
+      };
       expect(page.total).toBe(1);
       expect(page.runs[0]).toMatchObject({ runId: "count-1", status: "completed" });
       const state = (await (await fetch(`${studio.url}api/runs/count-1/state?seq=2`)).json()) as { shared: unknown; changes: unknown[] };
@@ -48,7 +51,8 @@ describe("flowlet-studio, the command", () => {
 
   it("says what is wrong, with exit code 2, for a missing or unknown --checkpoints", () => {
     const cli = join(here, "..", "src", "cli.ts");
-    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", cli, ...args], { encoding: "utf8" });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--conditions=@flowlet/source", cli, ...args], { encoding: "utf8" });
     const missing = run("--checkpoints", join(dir, "nope"));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("no such file or directory. Give the folder of a FileSaver");

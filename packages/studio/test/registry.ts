@@ -16,9 +16,23 @@ export async function fillRegistry(saver: CheckpointSaver, runs: number, eventsP
     const status = STATUSES[i % STATUSES.length]!;
     const lease = await saver.acquire(runId, { ttlMs: 10_000, create: true });
     const record = { runId, seq: 1, at, status, node: "Bulk/Step", kind: "full" as const, checksum, body };
-    await saver.append(lease, [record], { runId, status, flow: "Bulk", shape: "bulk", createdAt: at, updatedAt: at, steps: 1, lastNode: "Bulk/Step" });
+    await saver.append(lease, [record], {
+      runId,
+      status,
+      flow: "Bulk",
+      shape: "bulk",
+      createdAt: at,
+      updatedAt: at,
+      steps: 1,
+      lastNode: "Bulk/Step",
+    });
     await saver.release(lease);
-    const events = Array.from({ length: eventsPerRun }, (_, k) => ({ at, type: k % 2 ? "nodeEnd" : "nodeStart", path: "Bulk/Step", data: { k } }));
+    const events = Array.from({ length: eventsPerRun }, (_, k) => ({
+      at,
+      type: k % 2 ? "nodeEnd" : "nodeStart",
+      path: "Bulk/Step",
+      data: { k },
+    }));
     await saver.appendEvents(runId, events);
   }
 }

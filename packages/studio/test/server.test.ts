@@ -38,7 +38,11 @@ describe("Studio's server", () => {
 
   it("refuses writes that are not JSON or come from another origin", async () => {
     studio = await startStudio({ checkpoints: new MemorySaver() });
-    const form = await call(`${studio.url}api/runs/x/answer`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1" });
+    const form = await call(`${studio.url}api/runs/x/answer`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "a=1",
+    });
     expect(form.status).toBe(415);
     const cross = await call(`${studio.url}api/runs/x/answer`, {
       method: "POST",
@@ -46,7 +50,11 @@ describe("Studio's server", () => {
       body: "{}",
     });
     expect(cross.status).toBe(403);
-    const noFlow = await call(`${studio.url}api/runs/x/answer`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const noFlow = await call(`${studio.url}api/runs/x/answer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(noFlow.status).toBe(409);
     expect(JSON.parse(noFlow.body).error.message).toContain("--flow");
   });
@@ -75,7 +83,9 @@ describe("Studio's server", () => {
     expect(first.runs[0].runId).toBe("bulk-09999"); // newest first
     expect(first.counts).toEqual({ completed: 4000, failed: 2000, interrupted: 2000, running: 2000 });
     const last = JSON.parse((await call(`${studio.url}api/runs?limit=50&offset=9990`)).body);
-    expect(last.runs.map((r: { runId: string }) => r.runId)).toEqual(Array.from({ length: 10 }, (_, i) => `bulk-${String(9 - i).padStart(5, "0")}`));
+    expect(last.runs.map((r: { runId: string }) => r.runId)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `bulk-${String(9 - i).padStart(5, "0")}`),
+    );
     const failed = JSON.parse((await call(`${studio.url}api/runs?status=failed&q=bulk-0001`)).body);
     expect(failed.total).toBe(2); // bulk-00012 and bulk-00017
     const events = JSON.parse((await call(`${studio.url}api/runs/bulk-00042/events?after=4`)).body);

@@ -6,7 +6,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..", "..");
 
 /** `flowlet-studio` as a real child process, run from source; resolves once it prints its address. */
-export async function spawnStudio(args: string[], env: Record<string, string> = {}): Promise<{ url: string; output: () => string; stop(): Promise<void> }> {
+export async function spawnStudio(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; output: () => string; stop(): Promise<void> }> {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     ["--import", "tsx", "--conditions=@flowlet/source", join(here, "..", "src", "cli.ts"), ...args],

@@ -37,14 +37,21 @@ let checkpoints: string;
  */
 function llmFor(runId: string): LLM {
   const record = (data: Record<string, unknown>) =>
-    void saver.appendEvents(runId, [{ at: new Date().toISOString(), type: "llm", data: { ...data, headers: { authorization: `Bearer ${fake.config.apiKey}-0123456789` } } }]);
+    void saver.appendEvents(runId, [
+      {
+        at: new Date().toISOString(),
+        type: "llm",
+        data: { ...data, headers: { authorization: `Bearer ${fake.config.apiKey}-0123456789` } },
+      },
+    ]);
   const cost = (usage: { inputTokens: number; outputTokens: number }) => (usage.inputTokens * 0.15 + usage.outputTokens * 0.6) / 1e6;
   const llm = createLLM(fake.config);
   return {
     connection: llm.connection,
     stream: (prompt, options) => llm.stream(prompt, options),
     embed: (texts, options) => llm.embed(texts, options),
-    structured: (prompt, schema, options) => llm.structured(prompt, schema, { ...options, onUsage: (usage) => record({ ...usage, cost: cost(usage) }) }),
+    structured: (prompt, schema, options) =>
+      llm.structured(prompt, schema, { ...options, onUsage: (usage) => record({ ...usage, cost: cost(usage) }) }),
     async chat(prompt, options) {
       const reply = await llm.chat(prompt, options);
       record({ model: reply.model, ...reply.usage, cost: cost(reply.usage), finishReason: reply.finishReason, prompt, reply: reply.text });
@@ -66,9 +73,15 @@ beforeAll(async () => {
   gate = scriptLLM(fake);
   checkpoints = join(work, "runs");
   saver = new FileSaver(checkpoints, { fsync: false });
-  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, { checkpoint: saver, runId: "article-1" });
+  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, {
+    checkpoint: saver,
+    runId: "article-1",
+  });
   expect(article.status).toBe("completed");
-  const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, { checkpoint: saver, runId: "review-1" });
+  const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, {
+    checkpoint: saver,
+    runId: "review-1",
+  });
   expect(review.status).toBe("interrupted");
   const flows = ["article-flow.ts", "review-flow.ts"].flatMap((file) => ["--flow", join(here, "fixtures", file)]);
   studio = await spawnStudio(["--checkpoints", checkpoints, ...flows], {
@@ -187,7 +200,9 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     try {
       await page.goto(`${bare.url}#/run/review-2/interrupts`);
       await page.locator("#answer-command").waitFor();
-      expect(await page.locator("#answer-command pre").textContent()).toBe('await flow.resume("review-2", { checkpoint: saver, resumeWith: ANSWER });');
+      expect(await page.locator("#answer-command pre").textContent()).toBe(
+        'await flow.resume("review-2", { checkpoint: saver, resumeWith: ANSWER });',
+      );
       expect(await page.locator("#send-answer").count()).toBe(0);
       await shot("interrupts-command");
     } finally {
@@ -213,7 +228,10 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
   });
 
   it("watches a live run advance without a reload", async () => {
-    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, { checkpoint: saver, runId: "live-1" });
+    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, {
+      checkpoint: saver,
+      runId: "live-1",
+    });
     gate.release(); // the outline
     await expect.poll(async () => (await saver.run("live-1"))?.steps ?? 0).toBeGreaterThan(0);
     await page.goto(`${studio.url}#/run/live-1/timeline`);

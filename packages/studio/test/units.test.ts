@@ -45,7 +45,14 @@ describe("redact", () => {
 
 describe("buildTimeline", () => {
   const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
-  const event = (seq: number, ms: number, type: string, path: string, data?: unknown) => ({ runId: "r", seq, at: at(ms), type, path, data });
+  const event = (seq: number, ms: number, type: string, path: string, data?: unknown) => ({
+    runId: "r",
+    seq,
+    at: at(ms),
+    type,
+    path,
+    data,
+  });
 
   it("puts batch items, and visits that overlap, on lanes of their own; counts retries", () => {
     const events = [

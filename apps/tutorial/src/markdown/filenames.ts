@@ -6,7 +6,13 @@ const MAX_NAME_LENGTH = 60;
  * and the name is lowercased and capped so it stays a valid file name everywhere.
  */
 export function chapterFileName(number: number, name: string): string {
-  const safe = [...name.normalize("NFC").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "_").replace(/^_+|_+$/g, "")]
+  const safe = [
+    ...name
+      .normalize("NFC")
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, "_")
+      .replace(/^_+|_+$/g, ""),
+  ]
     .slice(0, MAX_NAME_LENGTH)
     .join("")
     .replace(/_+$/, "");
@@ -18,6 +24,10 @@ export function chapterFileName(number: number, name: string): string {
  * anything that is not a letter, digit, `.`, `-` or `_` replaced, and never `.`/`..`.
  */
 export function projectFolderName(projectName: string): string {
-  const safe = projectName.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "_").replace(/^[._]+|_+$/g, "").slice(0, 100);
+  const safe = projectName
+    .normalize("NFC")
+    .replace(/[^\p{L}\p{N}._-]+/gu, "_")
+    .replace(/^[._]+|_+$/g, "")
+    .slice(0, 100);
   return safe || "project";
 }

@@ -6,7 +6,9 @@ export type ChapterRef = { title: string; file: string };
 /** A Markdown link whose text cannot break out of its brackets and whose target survives spaces. */
 export function markdownLink(text: string, target: string): string {
   // Only what ends a link destination is encoded: non-Latin file names stay readable.
-  const safeTarget = target.replace(/[\s()<>%]/gu, (c) => encodeURIComponent(c).replace(/[()]/g, (p) => `%${p.charCodeAt(0).toString(16).toUpperCase()}`));
+  const safeTarget = target.replace(/[\s()<>%]/gu, (c) =>
+    encodeURIComponent(c).replace(/[()]/g, (p) => `%${p.charCodeAt(0).toString(16).toUpperCase()}`),
+  );
   return `[${plainText(text)}](${safeTarget})`;
 }
 

@@ -20,9 +20,30 @@
  */
 
 const OTHER_TYPES = new Set([
-  "classDiagram", "classDiagram-v2", "stateDiagram", "stateDiagram-v2", "erDiagram", "gantt", "pie", "journey", "gitGraph",
-  "mindmap", "timeline", "quadrantChart", "requirementDiagram", "C4Context", "C4Container", "C4Component", "C4Dynamic",
-  "C4Deployment", "sankey-beta", "xychart-beta", "block-beta", "packet-beta", "kanban", "architecture-beta",
+  "classDiagram",
+  "classDiagram-v2",
+  "stateDiagram",
+  "stateDiagram-v2",
+  "erDiagram",
+  "gantt",
+  "pie",
+  "journey",
+  "gitGraph",
+  "mindmap",
+  "timeline",
+  "quadrantChart",
+  "requirementDiagram",
+  "C4Context",
+  "C4Container",
+  "C4Component",
+  "C4Dynamic",
+  "C4Deployment",
+  "sankey-beta",
+  "xychart-beta",
+  "block-beta",
+  "packet-beta",
+  "kanban",
+  "architecture-beta",
 ]);
 
 /** Problems with one diagram's source (without its fence); empty when it passes. */
@@ -51,8 +72,20 @@ type Line = { text: string; number: number };
 const ID = String.raw`[\p{L}\p{N}_](?:[\p{L}\p{N}_]|-(?![-.>=ox]))*`;
 /** Node shapes, longest openers first: [[ ]], [( )], (( )), ([ ]), {{ }}, [/ /], [\ \], [ ], ( ), { }, > ]. */
 const SHAPES: [string, string][] = [
-  ["(((", ")))"], ["[[", "]]"], ["[(", ")]"], ["((", "))"], ["([", "])"], ["{{", "}}"], ["[/", "/]"], ["[\\", "\\]"],
-  ["[/", "\\]"], ["[\\", "/]"], ["[", "]"], ["(", ")"], ["{", "}"], [">", "]"],
+  ["(((", ")))"],
+  ["[[", "]]"],
+  ["[(", ")]"],
+  ["((", "))"],
+  ["([", "])"],
+  ["{{", "}}"],
+  ["[/", "/]"],
+  ["[\\", "\\]"],
+  ["[/", "\\]"],
+  ["[\\", "/]"],
+  ["[", "]"],
+  ["(", ")"],
+  ["{", "}"],
+  [">", "]"],
 ];
 const LINK = /^\s*(?:<|o|x)?(?:--+|==+|-\.+-|~~~+)(?:>|o|x)?(?:\|([^|]*)\|)?\s*/;
 /** `-- text -->` and `== text ==>`, `-. text .->` */
@@ -61,7 +94,8 @@ const FLOW_KEYWORDS = /^(classDef|class|style|linkStyle|click|direction)\b/;
 
 function flowchartProblems(header: string, lines: Line[]): string[] {
   const problems: string[] = [];
-  if (!/^(flowchart|graph)(\s+(TD|TB|BT|RL|LR))?\s*;?$/.test(header)) problems.push(`the header "${header.slice(0, 60)}" is not "flowchart TD" (or TB, BT, RL, LR)`);
+  if (!/^(flowchart|graph)(\s+(TD|TB|BT|RL|LR))?\s*;?$/.test(header))
+    problems.push(`the header "${header.slice(0, 60)}" is not "flowchart TD" (or TB, BT, RL, LR)`);
   let depth = 0;
   for (const { text, number } of lines) {
     for (const statement of statements(text)) {
@@ -70,7 +104,8 @@ function flowchartProblems(header: string, lines: Line[]): string[] {
       if (/^subgraph\b/.test(line)) {
         depth++;
         const title = line.slice("subgraph".length).trim();
-        if (title && !parseNode(title, 0)) problems.push(`line ${number}: the subgraph title "${title.slice(0, 40)}" needs quotes or an id: subgraph S1["Title"]`);
+        if (title && !parseNode(title, 0))
+          problems.push(`line ${number}: the subgraph title "${title.slice(0, 40)}" needs quotes or an id: subgraph S1["Title"]`);
         continue;
       }
       if (line === "end") {
@@ -123,7 +158,8 @@ function chainProblem(line: string): string | undefined {
     if (!link) return `unexpected "${rest.trim().slice(0, 20)}"`;
     const label = textLink ? textLink[2] : link[1];
     if (label !== undefined && /^\s*"/.test(label) && !/^\s*"[^"]*"\s*$/.test(label)) return "a link label has an unbalanced quote";
-    if (label !== undefined && !/^\s*"/.test(label) && /[[\](){}"]/.test(label)) return "a link label holds brackets or quotes: quote it (\"...\")";
+    if (label !== undefined && !/^\s*"/.test(label) && /[[\](){}"]/.test(label))
+      return 'a link label holds brackets or quotes: quote it ("...")';
     at += link[0].length;
   }
 }
@@ -133,7 +169,8 @@ function parseNode(line: string, at: number): { end: number; problem?: string } 
   const id = new RegExp(`^\\s*${ID}`, "u").exec(line.slice(at));
   if (!id) return undefined;
   let end = at + id[0].length;
-  if (/^(end|subgraph)$/i.test(id[0].trim()) && line.slice(end, end + 1) !== "[") return { end, problem: `"${id[0].trim()}" cannot be a node id` };
+  if (/^(end|subgraph)$/i.test(id[0].trim()) && line.slice(end, end + 1) !== "[")
+    return { end, problem: `"${id[0].trim()}" cannot be a node id` };
   const rest = line.slice(end);
   const shape = SHAPES.find(([open]) => rest.startsWith(open));
   if (shape) {
@@ -142,13 +179,15 @@ function parseNode(line: string, at: number): { end: number; problem?: string } 
     if (inner.startsWith('"')) {
       const quoteEnd = inner.indexOf('"', 1);
       if (quoteEnd === -1) return { end, problem: "a label's quote is never closed" };
-      if (!inner.slice(quoteEnd + 1).startsWith(close)) return { end, problem: `a quoted label must end with ${close} right after its closing quote` };
+      if (!inner.slice(quoteEnd + 1).startsWith(close))
+        return { end, problem: `a quoted label must end with ${close} right after its closing quote` };
       end += open.length + quoteEnd + 1 + close.length;
     } else {
       const closeAt = inner.indexOf(close);
       if (closeAt === -1) return { end, problem: `a node shape opened with ${open} is never closed with ${close}` };
       const label = inner.slice(0, closeAt);
-      if (/[[\](){}"]/.test(label)) return { end, problem: `the label "${label.slice(0, 40)}" holds brackets or quotes: quote it, A["..."]` };
+      if (/[[\](){}"]/.test(label))
+        return { end, problem: `the label "${label.slice(0, 40)}" holds brackets or quotes: quote it, A["..."]` };
       if (label.trim() === "") return { end, problem: "a node has an empty label" };
       end += open.length + closeAt + close.length;
     }
@@ -173,13 +212,23 @@ function sequenceProblems(header: string, lines: Line[]): string[] {
     const word = line.split(/\s+/)[0]!;
     const at = `line ${number}`;
     if (word === "participant" || word === "actor") {
-      if (!/^(participant|actor)\s+[^\s:]+(\s+as\s+\S.*)?$/.test(line)) problems.push(`${at}: write "${word} Name" or "${word} Id as Label": ${line.slice(0, 80)}`);
+      if (!/^(participant|actor)\s+[^\s:]+(\s+as\s+\S.*)?$/.test(line))
+        problems.push(`${at}: write "${word} Name" or "${word} Id as Label": ${line.slice(0, 80)}`);
     } else if (/^title\b/.test(line)) {
       // A title line takes any text.
-    } else if (word === "autonumber" || word === "activate" || word === "deactivate" || word === "create" || word === "destroy" || word === "links" || word === "link") {
+    } else if (
+      word === "autonumber" ||
+      word === "activate" ||
+      word === "deactivate" ||
+      word === "create" ||
+      word === "destroy" ||
+      word === "links" ||
+      word === "link"
+    ) {
       if (word !== "autonumber" && line.split(/\s+/).length < 2) problems.push(`${at}: "${word}" needs a participant`);
     } else if (/^note$/i.test(word)) {
-      if (!/^note\s+(left of|right of|over)\s+[^:]+:.*$/i.test(line)) problems.push(`${at}: write "Note right of A: text" (or left of, over A,B): ${line.slice(0, 80)}`);
+      if (!/^note\s+(left of|right of|over)\s+[^:]+:.*$/i.test(line))
+        problems.push(`${at}: write "Note right of A: text" (or left of, over A,B): ${line.slice(0, 80)}`);
     } else if (OPENERS.has(word)) {
       open.push(word);
     } else if (word === "else" || word === "and" || word === "option") {
@@ -218,7 +267,8 @@ export type MermaidBlock = { start: number; end: number; source: string };
 export function findMermaidBlocks(markdown: string): MermaidBlock[] {
   const blocks: MermaidBlock[] = [];
   const pattern = /^ {0,3}(`{3,}|~{3,})[ \t]*mermaid[ \t]*\n([\s\S]*?)\n {0,3}\1[`~]*[ \t]*$/gm;
-  for (const match of markdown.matchAll(pattern)) blocks.push({ start: match.index, end: match.index + match[0].length, source: match[2]! });
+  for (const match of markdown.matchAll(pattern))
+    blocks.push({ start: match.index, end: match.index + match[0].length, source: match[2]! });
   return blocks;
 }
 

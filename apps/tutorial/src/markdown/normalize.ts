@@ -97,7 +97,10 @@ function sanitizeLinks(markdown: string): string {
     .map((part, i) =>
       i % 2 === 1
         ? part
-        : part.replace(/(?<!!)\[([^\]]*)\]\(([^)\s]+)\)/g, (_, text: string, target: string) => `[${sanitizeInline(text.replace(/\s*\n\s*/g, " "))}](${target})`),
+        : part.replace(
+            /(?<!!)\[([^\]]*)\]\(([^)\s]+)\)/g,
+            (_, text: string, target: string) => `[${sanitizeInline(text.replace(/\s*\n\s*/g, " "))}](${target})`,
+          ),
     )
     .join("");
 }

@@ -9,11 +9,31 @@ import type { ModuleFacts } from "./types.js";
 import { findUsage, type Usage, type UsageSource } from "./usage.js";
 
 const LANGUAGES: Record<string, string> = {
-  ts: "TypeScript", tsx: "TypeScript", mts: "TypeScript", cts: "TypeScript",
-  js: "JavaScript", jsx: "JavaScript", mjs: "JavaScript", cjs: "JavaScript",
-  py: "Python", pyi: "Python", pyx: "Cython", go: "Go", java: "Java", rs: "Rust",
-  c: "C", h: "C/C++", cc: "C++", cpp: "C++", hpp: "C++",
-  md: "Markdown", rst: "reStructuredText", yaml: "YAML", yml: "YAML", json: "JSON", toml: "TOML",
+  ts: "TypeScript",
+  tsx: "TypeScript",
+  mts: "TypeScript",
+  cts: "TypeScript",
+  js: "JavaScript",
+  jsx: "JavaScript",
+  mjs: "JavaScript",
+  cjs: "JavaScript",
+  py: "Python",
+  pyi: "Python",
+  pyx: "Cython",
+  go: "Go",
+  java: "Java",
+  rs: "Rust",
+  c: "C",
+  h: "C/C++",
+  cc: "C++",
+  cpp: "C++",
+  hpp: "C++",
+  md: "Markdown",
+  rst: "reStructuredText",
+  yaml: "YAML",
+  yml: "YAML",
+  json: "JSON",
+  toml: "TOML",
 };
 const JS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".d.ts"];
 const NOT_CODE = new Set(["Markdown", "reStructuredText", "YAML", "JSON", "TOML", "Dockerfile", "Makefile", "other"]);
@@ -112,7 +132,14 @@ export function analyzeProject(files: readonly SourceFile[], maxChapters: number
         if (name && !(language === "Python" && ownNames.has(name))) external.add(name);
       }
     }
-    return { path: file.path, language, facts, dependsOn: [...dependsOn], external: [...external].sort(), lines: file.content.split("\n").length };
+    return {
+      path: file.path,
+      language,
+      facts,
+      dependsOn: [...dependsOn],
+      external: [...external].sort(),
+      lines: file.content.split("\n").length,
+    };
   };
   const modules = codeFiles.map((file, i) => {
     onModule?.(i + 1, codeFiles.length);
@@ -127,13 +154,19 @@ export function analyzeProject(files: readonly SourceFile[], maxChapters: number
   }
   const contents = new Map(files.map((file) => [file.path, file.content]));
   const usageSources: UsageSource[] = [
-    ...companions.filter((file) => !modulePaths.has(file.path) && !NOT_CODE.has(languageOf(file.path))).map((file) => ({ ...file, dependsOn: describe(file).dependsOn })),
-    ...modules.filter((module) => appendixGroup(module.path) !== undefined).map((module) => ({ path: module.path, content: contents.get(module.path) ?? "", dependsOn: module.dependsOn })),
+    ...companions
+      .filter((file) => !modulePaths.has(file.path) && !NOT_CODE.has(languageOf(file.path)))
+      .map((file) => ({ ...file, dependsOn: describe(file).dependsOn })),
+    ...modules
+      .filter((module) => appendixGroup(module.path) !== undefined)
+      .map((module) => ({ path: module.path, content: contents.get(module.path) ?? "", dependsOn: module.dependsOn })),
   ];
 
   const chapters = groupIntoChapters(modules, Math.max(1, maxChapters), files, usageSources);
   // The appendix's own entry points (each example's main.py) are not where a reader starts.
-  const inChapters = new Set(chapters.filter((chapter) => !chapter.appendix).flatMap((chapter) => chapter.modules.map((module) => module.path)));
+  const inChapters = new Set(
+    chapters.filter((chapter) => !chapter.appendix).flatMap((chapter) => chapter.modules.map((module) => module.path)),
+  );
   const readme = files.find((file) => /^readme\.(md|rst)$/i.test(file.path));
   const about = firstParagraph(readme?.content);
   return { modules, chapters, languages, entryPoints: entryPoints.filter((entry) => inChapters.has(entry.path)), ...(about && { about }) };
@@ -189,9 +222,15 @@ function createResolver(paths: readonly string[]) {
       }
       // `require("..")` and `require("../")` name a folder: its index file.
       const base = posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\/+$/, "") || ".";
-      const swapped = base.replace(/\.js$/, ".ts").replace(/\.jsx$/, ".tsx").replace(/\.mjs$/, ".mts").replace(/\.cjs$/, ".cts");
+      const swapped = base
+        .replace(/\.js$/, ".ts")
+        .replace(/\.jsx$/, ".tsx")
+        .replace(/\.mjs$/, ".mts")
+        .replace(/\.cjs$/, ".cts");
       // A launcher importing the build output (`../dist/cli.js`) uses the source it is built from.
-      const built = /(^|\/)(dist|build)\//.test(base) ? base.replace(/(^|\/)(dist|build)\//, "$1src/").replace(/\.[cm]?js$/, "") : undefined;
+      const built = /(^|\/)(dist|build)\//.test(base)
+        ? base.replace(/(^|\/)(dist|build)\//, "$1src/").replace(/\.[cm]?js$/, "")
+        : undefined;
       return first([
         ...(built ? [`${built}.ts`, `${built}.tsx`, `${built}.mts`, `${built}.js`] : []),
         base,
@@ -227,7 +266,12 @@ const APPENDIX_TITLE = "Appendix: examples, tools and configuration";
  * used by most others leading), then what they use, breadth first, then the rest foundations
  * first; examples, benchmarks, scripts and configuration last, in one appendix.
  */
-function groupIntoChapters(all: Module[], maxChapters: number, files: readonly SourceFile[], usageSources: readonly UsageSource[]): Chapter[] {
+function groupIntoChapters(
+  all: Module[],
+  maxChapters: number,
+  files: readonly SourceFile[],
+  usageSources: readonly UsageSource[],
+): Chapter[] {
   const noise = all.filter((module) => appendixGroup(module.path) !== undefined);
   // A project made only of examples has no appendix: its examples are the project.
   const modules = noise.length < all.length ? all.filter((module) => appendixGroup(module.path) === undefined) : all;
@@ -251,10 +295,15 @@ function groupIntoChapters(all: Module[], maxChapters: number, files: readonly S
 
   const order = readingOrder(orderByDependencies([...groups.keys()], folderDeps), folderDeps, groups);
   const position = new Map(order.map((folder, i) => [folder, i]));
-  const readmes = new Map(files.filter((file) => /(^|\/)readme\.(md|rst)$/i.test(file.path)).map((file) => [posix.dirname(file.path), file]));
+  const readmes = new Map(
+    files.filter((file) => /(^|\/)readme\.(md|rst)$/i.test(file.path)).map((file) => [posix.dirname(file.path), file]),
+  );
   const chapters = order.map((folder): Chapter => {
     const members = groups.get(folder)!;
-    const dependencyOrder = orderByDependencies(members.map((module) => module.path), moduleDeps);
+    const dependencyOrder = orderByDependencies(
+      members.map((module) => module.path),
+      moduleDeps,
+    );
     const byPath = new Map(members.map((module) => [module.path, module]));
     const ordered = dependencyOrder.map((path) => byPath.get(path)!);
     const entries = ordered.filter((module) => module.entry).sort((a, b) => a.entry!.rank - b.entry!.rank);
@@ -302,7 +351,16 @@ function appendixChapter(modules: Module[], readmes: ReadonlyMap<string, SourceF
       const intro = folder ? firstParagraph(readmes.get(folder)?.content) : undefined;
       return { folder, modules: members, ...(intro && { intro }) };
     });
-  return { title: APPENDIX_TITLE, folder: "", modules, dependsOn: [], usedBy: [], importCounts: new Map(), usage: [], appendix: { groups } };
+  return {
+    title: APPENDIX_TITLE,
+    folder: "",
+    modules,
+    dependsOn: [],
+    usedBy: [],
+    importCounts: new Map(),
+    usage: [],
+    appendix: { groups },
+  };
 }
 
 /** The intro of a chapter: its README's first paragraph, else the doc of its main module. */
@@ -320,7 +378,11 @@ function introOf(readme: SourceFile | undefined, modules: readonly Module[]): { 
  * Entry-point chapters first (those most used by other chapters leading: a library's core before
  * the tools built on it), then breadth first along what each uses, then the rest in `dependencyOrder`.
  */
-function readingOrder(dependencyOrder: string[], deps: ReadonlyMap<string, ReadonlySet<string>>, groups: ReadonlyMap<string, Module[]>): string[] {
+function readingOrder(
+  dependencyOrder: string[],
+  deps: ReadonlyMap<string, ReadonlySet<string>>,
+  groups: ReadonlyMap<string, Module[]>,
+): string[] {
   const position = new Map(dependencyOrder.map((folder, i) => [folder, i]));
   const usedBy = new Map<string, number>();
   for (const targets of deps.values()) for (const target of targets) usedBy.set(target, (usedBy.get(target) ?? 0) + 1);
@@ -378,7 +440,10 @@ function mergeFolders(modules: readonly Module[], maxChapters: number): Map<stri
     // chapter holding most of the project. More chapters than asked read better than that.
     const swallowed = merged.reduce((sum, folder) => sum + groups.get(folder)!.length, 0);
     if (merged.length > 2 && swallowed > modules.length / 3) break;
-    groups.set(best.parent, merged.flatMap((folder) => groups.get(folder)!));
+    groups.set(
+      best.parent,
+      merged.flatMap((folder) => groups.get(folder)!),
+    );
     for (const folder of merged) if (folder !== best.parent) groups.delete(folder);
   }
   return groups;

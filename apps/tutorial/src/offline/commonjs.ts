@@ -17,7 +17,9 @@ const nameOf = (value: unknown): string | undefined => {
 
 /** `module.exports` */
 function isModuleExports(target: AstNode | undefined): boolean {
-  return target?.type === "MemberExpression" && !target.computed && nameOf(target.object) === "module" && nameOf(target.property) === "exports";
+  return (
+    target?.type === "MemberExpression" && !target.computed && nameOf(target.object) === "module" && nameOf(target.property) === "exports"
+  );
 }
 
 /**
@@ -57,14 +59,22 @@ export function commonJsExports(body: readonly AstNode[], describe: Describe): E
       const name = value.name as string;
       aliases.add(name);
       const declaration = declarations.get(name);
-      add({ name, kind: declaration ? kindOfDeclaration(declaration, name) : "value", ...describe(declaration ?? statement, declaration ?? statement) });
+      add({
+        name,
+        kind: declaration ? kindOfDeclaration(declaration, name) : "value",
+        ...describe(declaration ?? statement, declaration ?? statement),
+      });
     } else if (value.type === "ObjectExpression") {
       for (const property of (value.properties as AstNode[]) ?? []) {
         const key = property.type === "Property" && !property.computed ? nameOf(property.key) : undefined;
         if (!key) continue;
         const inner = node(property.value);
         const declaration = inner?.type === "Identifier" ? declarations.get(inner.name as string) : undefined;
-        add({ name: key, kind: declaration ? kindOfDeclaration(declaration, inner!.name as string) : kindOfValue(inner), ...describe(declaration ?? property, declaration ?? statement) });
+        add({
+          name: key,
+          kind: declaration ? kindOfDeclaration(declaration, inner!.name as string) : kindOfValue(inner),
+          ...describe(declaration ?? property, declaration ?? statement),
+        });
       }
     } else if (kindOfValue(value) === "re-export") {
       add({ name: nameOf((value.arguments as unknown[])?.[0]) ?? "module.exports", kind: "re-export", ...describe(statement, statement) });

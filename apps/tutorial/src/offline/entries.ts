@@ -41,13 +41,20 @@ export function findEntryPoints(files: readonly SourceFile[], isModule: (path: s
       const bin = manifest.bin;
       if (typeof bin === "string") add(resolveIn(folder, bin), `package.json "bin" (${String(manifest.name ?? "the command")})`, 0);
       else if (bin && typeof bin === "object") {
-        for (const [command, target] of Object.entries(bin)) if (typeof target === "string") add(resolveIn(folder, target), `package.json "bin" (${command})`, 0);
+        for (const [command, target] of Object.entries(bin))
+          if (typeof target === "string") add(resolveIn(folder, target), `package.json "bin" (${command})`, 0);
       }
-      const api = [["main", manifest.main], ["module", manifest.module], ["exports", manifest.exports]] as const;
+      const api = [
+        ["main", manifest.main],
+        ["module", manifest.module],
+        ["exports", manifest.exports],
+      ] as const;
       for (const [field, value] of api) for (const target of strings(value)) add(resolveIn(folder, target), `package.json "${field}"`, 1);
-      if (manifest.main === undefined && manifest.exports === undefined) add(resolveIn(folder, "index.js"), "package.json (index.js, Node's default)", 1);
+      if (manifest.main === undefined && manifest.exports === undefined)
+        add(resolveIn(folder, "index.js"), "package.json (index.js, Node's default)", 1);
     } else if (name === "pyproject.toml" || name === "setup.py" || name === "setup.cfg") {
-      for (const [command, module] of pythonScripts(file.content)) add(resolvePython(folder, module, isModule), `console script (${command})`, 0);
+      for (const [command, module] of pythonScripts(file.content))
+        add(resolvePython(folder, module, isModule), `console script (${command})`, 0);
     } else if (name === "__main__.py") {
       add(file.path, `python -m ${folder.replace(/^src\//, "").replaceAll("/", ".")}`, 0);
     } else if (CODE.test(name) && /^cli\./.test(name)) {
@@ -84,7 +91,12 @@ function strings(value: unknown): string[] {
 function resolveTarget(target: string, isModule: (path: string) => boolean): string | undefined {
   const path = posix.normalize(target).replace(/^\.\//, "");
   const source = path.replace(/^(?:(.*\/)?)(?:dist|build|lib|out)\//, "$1src/").replace(/\.(?:c|m)?js$/, "");
-  const candidates = [path, `${path}.js`, `${path}/index.js`, ...[".ts", ".tsx", ".mts", ".js", "/index.ts"].map((ext) => `${source}${ext}`)];
+  const candidates = [
+    path,
+    `${path}.js`,
+    `${path}/index.js`,
+    ...[".ts", ".tsx", ".mts", ".js", "/index.ts"].map((ext) => `${source}${ext}`),
+  ];
   return candidates.find(isModule);
 }
 

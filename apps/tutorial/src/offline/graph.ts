@@ -17,7 +17,9 @@ export function orderByDependencies(nodes: readonly string[], dependsOn: Readonl
   const dependents = components.map(() => [] as number[]);
   components.forEach((members, index) => {
     const deps = new Set<number>();
-    for (const member of members) for (const dep of dependsOn.get(member) ?? []) if (componentOf.has(dep) && componentOf.get(dep) !== index) deps.add(componentOf.get(dep)!);
+    for (const member of members)
+      for (const dep of dependsOn.get(member) ?? [])
+        if (componentOf.has(dep) && componentOf.get(dep) !== index) deps.add(componentOf.get(dep)!);
     waitingFor[index] = deps.size;
     for (const dep of deps) dependents[dep]!.push(index);
   });

@@ -5,7 +5,15 @@ import type { SourceFile } from "../source/types.js";
 import { analyzeProject } from "./analyze.js";
 import { type RenderInput, renderChapter, renderIndex } from "./render.js";
 
-export { analyzeProject, languageOf, type Analysis, type AnalyzeOptions, type AppendixGroup, type Chapter, type Module } from "./analyze.js";
+export {
+  analyzeProject,
+  languageOf,
+  type Analysis,
+  type AnalyzeOptions,
+  type AppendixGroup,
+  type Chapter,
+  type Module,
+} from "./analyze.js";
 export { findEntryPoints, type EntryPoint } from "./entries.js";
 export type { Usage } from "./usage.js";
 export { analyzeJavaScript } from "./javascript.js";

@@ -5,7 +5,12 @@ import type { ExportedSymbol, ModuleFacts } from "./types.js";
 const EXCERPT_LINES = 8;
 
 type Span = { start: number; end: number };
-type Declaration = Span & { type: string; id?: { name?: string } | null; declarations?: Array<{ id: { type: string; name?: string } }>; kind?: string };
+type Declaration = Span & {
+  type: string;
+  id?: { name?: string } | null;
+  declarations?: Array<{ id: { type: string; name?: string } }>;
+  kind?: string;
+};
 
 /**
  * Imports, exports and doc comments of a JavaScript/TypeScript file, from oxc's parser (which also
@@ -48,9 +53,19 @@ export function analyzeJavaScript(path: string, content: string): ModuleFacts {
         }
       }
     } else if (statement.type === "ExportDefaultDeclaration") {
-      exports.push({ name: "default", kind: `default ${kindOf(statement.declaration as Declaration)}`, doc, excerpt: excerpt(content, statement), line });
+      exports.push({
+        name: "default",
+        kind: `default ${kindOf(statement.declaration as Declaration)}`,
+        doc,
+        excerpt: excerpt(content, statement),
+        line,
+      });
     } else if (statement.type === "ExportAllDeclaration") {
-      const name = statement.exported ? (statement.exported.type === "Identifier" ? statement.exported.name : String(statement.exported.value)) : "*";
+      const name = statement.exported
+        ? statement.exported.type === "Identifier"
+          ? statement.exported.name
+          : String(statement.exported.value)
+        : "*";
       exports.push({ name, kind: "re-export", doc, excerpt: content.slice(statement.start, statement.end), line });
     } else if (statement.type === "TSExportAssignment") {
       exports.push({ name: "export =", kind: "export", doc, excerpt: excerpt(content, statement), line });

@@ -1,9 +1,11 @@
 import { posix } from "node:path";
 
 /** Folders whose code shows or supports the project rather than being it. */
-const NOISE_FOLDER = /^(?:examples?|samples?|demos?|cookbook|recipes|benchmarks?|bench|scripts|tools|fixtures|docs?|tests?|__tests__|spec|e2e|vendor|third_party)$/i;
+const NOISE_FOLDER =
+  /^(?:examples?|samples?|demos?|cookbook|recipes|benchmarks?|bench|scripts|tools|fixtures|docs?|tests?|__tests__|spec|e2e|vendor|third_party)$/i;
 /** Configuration and build files. */
-const CONFIG_FILE = /^(?:.*\.config\.[cm]?[jt]s|\.?eslintrc\.[cm]?js|gulpfile\.[cm]?[jt]s|gruntfile\.[cm]?[jt]s|setup\.py|conftest\.py|noxfile\.py|fabfile\.py|manage\.py)$/i;
+const CONFIG_FILE =
+  /^(?:.*\.config\.[cm]?[jt]s|\.?eslintrc\.[cm]?js|gulpfile\.[cm]?[jt]s|gruntfile\.[cm]?[jt]s|setup\.py|conftest\.py|noxfile\.py|fabfile\.py|manage\.py)$/i;
 
 /**
  * The folder of the appendix a path belongs in (`cookbook/agent`, `bench`, or "" for a top-level

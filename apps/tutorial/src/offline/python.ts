@@ -44,7 +44,11 @@ export function analyzePython(content: string): ModuleFacts {
         while (i + 1 < lines.length && !names.includes(")")) names += ` ${lines[++i]!.replace(/#.*/, "")}`;
       }
       const module = fromImport[1]!;
-      const list = names.replace(/[()]/g, "").split(",").map((name) => name.trim().split(/\s+as\s+/)[0]!).filter(Boolean);
+      const list = names
+        .replace(/[()]/g, "")
+        .split(",")
+        .map((name) => name.trim().split(/\s+as\s+/)[0]!)
+        .filter(Boolean);
       // `from pkg import name` may name a submodule (pkg/name.py) or a symbol of pkg: record both and
       // let resolution decide. `from . import name` records only the submodules: the package's
       // __init__ would otherwise look like a dependency of every sibling.
@@ -135,7 +139,10 @@ function blockEnd(lines: string[], start: number): number {
 }
 
 function dedent(lines: string[]): string {
-  const indents = lines.slice(1).filter((line) => line.trim()).map((line) => /^\s*/.exec(line)![0].length);
+  const indents = lines
+    .slice(1)
+    .filter((line) => line.trim())
+    .map((line) => /^\s*/.exec(line)![0].length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return [lines[0]!, ...lines.slice(1).map((line) => line.slice(cut))].join("\n");
 }

@@ -19,7 +19,10 @@ const MAX_DIAGRAM_NODES = 40;
 const MAX_DETAILED_MODULES = 25;
 const MAX_APPENDIX_GROUPS = 120;
 const FENCE_LANGUAGE: Record<string, string> = { TypeScript: "ts", JavaScript: "js", Python: "python" };
-const fenceOf = (path: string) => ({ py: "python", ts: "ts", tsx: "tsx", js: "js", jsx: "jsx", mjs: "js", cjs: "js", mts: "ts", cts: "ts" })[path.slice(path.lastIndexOf(".") + 1)] ?? "";
+const fenceOf = (path: string) =>
+  ({ py: "python", ts: "ts", tsx: "tsx", js: "js", jsx: "jsx", mjs: "js", cjs: "js", mts: "ts", cts: "ts" })[
+    path.slice(path.lastIndexOf(".") + 1)
+  ] ?? "";
 
 /** How the chapters are ordered, for the index page. */
 const ORDER_NOTE = "entry points and the public API first, then the code they use; examples, tools and configuration last, in an appendix";
@@ -61,25 +64,40 @@ export function renderIndex(input: RenderInput): string {
     out.push("## Start here", "", "Where the project is entered: what it runs, and what it offers to code that uses it.", "");
     for (const entry of analysis.entryPoints.slice(0, 12)) {
       const chapter = chapterOf.get(entry.path);
-      out.push(`- ${inlineCode(entry.path)}: ${escapeMarkdownText(entry.reason)}${chapter === undefined ? "" : ` (${markdownLink(`chapter ${chapter + 1}`, chapterFiles[chapter]!)})`}`);
+      out.push(
+        `- ${inlineCode(entry.path)}: ${escapeMarkdownText(entry.reason)}${chapter === undefined ? "" : ` (${markdownLink(`chapter ${chapter + 1}`, chapterFiles[chapter]!)})`}`,
+      );
     }
     if (analysis.entryPoints.length > 12) out.push(`- … and ${analysis.entryPoints.length - 12} more`);
     out.push("");
   }
   if (chapters.filter((chapter) => !chapter.appendix).length > 1) {
-    out.push("## How the parts depend on each other", "", "An arrow points from a part to a part it imports.", "", mermaidBlock(chapterDiagram(chapters)), "");
+    out.push(
+      "## How the parts depend on each other",
+      "",
+      "An arrow points from a part to a part it imports.",
+      "",
+      mermaidBlock(chapterDiagram(chapters)),
+      "",
+    );
   }
   out.push("## Chapters", "");
   chapters.forEach((chapter, i) => {
-    const names = chapter.modules.flatMap((module) => module.facts.exports.map((symbol) => symbol.name)).filter((name) => name !== "default" && name !== "*");
+    const names = chapter.modules
+      .flatMap((module) => module.facts.exports.map((symbol) => symbol.name))
+      .filter((name) => name !== "default" && name !== "*");
     const unique = [...new Set(names)];
     const sample = unique.slice(0, 6).map(inlineCode).join(", ");
     if (chapter.appendix) {
       const groups = chapter.appendix.groups.length;
-      out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} file${chapter.modules.length === 1 ? "" : "s"} in ${groups} folder${groups === 1 ? "" : "s"}`);
+      out.push(
+        `${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} file${chapter.modules.length === 1 ? "" : "s"} in ${groups} folder${groups === 1 ? "" : "s"}`,
+      );
       return;
     }
-    out.push(`${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"}${sample ? `, exports ${sample}${unique.length > 6 ? ", …" : ""}` : ""}`);
+    out.push(
+      `${i + 1}. ${markdownLink(chapter.title, chapterFiles[i]!)}: ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"}${sample ? `, exports ${sample}${unique.length > 6 ? ", …" : ""}` : ""}`,
+    );
   });
   out.push("", "## Files", "", codeBlock(fileTree(paths), "text"), "", footer("structure-only, no LLM"));
   return out.join("\n");
@@ -108,7 +126,13 @@ export function renderChapter(input: RenderInput, index: number): string {
     const where = chapter.folder ? `the folder ${inlineCode(chapter.folder)}` : "the top of the project";
     out.push(`This chapter covers ${chapter.modules.length} module${chapter.modules.length === 1 ? "" : "s"} in ${where}.`);
     const entries = chapter.modules.filter((module) => module.entry);
-    if (entries.length) out.push(`Start with ${entries.slice(0, 4).map((module) => `${inlineCode(module.path)} (${escapeMarkdownText(module.entry!.reason)})`).join(", ")}${entries.length > 4 ? ", …" : ""}.`);
+    if (entries.length)
+      out.push(
+        `Start with ${entries
+          .slice(0, 4)
+          .map((module) => `${inlineCode(module.path)} (${escapeMarkdownText(module.entry!.reason)})`)
+          .join(", ")}${entries.length > 4 ? ", …" : ""}.`,
+      );
     if (chapter.dependsOn.length) out.push(`It builds on ${chapter.dependsOn.map(link).join(", ")}.`);
     if (chapter.usedBy.length) out.push(`It is used by ${chapter.usedBy.map(link).join(", ")}.`);
     out.push("");
@@ -117,21 +141,35 @@ export function renderChapter(input: RenderInput, index: number): string {
     if (chapter.usage.length) {
       out.push("## In use", "");
       for (const usage of chapter.usage) {
-        out.push(`From the ${usage.kind} ${inlineCode(usage.path)}, line ${usage.line}:`, "", codeBlock(usage.excerpt, fenceOf(usage.path)), "");
+        out.push(
+          `From the ${usage.kind} ${inlineCode(usage.path)}, line ${usage.line}:`,
+          "",
+          codeBlock(usage.excerpt, fenceOf(usage.path)),
+          "",
+        );
       }
     }
     const detailed = chapter.modules.slice(0, MAX_DETAILED_MODULES);
     for (const module of detailed) out.push(...renderModule(module, chapterOf, index, files));
     const rest = chapter.modules.slice(MAX_DETAILED_MODULES);
     if (rest.length) {
-      out.push("## More modules of this chapter", "", `The first ${detailed.length} of the ${chapter.modules.length} modules are shown above in full; the other ${rest.length} are listed here.`, "");
+      out.push(
+        "## More modules of this chapter",
+        "",
+        `The first ${detailed.length} of the ${chapter.modules.length} modules are shown above in full; the other ${rest.length} are listed here.`,
+        "",
+      );
       for (const module of rest) out.push(`- ${moduleLine(module)}`);
       out.push("");
     }
   }
 
   out.push("## What's next", "");
-  out.push(next ? `Continue with ${markdownLink(next.title, next.file)}.` : `That was the last chapter. Back to the ${markdownLink("contents", "index.md")}.`);
+  out.push(
+    next
+      ? `Continue with ${markdownLink(next.title, next.file)}.`
+      : `That was the last chapter. Back to the ${markdownLink("contents", "index.md")}.`,
+  );
   out.push("", chapterNavigation(previous, next), "", footer("structure-only, no LLM"));
   return out.join("\n");
 }
@@ -143,12 +181,15 @@ function renderModule(module: Module, chapterOf: Map<string, number>, current: n
   if (module.dependsOn.length) {
     const targets = module.dependsOn.map((path) => {
       const chapter = chapterOf.get(path);
-      return chapter === undefined || chapter === current ? inlineCode(path) : `${inlineCode(path)} (${markdownLink(`chapter ${chapter + 1}`, files[chapter]!)})`;
+      return chapter === undefined || chapter === current
+        ? inlineCode(path)
+        : `${inlineCode(path)} (${markdownLink(`chapter ${chapter + 1}`, files[chapter]!)})`;
     });
     facts.push(`Imports ${targets.join(", ")}.`);
   }
   if (module.external.length) facts.push(`Uses ${module.external.map(inlineCode).join(", ")}.`);
-  if (module.facts.parseError) facts.push(`Part of this file could not be parsed (${module.facts.parseError}); what follows may be incomplete.`);
+  if (module.facts.parseError)
+    facts.push(`Part of this file could not be parsed (${module.facts.parseError}); what follows may be incomplete.`);
   out.push(facts.join(" "), "");
 
   const reexports = module.facts.exports.filter((symbol) => symbol.kind === "re-export");
@@ -170,7 +211,9 @@ function renderSymbol(symbol: ExportedSymbol, module: Module): string[] {
 /** A doc comment as Markdown: `{@link X}` becomes code, and headings cannot break the page's outline. */
 function docText(doc: string): string {
   return doc
-    .replace(/\{@link(?:code|plain)?\s+([^}|\s]+)(?:[\s|]+([^}]*))?\}/g, (_, target: string, text?: string) => inlineCode(text?.trim() || target))
+    .replace(/\{@link(?:code|plain)?\s+([^}|\s]+)(?:[\s|]+([^}]*))?\}/g, (_, target: string, text?: string) =>
+      inlineCode(text?.trim() || target),
+    )
     .replace(/^(#+)\s/gm, (_, hashes: string) => `${"#".repeat(Math.min(6, hashes.length + 3))} `);
 }
 
@@ -214,10 +257,18 @@ function moduleDiagram(chapter: Chapter): { source: string; note: string } | und
     : inChapter;
   const members = chapter.modules.filter((module) => chosen.has(module.path));
   const ids = new Map(members.map((module, i) => [module.path, mermaidId("M", i)]));
-  const edges = members.flatMap((module) => module.dependsOn.filter((target) => ids.has(target) && target !== module.path).map((target) => `  ${ids.get(module.path)} --> ${ids.get(target)}`));
+  const edges = members.flatMap((module) =>
+    module.dependsOn
+      .filter((target) => ids.has(target) && target !== module.path)
+      .map((target) => `  ${ids.get(module.path)} --> ${ids.get(target)}`),
+  );
   if (edges.length === 0) return undefined;
   const label = (path: string) => (chapter.folder && path.startsWith(`${chapter.folder}/`) ? path.slice(chapter.folder.length + 1) : path);
-  const source = ["flowchart LR", ...members.map((module) => `  ${ids.get(module.path)}[${mermaidLabel(label(module.path), 40)}]`), ...edges].join("\n");
+  const source = [
+    "flowchart LR",
+    ...members.map((module) => `  ${ids.get(module.path)}[${mermaidLabel(label(module.path), 40)}]`),
+    ...edges,
+  ].join("\n");
   const note = cut
     ? `An arrow points from a module to a module it imports. The diagram is a summary: it shows ${members.length} of the ${chapter.modules.length} modules (the entry points and the most connected); every module is described below.`
     : "An arrow points from a module to a module it imports.";
@@ -233,13 +284,27 @@ function renderAppendix(groups: readonly AppendixGroup[], chapterOf: Map<string,
   for (const group of groups.slice(0, MAX_APPENDIX_GROUPS)) {
     out.push(`## ${group.folder ? inlineCode(group.folder) : "Top-level configuration"}`, "");
     if (group.intro) out.push(group.intro, "");
-    const shown = group.modules.slice(0, 12).map((module) => inlineCode(group.folder ? module.path.slice(group.folder.length + 1) : module.path));
+    const shown = group.modules
+      .slice(0, 12)
+      .map((module) => inlineCode(group.folder ? module.path.slice(group.folder.length + 1) : module.path));
     const uses = new Set<number>();
     for (const module of group.modules) for (const target of module.dependsOn) if (chapterOf.has(target)) uses.add(chapterOf.get(target)!);
-    const usesText = uses.size ? ` It uses ${[...uses].sort((a, b) => a - b).map((i) => markdownLink(`chapter ${i + 1}`, files[i]!)).join(", ")}.` : "";
-    out.push(`${group.modules.length} file${group.modules.length === 1 ? "" : "s"}: ${shown.join(", ")}${group.modules.length > 12 ? ", …" : ""}.${usesText}`, "");
+    const usesText = uses.size
+      ? ` It uses ${[...uses]
+          .sort((a, b) => a - b)
+          .map((i) => markdownLink(`chapter ${i + 1}`, files[i]!))
+          .join(", ")}.`
+      : "";
+    out.push(
+      `${group.modules.length} file${group.modules.length === 1 ? "" : "s"}: ${shown.join(", ")}${group.modules.length > 12 ? ", …" : ""}.${usesText}`,
+      "",
+    );
   }
-  if (groups.length > MAX_APPENDIX_GROUPS) out.push(`… and ${groups.length - MAX_APPENDIX_GROUPS} more folders (see the file list in the ${markdownLink("contents", "index.md")}).`, "");
+  if (groups.length > MAX_APPENDIX_GROUPS)
+    out.push(
+      `… and ${groups.length - MAX_APPENDIX_GROUPS} more folders (see the file list in the ${markdownLink("contents", "index.md")}).`,
+      "",
+    );
   return out;
 }
 
@@ -294,4 +359,3 @@ export function fileTree(paths: readonly string[]): string {
   if (omitted) lines.push(`… and ${omitted} more files`);
   return lines.join("\n");
 }
-

@@ -9,7 +9,9 @@ const MAX_PER_CHAPTER = 2;
 
 /** Whether a path is a test (else it is an example, a benchmark or a script). */
 function kindOf(path: string): "example" | "test" {
-  return /(^|\/)(tests?|__tests__|spec|e2e)\//.test(path) || /(\.test\.|\.spec\.|(^|\/)test_[^/]*\.py$|_test\.py$)/.test(path) ? "test" : "example";
+  return /(^|\/)(tests?|__tests__|spec|e2e)\//.test(path) || /(\.test\.|\.spec\.|(^|\/)test_[^/]*\.py$|_test\.py$)/.test(path)
+    ? "test"
+    : "example";
 }
 
 /**
@@ -20,7 +22,12 @@ function kindOf(path: string): "example" | "test" {
 export function findUsage(modules: ReadonlySet<string>, exportedNames: readonly string[], sources: readonly UsageSource[]): Usage[] {
   const candidates = sources
     .filter((source) => !modules.has(source.path) && source.dependsOn.some((path) => modules.has(path)))
-    .sort((a, b) => Number(kindOf(a.path) === "test") - Number(kindOf(b.path) === "test") || a.content.length - b.content.length || (a.path < b.path ? -1 : 1));
+    .sort(
+      (a, b) =>
+        Number(kindOf(a.path) === "test") - Number(kindOf(b.path) === "test") ||
+        a.content.length - b.content.length ||
+        (a.path < b.path ? -1 : 1),
+    );
   const usages: Usage[] = [];
   for (const source of candidates) {
     const usage = passage(source, exportedNames);
@@ -32,7 +39,9 @@ export function findUsage(modules: ReadonlySet<string>, exportedNames: readonly 
 
 function passage(source: UsageSource, exportedNames: readonly string[]): Usage | undefined {
   const lines = source.content.split(/\r?\n/);
-  const importLines = lines.map((line, i) => (/^\s*(import\b|from\s+\S+\s+import\b|(const|let|var)\b.*\brequire\s*\()/.test(line) ? i : -1)).filter((i) => i >= 0);
+  const importLines = lines
+    .map((line, i) => (/^\s*(import\b|from\s+\S+\s+import\b|(const|let|var)\b.*\brequire\s*\()/.test(line) ? i : -1))
+    .filter((i) => i >= 0);
   const bound = importLines.flatMap((i) => boundNames(lines[i]!));
   const names = [...new Set([...bound, ...exportedNames])].filter((name) => name.length >= 2 && /^[\w$]+$/.test(name));
   if (names.length === 0) return undefined;
@@ -47,7 +56,12 @@ function passage(source: UsageSource, exportedNames: readonly string[]): Usage |
   while (start < end && lines[start]!.trim() === "") start++;
   while (end > start && lines[end - 1]!.trim() === "") end--;
   const excerpt = dedent(lines.slice(start, end));
-  return { path: source.path, kind: kindOf(source.path), line: start + 1, excerpt: lines.slice(end).some((line) => line.trim()) ? `${excerpt}\n…` : excerpt };
+  return {
+    path: source.path,
+    kind: kindOf(source.path),
+    line: start + 1,
+    excerpt: lines.slice(end).some((line) => line.trim()) ? `${excerpt}\n…` : excerpt,
+  };
 }
 
 /** The local names an import line binds: `const x = require(…)`, `import x, { a, b as c }`, `from m import a, b`, `import m as n`. */
@@ -57,7 +71,17 @@ function boundNames(line: string): string[] {
   const esm = /^\s*import\s+(?:type\s+)?([\w$]+)?\s*,?\s*(?:\{([^}]*)\}|\*\s+as\s+([\w$]+))?\s*from/.exec(line);
   const pyFrom = /^\s*from\s+\S+\s+import\s+\(?([^)#]*)/.exec(line);
   const pyImport = /^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$/.exec(line);
-  const list = (text: string) => text.split(",").map((part) => part.trim().split(/\s+as\s+|\s*:\s*/).at(-1)!.trim()).filter(Boolean);
+  const list = (text: string) =>
+    text
+      .split(",")
+      .map((part) =>
+        part
+          .trim()
+          .split(/\s+as\s+|\s*:\s*/)
+          .at(-1)!
+          .trim(),
+      )
+      .filter(Boolean);
   if (cjs) names.push(...(cjs[1]!.startsWith("{") ? list(cjs[1]!.slice(1, -1)) : [cjs[1]!]));
   else if (esm) names.push(...[esm[1], esm[3]].filter((name): name is string => !!name), ...(esm[2] ? list(esm[2]) : []));
   else if (pyFrom) names.push(...list(pyFrom[1]!));

@@ -1,4 +1,13 @@
-import { type ChatResult, createRetryBudget, type LLM, LLMError, type RetryBudget, type RetryEvent, type StandardSchemaV1, type UsageEvent } from "@flowlet/llm";
+import {
+  type ChatResult,
+  createRetryBudget,
+  type LLM,
+  LLMError,
+  type RetryBudget,
+  type RetryEvent,
+  type StandardSchemaV1,
+  type UsageEvent,
+} from "@flowlet/llm";
 import type { SourceFile } from "../source/types.js";
 import { type Room, Tokens } from "./budget.js";
 import { type CallKind, type ModelWindow, Sizing } from "./limits.js";
@@ -119,7 +128,11 @@ export class RunContext {
       budget = createRetryBudget(this.#budget);
       this.#budgets.set(label, budget);
     }
-    this.progress({ stage, ...this.#counts.get(stage), message: `${label}: waiting for the model${call.attempt > 0 ? ` (attempt ${call.attempt + 1})` : ""}` });
+    this.progress({
+      stage,
+      ...this.#counts.get(stage),
+      message: `${label}: waiting for the model${call.attempt > 0 ? ` (attempt ${call.attempt + 1})` : ""}`,
+    });
     const onRetry = (event: RetryEvent) =>
       this.progress({
         stage,
@@ -130,8 +143,17 @@ export class RunContext {
   }
 
   /** A reply validated by `schema` (YAML); `llm.structured` re-asks with the schema's issues, and asks again with room when a reply is cut. */
-  ask<S extends StandardSchemaV1>(call: CallInfo, prompt: string, schema: S, signal: AbortSignal): Promise<StandardSchemaV1.InferOutput<S>> {
-    return this.llm.structured(prompt, schema, { format: "yaml", ...this.#options(call, signal), ...(this.#useCache ? {} : { cache: false }) });
+  ask<S extends StandardSchemaV1>(
+    call: CallInfo,
+    prompt: string,
+    schema: S,
+    signal: AbortSignal,
+  ): Promise<StandardSchemaV1.InferOutput<S>> {
+    return this.llm.structured(prompt, schema, {
+      format: "yaml",
+      ...this.#options(call, signal),
+      ...(this.#useCache ? {} : { cache: false }),
+    });
   }
 
   /** Free text (a chapter), with its finish reason. A retry skips reading the cache, which may hold the reply being retried. */

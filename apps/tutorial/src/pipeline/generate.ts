@@ -79,7 +79,10 @@ export async function generateTutorial(input: GenerateTutorialInput): Promise<{ 
   const runId = runIdOf(input.projectName);
   let previous = input.resume ? await readCheckpoint(saver, runId) : undefined;
   if (input.resume && !previous) {
-    run.progress({ stage: "resume", message: `Nothing to resume: no checkpoint of "${input.projectName}" in ${input.checkpointDir}. Starting a new run.` });
+    run.progress({
+      stage: "resume",
+      message: `Nothing to resume: no checkpoint of "${input.projectName}" in ${input.checkpointDir}. Starting a new run.`,
+    });
   }
   // A finished run whose output was since deleted is simply run again (the LLM cache makes that cheap).
   const finished = (previous?.shared as Partial<TutorialStore> | undefined)?.output;
@@ -107,14 +110,19 @@ export async function generateTutorial(input: GenerateTutorialInput): Promise<{ 
     result = await flow.run(initialStore(runInput), { checkpoint: saver, runId, signal: input.signal });
   }
   const output = result.status === "completed" ? result.shared.output : null;
-  if (!output) throw new PipelineError(`The tutorial run "${runId}" ended without writing its output (status ${result.status}). Run again with resume to continue it.`);
+  if (!output)
+    throw new PipelineError(
+      `The tutorial run "${runId}" ended without writing its output (status ${result.status}). Run again with resume to continue it.`,
+    );
   return output;
 }
 
 function checkInput(input: GenerateTutorialInput & { contextTokens: number; maxOutputTokens: number }): void {
   if (!input.projectName?.trim()) throw new PipelineConfigError("projectName is empty: name the project (the CLI's --name).");
   if (input.files.length === 0) {
-    throw new PipelineConfigError("There are no source files to explain: check the include and exclude patterns and the maximum file size.");
+    throw new PipelineConfigError(
+      "There are no source files to explain: check the include and exclude patterns and the maximum file size.",
+    );
   }
   checkLimits(input);
 }
@@ -137,7 +145,12 @@ function describeInput(input: GenerateTutorialInput & { contextTokens: number; m
 
 /** One run id per project, readable in the checkpoint folder, and distinct for names that differ only in punctuation. */
 function runIdOf(projectName: string): string {
-  const slug = projectName.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, "").slice(0, 60) || "project";
+  const slug =
+    projectName
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 60) || "project";
   return `${slug}-${createHash("sha256").update(projectName).digest("hex").slice(0, 8)}`;
 }
 

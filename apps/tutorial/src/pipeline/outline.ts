@@ -16,7 +16,14 @@ export function plannedChapters(shared: TutorialStore): PlannedChapter[] {
   const abstractions = shared.abstractions ?? [];
   return (shared.order ?? []).map((index, position) => {
     const a = abstractions[index]!;
-    return { number: position + 1, abstraction: index, name: a.name, description: a.description, files: a.files, file: chapterFileName(position + 1, a.name) };
+    return {
+      number: position + 1,
+      abstraction: index,
+      name: a.name,
+      description: a.description,
+      files: a.files,
+      file: chapterFileName(position + 1, a.name),
+    };
   });
 }
 

@@ -3,7 +3,16 @@ import { Tokens } from "./budget.js";
 import { checkLimits } from "./input.js";
 import { type ModelWindow, Sizing } from "./limits.js";
 import { fits, identifyRoom, levelOneGroups, mergeGroups, renderUnit, wholeFiles } from "./nodes/summarize.js";
-import { abstractionList, chapterPrompt, fileHeader, identifyPrompt, language, orderPrompt, relationshipsPrompt, summarizeFilesPrompt } from "./prompts.js";
+import {
+  abstractionList,
+  chapterPrompt,
+  fileHeader,
+  identifyPrompt,
+  language,
+  orderPrompt,
+  relationshipsPrompt,
+  summarizeFilesPrompt,
+} from "./prompts.js";
 import type { SummaryUnit } from "./store.js";
 
 /** What a run would cost, for `--dry-run`. */
@@ -77,13 +86,26 @@ export function planTutorial(input: PlanInput): TutorialPlan {
     const groups = levelOneGroups(files, sizing, project);
     for (const group of groups) {
       const indices = [...new Set(group.map((p) => p.file))];
-      sent += count(summarizeFilesPrompt(project, sizing.room("summarize"), indices, group.map((p) => p.text)));
+      sent += count(
+        summarizeFilesPrompt(
+          project,
+          sizing.room("summarize"),
+          indices,
+          group.map((p) => p.text),
+        ),
+      );
       replies += indices.length * ASSUMED.summaryReply;
     }
     summaryCalls.push(groups.length);
     calls += groups.length;
     units = files.map((_, i) => ({ first: i, last: i, text: ASSUMED.summary }));
-    while (!fits(sizing, units.map((u) => renderUnit(files, u)), identifyRoom(sizing, project, true))) {
+    while (
+      !fits(
+        sizing,
+        units.map((u) => renderUnit(files, u)),
+        identifyRoom(sizing, project, true),
+      )
+    ) {
       const merges = mergeGroups(units, files, sizing, project);
       for (const merge of merges) sent += count(merge.prompt);
       replies += merges.length * ASSUMED.mergeReply;
@@ -107,13 +129,19 @@ export function planTutorial(input: PlanInput): TutorialPlan {
   const used = [...new Set(abstractions.flatMap((a) => a.files))].sort((a, b) => a - b);
   sent += count(relationshipsPrompt(project, sizing.room("relationships"), lang, abstractionList(abstractions, true), used.map(shown)));
   const relationshipLines = abstractions.slice(1).map((_, i) => `- ${i + 1} # Abstraction ${i + 2} → ${i} # Abstraction ${i + 1}: uses`);
-  sent += count(orderPrompt(project, sizing.room("order"), abstractionList(abstractions, false), ASSUMED.description, [relationshipLines.join("\n")]));
+  sent += count(
+    orderPrompt(project, sizing.room("order"), abstractionList(abstractions, false), ASSUMED.description, [relationshipLines.join("\n")]),
+  );
   calls += 3;
   replies += 3 * ASSUMED.structuredReply;
 
-  const outline = abstractions.map((a, i) => `${i + 1}. ${a.name} (${String(i + 1).padStart(2, "0")}_abstraction_${i + 1}.md)\n   ${a.description}`).join("\n");
+  const outline = abstractions
+    .map((a, i) => `${i + 1}. ${a.name} (${String(i + 1).padStart(2, "0")}_abstraction_${i + 1}.md)\n   ${a.description}`)
+    .join("\n");
   for (const [i, abstraction] of abstractions.entries()) {
-    const sections = abstraction.files.map((index) => `${fileHeader(index, files[index]!.path)}\n${units ? `(Summary: ${ASSUMED.summary})\n` : ""}${files[index]!.content}`);
+    const sections = abstraction.files.map(
+      (index) => `${fileHeader(index, files[index]!.path)}\n${units ? `(Summary: ${ASSUMED.summary})\n` : ""}${files[index]!.content}`,
+    );
     const brief = {
       project,
       number: i + 1,

@@ -40,10 +40,13 @@ export function language(value: string): Language {
 
 /** The instruction that makes the model answer in the run's language, or "" for English. */
 function inLanguage(lang: Language, what: string): string {
-  return lang.english ? "" : `IMPORTANT: write ${what} in **${lang.name}**, not in English. Keep YAML keys, file paths and code as they are.\n\n`;
+  return lang.english
+    ? ""
+    : `IMPORTANT: write ${what} in **${lang.name}**, not in English. Keep YAML keys, file paths and code as they are.\n\n`;
 }
 
-const yamlReply = (example: string) => `Reply with YAML only, inside a \`\`\`yaml block, shaped like this:\n\n\`\`\`yaml\n${example.trim()}\n\`\`\``;
+const yamlReply = (example: string) =>
+  `Reply with YAML only, inside a \`\`\`yaml block, shaped like this:\n\n\`\`\`yaml\n${example.trim()}\n\`\`\``;
 
 /** A file's header, the same wherever files are shown, so indices read the same in every prompt. */
 export function fileHeader(index: number, path: string, part?: { part: number; parts: number }): string {
@@ -91,7 +94,14 @@ summary: |
   );
 }
 
-export function identifyPrompt(project: string, room: Room, lang: Language, maxAbstractions: number, sections: readonly string[], summarised: boolean): string {
+export function identifyPrompt(
+  project: string,
+  room: Room,
+  lang: Language,
+  maxAbstractions: number,
+  sections: readonly string[],
+  summarised: boolean,
+): string {
   const min = Math.min(5, maxAbstractions);
   return fitPrompt("identify abstractions", room, sections, (context) =>
     [
@@ -105,7 +115,7 @@ export function identifyPrompt(project: string, room: Room, lang: Language, maxA
         "For each abstraction give:",
         "1. `name`: a short, clear name.",
         "2. `description`: what it is and why it exists, for a beginner, in about 100 words, with a simple analogy.",
-        "3. `file_indices`: the indices of the files that implement it, as \"index # path\", using only indices from the headers above.",
+        '3. `file_indices`: the indices of the files that implement it, as "index # path", using only indices from the headers above.',
       ].join("\n"),
       yamlReply(`
 - name: |
@@ -122,13 +132,26 @@ export function identifyPrompt(project: string, room: Room, lang: Language, maxA
 }
 
 /** "0 # Name" lines with descriptions: how abstractions are shown to every later step. */
-export function abstractionList(abstractions: readonly { name: string; description: string; files: readonly number[] }[], withDescriptions: boolean): string {
+export function abstractionList(
+  abstractions: readonly { name: string; description: string; files: readonly number[] }[],
+  withDescriptions: boolean,
+): string {
   return abstractions
-    .map((a, i) => (withDescriptions ? `- ${i} # ${a.name} (files: ${a.files.join(", ")})\n  ${a.description.replace(/\s+/g, " ")}` : `- ${i} # ${a.name}`))
+    .map((a, i) =>
+      withDescriptions
+        ? `- ${i} # ${a.name} (files: ${a.files.join(", ")})\n  ${a.description.replace(/\s+/g, " ")}`
+        : `- ${i} # ${a.name}`,
+    )
     .join("\n");
 }
 
-export function relationshipsPrompt(project: string, room: Room, lang: Language, abstractions: string, sections: readonly string[]): string {
+export function relationshipsPrompt(
+  project: string,
+  room: Room,
+  lang: Language,
+  abstractions: string,
+  sections: readonly string[],
+): string {
   return fitPrompt("analyze relationships", room, sections, (context) =>
     [
       `These are the core abstractions of the project \`${project}\`, as "index # name":`,
@@ -138,7 +161,7 @@ export function relationshipsPrompt(project: string, room: Room, lang: Language,
       `${inLanguage(lang, "the `summary` and every `label`")}Give:`,
       [
         "1. `summary`: what the project does and how, for a beginner, in a few sentences. Use **bold** and *italics* for key terms.",
-        "2. `relationships`: how the abstractions interact. Each has `from_abstraction` and `to_abstraction` (as \"index # name\") and a `label` of a few words (\"Manages\", \"Inherits from\", \"Uses\").",
+        '2. `relationships`: how the abstractions interact. Each has `from_abstraction` and `to_abstraction` (as "index # name") and a `label` of a few words ("Manages", "Inherits from", "Uses").',
         "Every abstraction should appear in at least one relationship, and use only the indices listed above.",
       ].join("\n"),
       yamlReply(`
@@ -210,7 +233,9 @@ export function chapterPrompt(brief: ChapterBrief, room: Room, lang: Language, s
         "- Every code block is under 10 lines and is explained right after it; simplify the code where that helps.",
         "- Show what happens inside with a Mermaid sequenceDiagram of at most 5 participants, then the relevant code.",
         "- When another concept comes up, link to its chapter with the file names from the outline, e.g. [Name](file.md).",
-        brief.next ? `- End with a short conclusion that leads to the next chapter, ${link(brief.next)}.` : "- This is the last chapter: end with a conclusion that wraps up the tutorial.",
+        brief.next
+          ? `- End with a short conclusion that leads to the next chapter, ${link(brief.next)}.`
+          : "- This is the last chapter: end with a conclusion that wraps up the tutorial.",
         "- Use analogies and examples; keep a friendly, welcoming tone.",
         `- Keep the whole chapter within about ${brief.words} words, so that it is never cut off.`,
         "Write only the chapter's Markdown, with no extra commentary.",
@@ -227,7 +252,10 @@ export function fixDiagramPrompt(source: string, problems: readonly string[], ro
     [
       "This Mermaid diagram from a tutorial chapter does not parse:",
       `\`\`\`mermaid\n${context}\n\`\`\``,
-      `The problems:\n${problems.slice(0, 10).map((p) => `- ${p}`).join("\n")}`,
+      `The problems:\n${problems
+        .slice(0, 10)
+        .map((p) => `- ${p}`)
+        .join("\n")}`,
       'Reply with the corrected diagram only, in one ```mermaid block. Keep its meaning; quote every label ("..."), and use a sequenceDiagram or a flowchart TD.',
     ].join("\n\n"),
   );

@@ -14,18 +14,30 @@ function indexRef(count: number, what: string) {
     const match = typeof value === "number" ? null : /^\s*(-?\d+)\s*(?:#.*)?$/s.exec(value);
     const index = typeof value === "number" ? value : match ? Number(match[1]) : Number.NaN;
     if (!Number.isInteger(index)) {
-      ctx.issues.push({ code: "custom", input: value, message: `${JSON.stringify(value)} is not a ${what} index: write the number first, as "3 # name"` });
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: `${JSON.stringify(value)} is not a ${what} index: write the number first, as "3 # name"`,
+      });
       return z.NEVER;
     }
     if (index < 0 || index >= count) {
-      ctx.issues.push({ code: "custom", input: value, message: `${what} index ${index} does not exist: use an index from 0 to ${count - 1}` });
+      ctx.issues.push({
+        code: "custom",
+        input: value,
+        message: `${what} index ${index} does not exist: use an index from 0 to ${count - 1}`,
+      });
       return z.NEVER;
     }
     return index;
   });
 }
 
-const text = (what: string) => z.string({ error: `${what} must be a text` }).trim().min(1, `${what} must not be empty`);
+const text = (what: string) =>
+  z
+    .string({ error: `${what} must be a text` })
+    .trim()
+    .min(1, `${what} must not be empty`);
 
 /** One abstraction as IdentifyAbstractions asks for it. */
 export function abstractionsSchema(fileCount: number, maxAbstractions: number) {
@@ -46,7 +58,12 @@ export function abstractionsSchema(fileCount: number, maxAbstractions: number) {
       list.forEach((a, i) => {
         const key = a.name.toLowerCase();
         const first = seen.get(key);
-        if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${a.name}" repeats abstraction ${first}: every abstraction must be distinct` });
+        if (first !== undefined)
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "name"],
+            message: `"${a.name}" repeats abstraction ${first}: every abstraction must be distinct`,
+          });
         else seen.set(key, i);
       });
     })
@@ -85,11 +102,17 @@ export function orderSchema(names: readonly string[]) {
     .superRefine((order, ctx) => {
       const seen = new Set<number>();
       order.forEach((index, i) => {
-        if (seen.has(index)) ctx.addIssue({ code: "custom", path: [i], message: `abstraction ${index} # ${names[index]} is listed twice: list each exactly once` });
+        if (seen.has(index))
+          ctx.addIssue({
+            code: "custom",
+            path: [i],
+            message: `abstraction ${index} # ${names[index]} is listed twice: list each exactly once`,
+          });
         seen.add(index);
       });
       const missing = names.map((name, i) => (seen.has(i) ? "" : `${i} # ${name}`)).filter(Boolean);
-      if (missing.length > 0) ctx.addIssue({ code: "custom", message: `the order is missing ${missing.join(", ")}: list every abstraction exactly once` });
+      if (missing.length > 0)
+        ctx.addIssue({ code: "custom", message: `the order is missing ${missing.join(", ")}: list every abstraction exactly once` });
     });
 }
 
@@ -103,12 +126,26 @@ export function fileSummariesSchema(fileCount: number, expected: readonly number
       const wanted = new Set(expected);
       const seen = new Set<number>();
       list.forEach((entry, i) => {
-        if (!wanted.has(entry.file_index)) ctx.addIssue({ code: "custom", path: [i, "file_index"], message: `file ${entry.file_index} was not shown: summarise only files ${expected.join(", ")}` });
-        else if (seen.has(entry.file_index)) ctx.addIssue({ code: "custom", path: [i, "file_index"], message: `file ${entry.file_index} is summarised twice: one summary per file` });
+        if (!wanted.has(entry.file_index))
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "file_index"],
+            message: `file ${entry.file_index} was not shown: summarise only files ${expected.join(", ")}`,
+          });
+        else if (seen.has(entry.file_index))
+          ctx.addIssue({
+            code: "custom",
+            path: [i, "file_index"],
+            message: `file ${entry.file_index} is summarised twice: one summary per file`,
+          });
         seen.add(entry.file_index);
       });
       const missing = expected.filter((i) => !seen.has(i));
-      if (missing.length > 0) ctx.addIssue({ code: "custom", message: `no summary for file${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: summarise every file shown` });
+      if (missing.length > 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `no summary for file${missing.length === 1 ? "" : "s"} ${missing.join(", ")}: summarise every file shown`,
+        });
     })
     .transform((list) => list.map((entry) => ({ file: entry.file_index, summary: entry.summary })));
 }

@@ -45,7 +45,10 @@ const SYMLINK_MODE = "120000";
  * On a rate-limit answer (403/429 with `X-RateLimit-Remaining: 0` or `Retry-After`) it waits until
  * the reset, up to `maxWaitMs`, saying so through `onStatus`.
  */
-export async function readGitHubRepository(location: GitHubLocation, options: GitHubOptions): Promise<Collected & { ref: string; subdir: string }> {
+export async function readGitHubRepository(
+  location: GitHubLocation,
+  options: GitHubOptions,
+): Promise<Collected & { ref: string; subdir: string }> {
   const { owner, repo } = location;
   const api = createClient(options);
   const repoPath = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
@@ -68,10 +71,16 @@ export async function readGitHubRepository(location: GitHubLocation, options: Gi
       }
     }
     if (tree === undefined || ref === undefined) {
-      throw new GitHubError(404, `No branch, tag or commit of ${owner}/${repo} matches "${location.refAndPath.join("/")}". Check the URL (private repositories need --token).`);
+      throw new GitHubError(
+        404,
+        `No branch, tag or commit of ${owner}/${repo} matches "${location.refAndPath.join("/")}". Check the URL (private repositories need --token).`,
+      );
     }
   }
-  if (tree!.truncated) options.onStatus?.("GitHub truncated the file list of this very large repository: some files are missing. Clone it and use --dir for all of them.");
+  if (tree!.truncated)
+    options.onStatus?.(
+      "GitHub truncated the file list of this very large repository: some files are missing. Clone it and use --dir for all of them.",
+    );
 
   const prefix = subdir ? `${subdir}/` : "";
   const blobs = tree!.tree.filter((entry) => entry.type === "blob" && entry.mode !== SYMLINK_MODE && entry.path.startsWith(prefix));

@@ -43,7 +43,9 @@ export async function readLocalDirectory(root: string, options: ReadOptions): Pr
   const usage: SourceFile[] = [];
   const skipped: SkippedFile[] = [];
   // `main`: the folder may hold files to explain; `companion`: it may hold usage files.
-  const pending: { folder: string; main: boolean; companion: boolean }[] = [{ folder: "", main: true, companion: companions !== undefined }];
+  const pending: { folder: string; main: boolean; companion: boolean }[] = [
+    { folder: "", main: true, companion: companions !== undefined },
+  ];
 
   while (pending.length > 0) {
     signal?.throwIfAborted();
@@ -125,4 +127,3 @@ async function readSelected(absolute: string, path: string, maxSize: number): Pr
     return { path, reason: "unreadable" };
   }
 }
-

@@ -2,9 +2,33 @@ import picomatch from "picomatch";
 
 /** Source, build and doc files worth explaining (the original tool's list, plus modern JS/TS variants). */
 export const DEFAULT_INCLUDE: readonly string[] = [
-  "*.py", "*.pyi", "*.pyx", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts",
-  "*.go", "*.java", "*.rs", "*.c", "*.cc", "*.cpp", "*.h", "*.hpp", "*.md", "*.rst",
-  "*.yaml", "*.yml", "Dockerfile", "Makefile", "package.json", "pyproject.toml",
+  "*.py",
+  "*.pyi",
+  "*.pyx",
+  "*.js",
+  "*.jsx",
+  "*.mjs",
+  "*.cjs",
+  "*.ts",
+  "*.tsx",
+  "*.mts",
+  "*.cts",
+  "*.go",
+  "*.java",
+  "*.rs",
+  "*.c",
+  "*.cc",
+  "*.cpp",
+  "*.h",
+  "*.hpp",
+  "*.md",
+  "*.rst",
+  "*.yaml",
+  "*.yml",
+  "Dockerfile",
+  "Makefile",
+  "package.json",
+  "pyproject.toml",
 ];
 
 /**
@@ -12,14 +36,48 @@ export const DEFAULT_INCLUDE: readonly string[] = [
  * `test_*.py`, `tests/`) rather than with the original's `*test*`, which also dropped `latest.py`.
  */
 export const DEFAULT_EXCLUDE: readonly string[] = [
-  "assets/", "data/", "images/", "public/", "static/", "temp/", "tmp/", "docs/",
-  "venv/", ".venv/", "test/", "tests/", "__tests__/", "*.test.*", "*.spec.*", "test_*.py", "*_test.py", "*_test.go",
-  "examples/", "dist/", "build/", "legacy/", "coverage/", ".git/", ".github/", ".next/", "node_modules/", "*.log",
+  "assets/",
+  "data/",
+  "images/",
+  "public/",
+  "static/",
+  "temp/",
+  "tmp/",
+  "docs/",
+  "venv/",
+  ".venv/",
+  "test/",
+  "tests/",
+  "__tests__/",
+  "*.test.*",
+  "*.spec.*",
+  "test_*.py",
+  "*_test.py",
+  "*_test.go",
+  "examples/",
+  "dist/",
+  "build/",
+  "legacy/",
+  "coverage/",
+  ".git/",
+  ".github/",
+  ".next/",
+  "node_modules/",
+  "*.log",
 ];
 
 /** The default exclusions that name tests and examples: where the offline mode looks for usage. */
 export const USAGE_PATTERNS: readonly string[] = [
-  "test/", "tests/", "__tests__/", "*.test.*", "*.spec.*", "test_*.py", "*_test.py", "examples/", "example/", "cookbook/",
+  "test/",
+  "tests/",
+  "__tests__/",
+  "*.test.*",
+  "*.spec.*",
+  "test_*.py",
+  "*_test.py",
+  "examples/",
+  "example/",
+  "cookbook/",
 ];
 
 /**
@@ -28,7 +86,10 @@ export const USAGE_PATTERNS: readonly string[] = [
  */
 export function usageSelector(exclude: readonly string[]): FileSelector {
   const code = ["*.py", "*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts"];
-  return new FileSelector(code, exclude.filter((pattern) => !USAGE_PATTERNS.includes(pattern)));
+  return new FileSelector(
+    code,
+    exclude.filter((pattern) => !USAGE_PATTERNS.includes(pattern)),
+  );
 }
 
 type Matcher = (path: string, isDirectory: boolean) => boolean;

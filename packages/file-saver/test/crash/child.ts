@@ -11,7 +11,9 @@ const checkpoint = new FileSaver(dir);
 process.stdout.write("ready\n");
 try {
   const result =
-    mode === "run" ? await flow.run({ done: [], total: 0 }, { checkpoint, runId }) : await flow.resume(runId, { checkpoint, onCorrupt: () => {} });
+    mode === "run"
+      ? await flow.run({ done: [], total: 0 }, { checkpoint, runId })
+      : await flow.resume(runId, { checkpoint, onCorrupt: () => {} });
   process.stdout.write(`result ${JSON.stringify(result.shared)}\n`);
 } catch (error) {
   if (!(error instanceof RunLockedError)) throw error;

@@ -67,6 +67,9 @@ export function buildCrashFlow(onExec: (label: string) => void = () => {}, seed 
   const [i, iEnd] = chain(100, 150, onExec);
   const [b] = chain(150, 250, onExec);
   void iEnd;
-  aEnd.next(new Flow(i, { name: "Inner" })).next(new Squares(onExec, seed)).next(b);
+  aEnd
+    .next(new Flow(i, { name: "Inner" }))
+    .next(new Squares(onExec, seed))
+    .next(b);
   return new Flow(a, { name: "Crash" });
 }

@@ -42,7 +42,8 @@ export const anthropic: Provider = {
       else if (block.type === "tool_use") {
         if (typeof block.name !== "string") malformed(ANTHROPIC, body, `content[${index}] is a tool_use without a name`);
         toolCalls.push({ id: typeof block.id === "string" ? block.id : `call_${index}`, name: block.name, arguments: block.input ?? {} });
-      } else if (block.type !== "thinking" && block.type !== "redacted_thinking") ignored.push(typeof block.type === "string" ? block.type : "untyped");
+      } else if (block.type !== "thinking" && block.type !== "redacted_thinking")
+        ignored.push(typeof block.type === "string" ? block.type : "untyped");
     }
     const counts = isObject(body.usage) ? body.usage : {};
     return {
@@ -67,7 +68,11 @@ export const anthropic: Provider = {
         const block = data.content_block;
         if (isObject(block) && block.type === "tool_use" && typeof data.index === "number" && data.index >= 0 && data.index < 1000) {
           const input = isObject(block.input) && Object.keys(block.input).length > 0 ? block.input : "";
-          progress.toolCalls[data.index] = { id: typeof block.id === "string" ? block.id : `call_${data.index}`, name: String(block.name ?? ""), arguments: input };
+          progress.toolCalls[data.index] = {
+            id: typeof block.id === "string" ? block.id : `call_${data.index}`,
+            name: String(block.name ?? ""),
+            arguments: input,
+          };
         }
         return "";
       }
@@ -96,7 +101,10 @@ export const anthropic: Provider = {
         return "";
       case "error": {
         const error = isObject(data.error) ? data.error : {};
-        throw new LLMResponseError(`Anthropic reported an error mid-stream (${String(error.type ?? "error")}): ${String(error.message ?? "unknown")}. Retry the call.`, event.data);
+        throw new LLMResponseError(
+          `Anthropic reported an error mid-stream (${String(error.type ?? "error")}): ${String(error.message ?? "unknown")}. Retry the call.`,
+          event.data,
+        );
       }
       default:
         return "";

@@ -1,6 +1,18 @@
 import { LLMResponseError } from "../errors.js";
 import type { Message, ToolChoice } from "../types.js";
-import { type Provider, type RawReply, type StreamProgress, eventJSON, isObject, malformed, optionalArray, optionalString, usage, vector, wrongCount } from "./provider.js";
+import {
+  type Provider,
+  type RawReply,
+  type StreamProgress,
+  eventJSON,
+  isObject,
+  malformed,
+  optionalArray,
+  optionalString,
+  usage,
+  vector,
+  wrongCount,
+} from "./provider.js";
 
 type Json = Record<string, unknown>;
 const GEMINI = "Gemini";
@@ -23,7 +35,13 @@ export const gemini: Provider = {
     body.generationConfig = generationConfig;
     if (options.tools.length > 0) {
       body.tools = [
-        { functionDeclarations: options.tools.map((tool) => ({ name: tool.name, description: tool.description, parametersJsonSchema: tool.parameters })) },
+        {
+          functionDeclarations: options.tools.map((tool) => ({
+            name: tool.name,
+            description: tool.description,
+            parametersJsonSchema: tool.parameters,
+          })),
+        },
       ];
       if (options.toolChoice !== undefined) body.toolConfig = { functionCallingConfig: toolChoice(options.toolChoice) };
     }
@@ -75,7 +93,10 @@ export const gemini: Provider = {
       const embeddings = body.embeddings;
       if (embeddings.length !== count) wrongCount(GEMINI, embeddings.length, count);
       // batchEmbedContents answers in request order and reports no token counts.
-      return { vectors: embeddings.map((item: unknown, index) => vector(isObject(item) ? item.values : undefined, GEMINI, index)), inputTokens: 0 };
+      return {
+        vectors: embeddings.map((item: unknown, index) => vector(isObject(item) ? item.values : undefined, GEMINI, index)),
+        inputTokens: 0,
+      };
     },
   },
 };
@@ -91,7 +112,10 @@ function firstCandidate(reply: Json, body: unknown): Json {
   if (candidate !== undefined) malformed(GEMINI, body, "candidates[0] is not an object");
   const feedback = isObject(reply.promptFeedback) ? reply.promptFeedback : {};
   if (typeof feedback.blockReason === "string") {
-    throw new LLMResponseError(`Gemini blocked the prompt (${feedback.blockReason}). Rephrase it or adjust the safety settings.`, JSON.stringify(feedback));
+    throw new LLMResponseError(
+      `Gemini blocked the prompt (${feedback.blockReason}). Rephrase it or adjust the safety settings.`,
+      JSON.stringify(feedback),
+    );
   }
   return malformed(GEMINI, body, "no candidates");
 }

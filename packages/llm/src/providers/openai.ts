@@ -58,7 +58,9 @@ export const openai: Provider = {
     const refusal = optionalString(message.refusal, "choices[0].message.refusal", SERVER, body);
     return {
       text: text || refusal || "",
-      toolCalls: optionalArray(message.tool_calls, "choices[0].message.tool_calls", SERVER, body).map((call, index) => toolCall(call, index, body)),
+      toolCalls: optionalArray(message.tool_calls, "choices[0].message.tool_calls", SERVER, body).map((call, index) =>
+        toolCall(call, index, body),
+      ),
       usage: usageOf(body.usage),
       finishReason: optionalString(choice.finish_reason, "choices[0].finish_reason", SERVER, body) ?? "",
       model: optionalString(body.model, "model", SERVER, body) ?? model,
@@ -85,7 +87,8 @@ export const openai: Provider = {
     if (choice.delta !== undefined && choice.delta !== null) {
       if (!isObject(choice.delta)) malformed(SERVER, event.data, "choices[0].delta is not an object");
       text = contentText(choice.delta.content, "choices[0].delta.content", SERVER, event.data).text;
-      for (const piece of optionalArray(choice.delta.tool_calls, "choices[0].delta.tool_calls", SERVER, event.data)) addToolPiece(piece, progress, event.data);
+      for (const piece of optionalArray(choice.delta.tool_calls, "choices[0].delta.tool_calls", SERVER, event.data))
+        addToolPiece(piece, progress, event.data);
     }
     if (finish) {
       // Servers that omit [DONE] still mark the end of the answer with a finish reason.
@@ -110,7 +113,10 @@ export const openai: Provider = {
         // `index` says which input an embedding belongs to; the list need not be in input order.
         const index = isObject(item) ? (item.index ?? position) : position;
         if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count || vectors[index]) {
-          throw new LLMResponseError(`${SERVER} sent embeddings whose indexes do not match the ${count} texts sent.`, JSON.stringify(index) ?? "");
+          throw new LLMResponseError(
+            `${SERVER} sent embeddings whose indexes do not match the ${count} texts sent.`,
+            JSON.stringify(index) ?? "",
+          );
         }
         vectors[index] = vector(isObject(item) ? item.embedding : undefined, SERVER, index);
       });
@@ -136,7 +142,10 @@ function toolCall(call: unknown, index: number, body: unknown): RawReply["toolCa
 /** Stream deltas carry a call's id and name once, then its arguments in pieces, all by `index`. */
 function addToolPiece(piece: unknown, progress: StreamProgress, data: string): void {
   if (!isObject(piece)) malformed(SERVER, data, "a tool_calls delta is not an object");
-  const index = typeof piece.index === "number" && Number.isInteger(piece.index) && piece.index >= 0 && piece.index < 1000 ? piece.index : progress.toolCalls.length;
+  const index =
+    typeof piece.index === "number" && Number.isInteger(piece.index) && piece.index >= 0 && piece.index < 1000
+      ? piece.index
+      : progress.toolCalls.length;
   const fn = isObject(piece.function) ? piece.function : {};
   const call = progress.toolCalls[index] ?? { id: "", name: "", arguments: "" };
   progress.toolCalls[index] = call;
@@ -156,7 +165,11 @@ function toWire(message: Message): Json {
       return {
         role: "assistant",
         content: message.content || null,
-        tool_calls: message.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
+        tool_calls: message.toolCalls.map((call) => ({
+          id: call.id,
+          type: "function",
+          function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+        })),
       };
     case "tool":
       return { role: "tool", tool_call_id: message.toolCallId, content: message.content };

@@ -112,14 +112,19 @@ export interface EmbeddingsWire {
 /** A vector as the reply holds it, checked: a non-empty array of finite numbers. */
 export function vector(value: unknown, provider: string, position: number): number[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every((x) => typeof x === "number" && Number.isFinite(x))) {
-    throw new LLMResponseError(`${provider} sent embedding #${position} that is not a list of numbers. Check that the embedding model and base URL are right.`, bodyText(value));
+    throw new LLMResponseError(
+      `${provider} sent embedding #${position} that is not a list of numbers. Check that the embedding model and base URL are right.`,
+      bodyText(value),
+    );
   }
   return value as number[];
 }
 
 /** A reply with the wrong number of embeddings cannot be matched to its texts. */
 export function wrongCount(provider: string, got: number, sent: number): never {
-  throw new LLMResponseError(`${provider} sent ${got} embeddings for ${sent} texts: they cannot be matched up. Check that the server implements the embeddings API.`);
+  throw new LLMResponseError(
+    `${provider} sent ${got} embeddings for ${sent} texts: they cannot be matched up. Check that the server implements the embeddings API.`,
+  );
 }
 
 export function usage(inputTokens: unknown, outputTokens: unknown, totalTokens?: unknown): Usage {
@@ -176,7 +181,12 @@ export function contentText(content: unknown, what: string, provider: string, bo
   const ignored: string[] = [];
   for (const part of content) {
     if (typeof part === "string") text += part;
-    else if (isObject(part) && typeof part.text === "string" && (part.type === undefined || part.type === "text" || part.type === "output_text")) text += part.text;
+    else if (
+      isObject(part) &&
+      typeof part.text === "string" &&
+      (part.type === undefined || part.type === "text" || part.type === "output_text")
+    )
+      text += part.text;
     else ignored.push(isObject(part) && typeof part.type === "string" ? part.type : describe(part));
   }
   return { text, ignored };

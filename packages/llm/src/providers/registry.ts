@@ -16,7 +16,10 @@ const registry = new Map<string, Provider>(BUILTIN_PROVIDERS.map((provider) => [
  */
 export function registerProvider(provider: Provider): void {
   if (!/^[a-z][a-z0-9-]{0,39}$/.test(provider.name)) {
-    throw new LLMConfigError("provider.name", "A provider's name must be lower case letters, digits and dashes (e.g. \"my-gateway\"), starting with a letter.");
+    throw new LLMConfigError(
+      "provider.name",
+      'A provider\'s name must be lower case letters, digits and dashes (e.g. "my-gateway"), starting with a letter.',
+    );
   }
   const known = registry.get(provider.name);
   if (known && known !== provider) {

@@ -175,7 +175,8 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     if (!route && !embeddingsRoute) return send(res, 404, wire.error(404, `fake ${provider} LLM: no such endpoint ${req.method} ${path}`));
     if (apiKey !== undefined) {
       const [header, expected] = wire.auth(apiKey);
-      if (req.headers[header] !== expected) return send(res, 401, wire.error(401, `fake ${provider} LLM: missing or wrong ${header} header`));
+      if (req.headers[header] !== expected)
+        return send(res, 401, wire.error(401, `fake ${provider} LLM: missing or wrong ${header} header`));
     }
     let body: Record<string, unknown>;
     try {
@@ -187,13 +188,23 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
       provider,
       method: req.method ?? "POST",
       path,
-      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")])),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : (value ?? "")]),
+      ),
       body,
     };
     if (embeddingsRoute && wire.embeddings) {
       const embeddings = wire.embeddings.parse(body, embeddingsRoute);
       if (typeof embeddings === "string") return send(res, 400, wire.error(400, `fake ${provider} LLM: ${embeddings}`));
-      const request: FakeRequest = { ...common, kind: "embeddings", ...embeddings, messages: [], lastUserText: "", tools: [], stream: false };
+      const request: FakeRequest = {
+        ...common,
+        kind: "embeddings",
+        ...embeddings,
+        messages: [],
+        lastUserText: "",
+        tools: [],
+        stream: false,
+      };
       requests.push(request);
       const scripted = embeddingsQueue.shift() ?? (embeddingsHandler ? await embeddingsHandler(request) : {});
       if (await sendScripted(res, scripted)) return;
@@ -214,7 +225,11 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
 
     const scripted = queue.shift() ?? (handler ? normalize(await handler(request)) : undefined);
     if (!scripted) {
-      return send(res, 400, wire.error(400, `fake ${provider} LLM: nothing scripted for request #${requests.length}. Call enqueue() or respond() first.`));
+      return send(
+        res,
+        400,
+        wire.error(400, `fake ${provider} LLM: nothing scripted for request #${requests.length}. Call enqueue() or respond() first.`),
+      );
     }
     // The provider checks the request against the model's limits before anything else.
     const modelName = parsed.model || model;
@@ -243,7 +258,11 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     }
     const answer: Answer = {
       text,
-      toolCalls: (scripted.toolCalls ?? []).map((call, index) => ({ id: call.id ?? `call_${requests.length}_${index}`, name: call.name, arguments: call.arguments })),
+      toolCalls: (scripted.toolCalls ?? []).map((call, index) => ({
+        id: call.id ?? `call_${requests.length}_${index}`,
+        name: call.name,
+        arguments: call.arguments,
+      })),
       inputTokens: scripted.usage?.inputTokens ?? inputTokens,
       outputTokens: scripted.usage?.outputTokens ?? outputTokens,
       finishReason,
@@ -251,7 +270,12 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
       contentParts: scripted.contentParts === true ? [{ type: "text", text }] : scripted.contentParts,
     };
     if (!parsed.stream) return send(res, 200, wire.reply(answer), scripted.headers);
-    await stream(res, scripted.stream ?? {}, scripted.stream?.raw ?? wire.events(answer, split(text, scripted.stream?.deltaSize)), scripted.headers);
+    await stream(
+      res,
+      scripted.stream ?? {},
+      scripted.stream?.raw ?? wire.events(answer, split(text, scripted.stream?.deltaSize)),
+      scripted.headers,
+    );
   }
 
   /** Delays, hangs, errors and raw bodies, common to every endpoint. True when the reply is dealt with. */
@@ -264,7 +288,12 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     }
     if (scripted.hang) return true; // The socket stays open until the client gives up or close() runs.
     if (scripted.status && scripted.status >= 400) {
-      send(res, scripted.status, scripted.body ?? wire.error(scripted.status, scripted.error ?? `fake error ${scripted.status}`), scripted.headers);
+      send(
+        res,
+        scripted.status,
+        scripted.body ?? wire.error(scripted.status, scripted.error ?? `fake error ${scripted.status}`),
+        scripted.headers,
+      );
       return true;
     }
     if (scripted.body === undefined) return false;
@@ -272,13 +301,19 @@ export async function startFakeLLM(options: FakeLLMOptions = {}): Promise<FakeLL
     return true;
   }
 
-  async function stream(res: ServerResponse, script: FakeStreamScript, pieces: ReadonlyArray<string | Uint8Array>, headers: Record<string, string> = {}): Promise<void> {
+  async function stream(
+    res: ServerResponse,
+    script: FakeStreamScript,
+    pieces: ReadonlyArray<string | Uint8Array>,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers });
     let bytes = Buffer.concat(pieces.map((piece) => (typeof piece === "string" ? Buffer.from(piece, "utf8") : piece)));
     const truncated = script.truncateAfterBytes !== undefined;
     if (truncated) bytes = bytes.subarray(0, script.truncateAfterBytes);
     const writes: Uint8Array[] = [];
-    if (script.splitBytes) for (let at = 0; at < bytes.length; at += script.splitBytes) writes.push(bytes.subarray(at, at + script.splitBytes));
+    if (script.splitBytes)
+      for (let at = 0; at < bytes.length; at += script.splitBytes) writes.push(bytes.subarray(at, at + script.splitBytes));
     else if (truncated) writes.push(bytes);
     else writes.push(...pieces.map((piece) => (typeof piece === "string" ? Buffer.from(piece, "utf8") : piece)));
     for (const chunk of writes) {
@@ -378,6 +413,7 @@ function pause(ms: number): Promise<void> {
 /** Text deltas: fixed-size pieces, or words with their following space. */
 function split(text: string, size: number | undefined): string[] {
   const points = Array.from(text);
-  if (size) return Array.from({ length: Math.ceil(points.length / size) }, (_, index) => points.slice(index * size, (index + 1) * size).join(""));
+  if (size)
+    return Array.from({ length: Math.ceil(points.length / size) }, (_, index) => points.slice(index * size, (index + 1) * size).join(""));
   return text.match(/\S+\s*|\s+/g) ?? [];
 }

@@ -26,7 +26,13 @@ export function firstTokens(text: string, tokens: number): string {
 }
 
 /** A 400 for a prompt over the window, worded and shaped as each provider's real one. */
-export function contextError(provider: ProviderName, input: number, output: number, limits: FakeLimits, model: string): { message: string; code?: string } {
+export function contextError(
+  provider: ProviderName,
+  input: number,
+  output: number,
+  limits: FakeLimits,
+  model: string,
+): { message: string; code?: string } {
   if (provider === "openai") {
     return input > limits.contextTokens
       ? {
@@ -45,17 +51,27 @@ export function contextError(provider: ProviderName, input: number, output: numb
           message: `input length and \`max_tokens\` exceed context limit: ${input} + ${output} > ${limits.contextTokens}, decrease input length or \`max_tokens\` and try again`,
         };
   }
-  return { message: `The input token count (${input}) exceeds the maximum number of tokens allowed (${limits.contextTokens}) for ${model}.` };
+  return {
+    message: `The input token count (${input}) exceeds the maximum number of tokens allowed (${limits.contextTokens}) for ${model}.`,
+  };
 }
 
 /** A 400 for an output cap over the model's, as OpenAI and Anthropic word it (Gemini clamps silently). */
-export function outputCapError(provider: ProviderName, asked: number, limits: FakeLimits, model: string): { message: string; code?: string } | undefined {
+export function outputCapError(
+  provider: ProviderName,
+  asked: number,
+  limits: FakeLimits,
+  model: string,
+): { message: string; code?: string } | undefined {
   if (provider === "openai") {
     return {
       message: `max_tokens is too large: ${asked}. This model supports at most ${limits.maxOutputTokens} completion tokens, whereas you provided ${asked}.`,
       code: "invalid_value",
     };
   }
-  if (provider === "anthropic") return { message: `max_tokens: ${asked} > ${limits.maxOutputTokens}, which is the maximum allowed number of output tokens for ${model}` };
+  if (provider === "anthropic")
+    return {
+      message: `max_tokens: ${asked} > ${limits.maxOutputTokens}, which is the maximum allowed number of output tokens for ${model}`,
+    };
   return undefined;
 }

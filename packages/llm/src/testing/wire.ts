@@ -59,7 +59,8 @@ export interface FakeEmbeddingsWire {
 
 function text(content: unknown): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part === "string" ? part : typeof part?.text === "string" ? part.text : "")).join("");
+  if (Array.isArray(content))
+    return content.map((part) => (typeof part === "string" ? part : typeof part?.text === "string" ? part.text : "")).join("");
   return "";
 }
 
@@ -84,7 +85,8 @@ function nameOf(messages: readonly Message[], id: string): string {
   return "";
 }
 
-const sse = (data: unknown, event?: string) => `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+const sse = (data: unknown, event?: string) =>
+  `${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
 
 const openai: FakeWire = {
   route: (path) => (path === "/v1/chat/completions" ? { stream: false } : undefined),
@@ -98,13 +100,23 @@ const openai: FakeWire = {
         messages.push({ role: "tool", toolCallId: id, name: nameOf(messages, id), content });
       } else if (message.role === "assistant") {
         const calls = (message.tool_calls as Array<{ id: string; function: { name: string; arguments: unknown } }> | undefined) ?? [];
-        messages.push({ role: "assistant", content, toolCalls: calls.map((call) => ({ id: call.id, name: call.function.name, arguments: parseArguments(call.function.arguments) })) });
+        messages.push({
+          role: "assistant",
+          content,
+          toolCalls: calls.map((call) => ({ id: call.id, name: call.function.name, arguments: parseArguments(call.function.arguments) })),
+        });
       } else {
         messages.push({ role: message.role === "system" || message.role === "developer" ? "system" : "user", content });
       }
     }
     const tools = ((body.tools as Array<{ function: FakeTool }> | undefined) ?? []).map((tool) => tool.function);
-    return { model: String(body.model), messages, tools, stream: body.stream === true, maxOutputTokens: count(body.max_completion_tokens ?? body.max_tokens) };
+    return {
+      model: String(body.model),
+      messages,
+      tools,
+      stream: body.stream === true,
+      maxOutputTokens: count(body.max_completion_tokens ?? body.max_tokens),
+    };
   },
   reply: (answer) => ({
     id: "chatcmpl-fake",
@@ -118,13 +130,21 @@ const openai: FakeWire = {
           role: "assistant",
           content: answer.contentParts ?? (answer.toolCalls.length > 0 && !answer.text ? null : answer.text),
           ...(answer.toolCalls.length > 0 && {
-            tool_calls: answer.toolCalls.map((call) => ({ id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } })),
+            tool_calls: answer.toolCalls.map((call) => ({
+              id: call.id,
+              type: "function",
+              function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+            })),
           }),
         },
         finish_reason: answer.finishReason ?? (answer.toolCalls.length > 0 ? "tool_calls" : "stop"),
       },
     ],
-    usage: { prompt_tokens: answer.inputTokens, completion_tokens: answer.outputTokens, total_tokens: answer.inputTokens + answer.outputTokens },
+    usage: {
+      prompt_tokens: answer.inputTokens,
+      completion_tokens: answer.outputTokens,
+      total_tokens: answer.inputTokens + answer.outputTokens,
+    },
   }),
   events(answer, pieces) {
     const chunk = (delta: Json, finish: string | null) => ({
@@ -138,7 +158,16 @@ const openai: FakeWire = {
       sse(chunk({ role: "assistant", content: "" }, null)),
       ...pieces.map((piece) => sse(chunk({ content: answer.contentParts ? [{ type: "text", text: piece }] : piece }, null))),
       ...answer.toolCalls.map((call, index) =>
-        sse(chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } }] }, null)),
+        sse(
+          chunk(
+            {
+              tool_calls: [
+                { index, id: call.id, type: "function", function: { name: call.name, arguments: JSON.stringify(call.arguments) } },
+              ],
+            },
+            null,
+          ),
+        ),
       ),
       sse(chunk({}, answer.finishReason ?? (answer.toolCalls.length > 0 ? "tool_calls" : "stop"))),
       sse({
@@ -146,12 +175,18 @@ const openai: FakeWire = {
         object: "chat.completion.chunk",
         model: answer.model,
         choices: [],
-        usage: { prompt_tokens: answer.inputTokens, completion_tokens: answer.outputTokens, total_tokens: answer.inputTokens + answer.outputTokens },
+        usage: {
+          prompt_tokens: answer.inputTokens,
+          completion_tokens: answer.outputTokens,
+          total_tokens: answer.inputTokens + answer.outputTokens,
+        },
       }),
       sse("[DONE]"),
     ];
   },
-  error: (status, message, code) => ({ error: { message, type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", param: null, code: code ?? null } }),
+  error: (status, message, code) => ({
+    error: { message, type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", param: null, code: code ?? null },
+  }),
   embeddings: {
     route: (path) => (path === "/v1/embeddings" ? {} : undefined),
     parse(body) {
@@ -177,10 +212,13 @@ const anthropic: FakeWire = {
     const system = text(body.system);
     if (system) messages.push({ role: "system", content: system });
     for (const turn of (body.messages as Json[] | undefined) ?? []) {
-      const blocks = typeof turn.content === "string" ? [{ type: "text", text: turn.content }] : ((turn.content as Json[] | undefined) ?? []);
+      const blocks =
+        typeof turn.content === "string" ? [{ type: "text", text: turn.content }] : ((turn.content as Json[] | undefined) ?? []);
       const words = blocks.filter((block) => block.type === "text").map((block) => String(block.text));
       if (turn.role === "assistant") {
-        const calls = blocks.filter((block) => block.type === "tool_use").map((block) => ({ id: String(block.id), name: String(block.name), arguments: block.input }));
+        const calls = blocks
+          .filter((block) => block.type === "tool_use")
+          .map((block) => ({ id: String(block.id), name: String(block.name), arguments: block.input }));
         messages.push({ role: "assistant", content: words.join(""), toolCalls: calls });
         continue;
       }
@@ -190,7 +228,11 @@ const anthropic: FakeWire = {
       }
       if (words.length > 0) messages.push({ role: "user", content: words.join("") });
     }
-    const tools = ((body.tools as Json[] | undefined) ?? []).map((tool) => ({ name: String(tool.name), description: tool.description as string | undefined, parameters: tool.input_schema }));
+    const tools = ((body.tools as Json[] | undefined) ?? []).map((tool) => ({
+      name: String(tool.name),
+      description: tool.description as string | undefined,
+      parameters: tool.input_schema,
+    }));
     return { model: String(body.model), messages, tools, stream: body.stream === true, maxOutputTokens: count(body.max_tokens) };
   },
   reply: (answer) => ({
@@ -210,22 +252,41 @@ const anthropic: FakeWire = {
     sse(
       {
         type: "message_start",
-        message: { id: "msg_fake", type: "message", role: "assistant", model: answer.model, content: [], stop_reason: null, usage: { input_tokens: answer.inputTokens, output_tokens: 1 } },
+        message: {
+          id: "msg_fake",
+          type: "message",
+          role: "assistant",
+          model: answer.model,
+          content: [],
+          stop_reason: null,
+          usage: { input_tokens: answer.inputTokens, output_tokens: 1 },
+        },
       },
       "message_start",
     ),
     sse({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }, "content_block_start"),
     sse({ type: "ping" }, "ping"),
-    ...pieces.map((piece) => sse({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: piece } }, "content_block_delta")),
+    ...pieces.map((piece) =>
+      sse({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: piece } }, "content_block_delta"),
+    ),
     sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
     ...answer.toolCalls.flatMap((call, offset) => {
       const index = offset + 1;
       const json = JSON.stringify(call.arguments);
       const half = Math.floor(json.length / 2);
       return [
-        sse({ type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } }, "content_block_start"),
-        sse({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(0, half) } }, "content_block_delta"),
-        sse({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(half) } }, "content_block_delta"),
+        sse(
+          { type: "content_block_start", index, content_block: { type: "tool_use", id: call.id, name: call.name, input: {} } },
+          "content_block_start",
+        ),
+        sse(
+          { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(0, half) } },
+          "content_block_delta",
+        ),
+        sse(
+          { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: json.slice(half) } },
+          "content_block_delta",
+        ),
         sse({ type: "content_block_stop", index }, "content_block_stop"),
       ];
     }),
@@ -239,7 +300,10 @@ const anthropic: FakeWire = {
     ),
     sse({ type: "message_stop" }, "message_stop"),
   ],
-  error: (status, message) => ({ type: "error", error: { type: status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error", message } }),
+  error: (status, message) => ({
+    type: "error",
+    error: { type: status === 429 ? "rate_limit_error" : status >= 500 ? "api_error" : "invalid_request_error", message },
+  }),
 };
 
 const gemini: FakeWire = {
@@ -250,7 +314,9 @@ const gemini: FakeWire = {
   auth: (apiKey) => ["x-goog-api-key", apiKey],
   parse(body, route) {
     const messages: Message[] = [];
-    const system = ((body.systemInstruction as { parts?: Json[] } | undefined)?.parts ?? []).map((part) => String(part.text ?? "")).join("");
+    const system = ((body.systemInstruction as { parts?: Json[] } | undefined)?.parts ?? [])
+      .map((part) => String(part.text ?? ""))
+      .join("");
     if (system) messages.push({ role: "system", content: system });
     for (const turn of (body.contents as Array<{ role?: string; parts?: Json[] }> | undefined) ?? []) {
       const parts = turn.parts ?? [];
@@ -267,12 +333,23 @@ const gemini: FakeWire = {
       }
       for (const part of parts.filter((part) => part.functionResponse)) {
         const response = part.functionResponse as { id?: string; name: string; response?: unknown };
-        messages.push({ role: "tool", toolCallId: response.id ?? response.name, name: response.name, content: JSON.stringify(response.response ?? {}) });
+        messages.push({
+          role: "tool",
+          toolCallId: response.id ?? response.name,
+          name: response.name,
+          content: JSON.stringify(response.response ?? {}),
+        });
       }
       if (words.length > 0) messages.push({ role: "user", content: words.join("") });
     }
-    const declarations = ((body.tools as Array<{ functionDeclarations?: Json[] }> | undefined) ?? []).flatMap((tool) => tool.functionDeclarations ?? []);
-    const tools = declarations.map((tool) => ({ name: String(tool.name), description: tool.description as string | undefined, parameters: tool.parametersJsonSchema ?? tool.parameters }));
+    const declarations = ((body.tools as Array<{ functionDeclarations?: Json[] }> | undefined) ?? []).flatMap(
+      (tool) => tool.functionDeclarations ?? [],
+    );
+    const tools = declarations.map((tool) => ({
+      name: String(tool.name),
+      description: tool.description as string | undefined,
+      parameters: tool.parametersJsonSchema ?? tool.parameters,
+    }));
     const generation = (body.generationConfig as Json | undefined) ?? {};
     return { model: route.model ?? "", messages, tools, stream: route.stream, maxOutputTokens: count(generation.maxOutputTokens) };
   },
@@ -281,13 +358,20 @@ const gemini: FakeWire = {
       {
         content: {
           role: "model",
-          parts: [...(answer.text ? [{ text: answer.text }] : []), ...answer.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.arguments } }))],
+          parts: [
+            ...(answer.text ? [{ text: answer.text }] : []),
+            ...answer.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.arguments } })),
+          ],
         },
         finishReason: answer.finishReason ?? "STOP",
         index: 0,
       },
     ],
-    usageMetadata: { promptTokenCount: answer.inputTokens, candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens },
+    usageMetadata: {
+      promptTokenCount: answer.inputTokens,
+      candidatesTokenCount: answer.outputTokens,
+      totalTokenCount: answer.inputTokens + answer.outputTokens,
+    },
     modelVersion: answer.model,
   }),
   // Gemini separates events with CRLF pairs and marks the last chunk with a finishReason.
@@ -299,19 +383,29 @@ const gemini: FakeWire = {
           {
             content: {
               role: "model",
-              parts: [{ text: piece }, ...(last ? answer.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.arguments } })) : [])],
+              parts: [
+                { text: piece },
+                ...(last ? answer.toolCalls.map((call) => ({ functionCall: { name: call.name, args: call.arguments } })) : []),
+              ],
             },
             index: 0,
             ...(last && { finishReason: answer.finishReason ?? "STOP" }),
           },
         ],
-        usageMetadata: { promptTokenCount: answer.inputTokens, ...(last && { candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens }) },
+        usageMetadata: {
+          promptTokenCount: answer.inputTokens,
+          ...(last && { candidatesTokenCount: answer.outputTokens, totalTokenCount: answer.inputTokens + answer.outputTokens }),
+        },
         modelVersion: answer.model,
       };
       return `data: ${JSON.stringify(chunk)}\r\n\r\n`;
     }),
   error: (status, message) => ({
-    error: { code: status, message, status: status === 429 ? "RESOURCE_EXHAUSTED" : status >= 500 ? "INTERNAL" : status === 401 ? "UNAUTHENTICATED" : "INVALID_ARGUMENT" },
+    error: {
+      code: status,
+      message,
+      status: status === 429 ? "RESOURCE_EXHAUSTED" : status >= 500 ? "INTERNAL" : status === 401 ? "UNAUTHENTICATED" : "INVALID_ARGUMENT",
+    },
   }),
   embeddings: {
     route(path) {

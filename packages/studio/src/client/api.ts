@@ -41,7 +41,11 @@ async function call<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 const id = (runId: string) => encodeURIComponent(runId);
 
 export const api = {
@@ -56,6 +60,7 @@ export const api = {
   events: (runId: string, after: number) => call<{ events: RunEvent[] }>(`/api/runs/${id(runId)}/events?after=${after}`),
   state: (runId: string, seq: number) => call<StateResponse>(`/api/runs/${id(runId)}/state?seq=${seq}`),
   answer: (runId: string, answer: unknown) => call<ActionResult>(`/api/runs/${id(runId)}/answer`, post({ answer })),
-  fork: (runId: string, body: { seq: number; state: unknown; forkAs: string }) => call<ActionResult>(`/api/runs/${id(runId)}/fork`, post(body)),
+  fork: (runId: string, body: { seq: number; state: unknown; forkAs: string }) =>
+    call<ActionResult>(`/api/runs/${id(runId)}/fork`, post(body)),
   live: (runId: string, after: number) => new EventSource(`/api/runs/${id(runId)}/live?after=${after}`),
 };

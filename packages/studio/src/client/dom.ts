@@ -3,7 +3,11 @@ export type Attrs = Record<string, string | number | boolean | undefined | null 
 export type Child = Node | string | number | null | undefined | false | Child[];
 
 /** Builds a DOM element: `h("a", { href: "#/" }, "Runs")`. Text is always inserted as text, never as HTML. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs ?? {})) {
     if (value === undefined || value === null || value === false) continue;

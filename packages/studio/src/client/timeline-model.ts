@@ -78,7 +78,12 @@ function assignLanes(spans: Span[], now: number): void {
  * batch node saves once per item and once when it completes: consecutive saves of a batch node
  * (`isBatch`) are one visit, its last save the completion.
  */
-export function buildTimeline(checkpoints: CheckpointInfo[], events: RunEvent[], isBatch: (path: string) => boolean, now = Date.now()): Timeline {
+export function buildTimeline(
+  checkpoints: CheckpointInfo[],
+  events: RunEvent[],
+  isBatch: (path: string) => boolean,
+  now = Date.now(),
+): Timeline {
   const open = new Map<string, Span[]>();
   const spans: Span[] = [];
   const ends = new Map<string, Span[]>();

@@ -46,9 +46,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ error: { name, message: String(redact(error instanceof Error ? error.message : String(error))) } }, 500);
   });
 
-  app.get("/api/info", (c) =>
-    c.json({ saver: saver.name, flows: actions?.flowNames ?? [], statuses: RUN_STATUSES }),
-  );
+  app.get("/api/info", (c) => c.json({ saver: saver.name, flows: actions?.flowNames ?? [], statuses: RUN_STATUSES }));
 
   app.get("/api/runs", async (c) => {
     const status = (c.req.query("status") ?? "").split(",").filter((s): s is RunStatus => (RUN_STATUSES as readonly string[]).includes(s));
@@ -75,7 +73,8 @@ export function createApp(options: AppOptions): Hono {
   app.get("/api/runs/:id/state", async (c) => {
     const runId = c.req.param("id");
     const seq = Number(c.req.query("seq"));
-    if (!Number.isInteger(seq) || seq < 1) return c.json({ error: { name: "BadRequest", message: "Give ?seq=N, a step of the run." } }, 400);
+    if (!Number.isInteger(seq) || seq < 1)
+      return c.json({ error: { name: "BadRequest", message: "Give ?seq=N, a step of the run." } }, 400);
     const current = await stateAt(saver, runId, seq);
     if (!current) return c.json({ error: { name: "NotFound", message: `Run "${runId}" has no step ${seq}.` } }, 404);
     const previous: StepState | undefined = seq > 1 ? await stateAt(saver, runId, seq - 1) : undefined;
@@ -124,7 +123,10 @@ export function createApp(options: AppOptions): Hono {
     if (!actions) return c.json({ error: { name: "NoFlow", message: "Studio was started without --flow: run the command shown." } }, 409);
     const body = (await c.req.json()) as { seq?: unknown; state?: unknown; forkAs?: unknown };
     if (!Number.isInteger(body.seq) || typeof body.forkAs !== "string" || body.forkAs === "") {
-      return c.json({ error: { name: "BadRequest", message: "Give { seq, state, forkAs }: the step to fork from, the edited state, the new run id." } }, 400);
+      return c.json(
+        { error: { name: "BadRequest", message: "Give { seq, state, forkAs }: the step to fork from, the edited state, the new run id." } },
+        400,
+      );
     }
     const started = await actions.fork({ runId, seq: body.seq as number, state: body.state, forkAs: body.forkAs });
     index.invalidate();

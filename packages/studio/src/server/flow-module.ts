@@ -38,7 +38,9 @@ async function importWithTsx(url: string, file: string): Promise<Record<string, 
   try {
     api = (await import(specifier)) as typeof api;
   } catch {
-    throw new FlowModuleError(`--flow ${file} is TypeScript, which this Node cannot load: npm install -D tsx, or give the compiled .js file.`);
+    throw new FlowModuleError(
+      `--flow ${file} is TypeScript, which this Node cannot load: npm install -D tsx, or give the compiled .js file.`,
+    );
   }
   try {
     return await api.tsImport(url, import.meta.url);

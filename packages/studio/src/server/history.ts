@@ -17,7 +17,13 @@ export async function stateAt(saver: CheckpointSaver, runId: string, seq: number
   const warnings: string[] = [];
   const checkpoint = await readCheckpoint(saver, runId, { seq, onCorrupt: (error) => warnings.push(error.message) });
   if (!checkpoint) return undefined;
-  const state: StepState = { seq: checkpoint.seq, at: checkpoint.at, status: checkpoint.status, node: checkpoint.node, shared: checkpoint.shared };
+  const state: StepState = {
+    seq: checkpoint.seq,
+    at: checkpoint.at,
+    status: checkpoint.status,
+    node: checkpoint.node,
+    shared: checkpoint.shared,
+  };
   if (checkpoint.interrupt) state.interrupt = checkpoint.interrupt;
   if (warnings.length > 0) state.warnings = warnings;
   return state;

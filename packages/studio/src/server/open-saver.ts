@@ -27,7 +27,9 @@ export async function openSaver(target: string): Promise<CheckpointSaver> {
     const { SqliteSaver } = await import("@flowlet/sqlite");
     return new SqliteSaver(path);
   }
-  throw new CheckpointSourceError(`--checkpoints ${target} is a file but not a SQLite database. Give a FileSaver folder, a SQLite file or a postgres:// URL.`);
+  throw new CheckpointSourceError(
+    `--checkpoints ${target} is a file but not a SQLite database. Give a FileSaver folder, a SQLite file or a postgres:// URL.`,
+  );
 }
 
 async function isSQLite(path: string): Promise<boolean> {
@@ -48,7 +50,9 @@ async function openPostgres(url: string): Promise<CheckpointSaver> {
   try {
     module = (await import(specifier)) as typeof module;
   } catch {
-    throw new CheckpointSourceError("A postgres:// URL needs the @flowlet/postgres package: npm install @flowlet/postgres, then start Studio again.");
+    throw new CheckpointSourceError(
+      "A postgres:// URL needs the @flowlet/postgres package: npm install @flowlet/postgres, then start Studio again.",
+    );
   }
   if (!module.PostgresSaver) throw new CheckpointSourceError("@flowlet/postgres has no PostgresSaver export: update it.");
   return new module.PostgresSaver({ connectionString: url });

@@ -12,7 +12,8 @@ export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && typeof inner === "string" ? "[redacted]" : redact(inner);
+    for (const [key, inner] of Object.entries(value))
+      out[key] = SECRET_KEY.test(key) && typeof inner === "string" ? "[redacted]" : redact(inner);
     return out;
   }
   return value;

@@ -85,7 +85,10 @@ function filter(all: RunInfo[], query: RunsQuery): { matches: RunInfo[]; counts:
   const matches = all.filter(
     (run) =>
       (!statuses || statuses.has(run.status)) &&
-      (!text || run.runId.toLowerCase().includes(text) || run.flow.toLowerCase().includes(text) || (run.lastNode ?? "").toLowerCase().includes(text)),
+      (!text ||
+        run.runId.toLowerCase().includes(text) ||
+        run.flow.toLowerCase().includes(text) ||
+        (run.lastNode ?? "").toLowerCase().includes(text)),
   );
   return { matches, counts };
 }

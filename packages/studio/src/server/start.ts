@@ -50,7 +50,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   const host = options.host ?? "127.0.0.1";
   const loopback = LOOPBACK.has(host);
   const token = options.token ?? (loopback ? undefined : randomBytes(18).toString("base64url"));
-  if (token !== undefined && token.length < 16) throw new StudioOptionsError("--token must be at least 16 characters: it guards your runs' data.");
+  if (token !== undefined && token.length < 16)
+    throw new StudioOptionsError("--token must be at least 16 characters: it guards your runs' data.");
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StudioOptionsError(`--port must be 0..65535, got ${options.port}.`);
   const saver = typeof options.checkpoints === "string" ? await openSaver(options.checkpoints) : options.checkpoints;

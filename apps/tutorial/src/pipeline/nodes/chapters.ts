@@ -87,12 +87,20 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
     let reply = await this.pipeline.write(call, job.prompt, ctx.signal);
     if (reply.finishReason.unified !== "length") return reply.text;
     if (counter.count(job.prompt) + counter.count(reply.text) + cap + 64 <= window.contextTokens) {
-      this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: cut at the output limit (${cap} tokens), continuing it` });
+      this.pipeline.progress({
+        stage: "chapters",
+        message: `chapter ${job.number}: cut at the output limit (${cap} tokens), continuing it`,
+      });
       reply = await this.pipeline.continue(call, job.prompt, reply, ctx.signal);
       if (reply.finishReason.unified !== "length") return reply.text;
     }
     this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: cut at the output limit, asking for a shorter one` });
-    const shorter = chapterPrompt({ ...job.brief, words: Math.floor(job.brief.words / 2) }, this.pipeline.room("chapter"), this.pipeline.lang, job.sections);
+    const shorter = chapterPrompt(
+      { ...job.brief, words: Math.floor(job.brief.words / 2) },
+      this.pipeline.room("chapter"),
+      this.pipeline.lang,
+      job.sections,
+    );
     reply = await this.pipeline.write({ ...call, label: `chapter ${job.number} (shorter)` }, shorter, ctx.signal);
     if (reply.finishReason.unified !== "length") return reply.text;
     const error = new ChapterCutError(job.number, job.name, cap);
@@ -112,7 +120,12 @@ export class WriteChapters extends ParallelBatchNode<TutorialStore, Job, string>
         const problems = broken[i]!;
         if (problems.length === 0) return undefined;
         this.pipeline.progress({ stage: "chapters", message: `chapter ${job.number}: re-asking for a diagram that does not parse` });
-        const call = { stage: "chapters", kind: "diagram" as const, label: `chapter ${job.number}, diagram ${i + 1}`, attempt: ctx.attempt };
+        const call = {
+          stage: "chapters",
+          kind: "diagram" as const,
+          label: `chapter ${job.number}, diagram ${i + 1}`,
+          attempt: ctx.attempt,
+        };
         const reply = await this.pipeline.write(call, fixDiagramPrompt(block.source, problems, this.pipeline.room("diagram")), ctx.signal);
         // A repair cut at its cap is no repair.
         if (reply.finishReason.unified === "length") return DROPPED_DIAGRAM;

@@ -67,6 +67,7 @@ export function indexPage(
 /** A `flowchart TD` with one node per abstraction and one labelled edge per relationship. */
 export function relationshipDiagram(abstractions: readonly Abstraction[], relationships: readonly Relationship[]): string {
   const lines = ["flowchart TD", ...abstractions.map((a, i) => `    ${mermaidId("A", i)}[${mermaidLabel(a.name)}]`)];
-  for (const r of relationships) lines.push(`    ${mermaidId("A", r.from)} -->|${mermaidLabel(r.label, MAX_EDGE_LABEL)}| ${mermaidId("A", r.to)}`);
+  for (const r of relationships)
+    lines.push(`    ${mermaidId("A", r.from)} -->|${mermaidLabel(r.label, MAX_EDGE_LABEL)}| ${mermaidId("A", r.to)}`);
   return lines.join("\n");
 }

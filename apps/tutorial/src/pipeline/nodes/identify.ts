@@ -16,13 +16,27 @@ export class IdentifyAbstractions extends Node<TutorialStore, Ask, Abstraction[]
   override prep(shared: TutorialStore): Ask {
     this.pipeline.progress({ stage: "identify" });
     const { projectName, maxAbstractions } = shared.input;
-    const sections = shared.summaries ? shared.summaries.units.map((u) => renderUnit(this.pipeline.files, u)) : wholeFiles(this.pipeline.files);
-    const prompt = identifyPrompt(projectName, this.pipeline.room("identify"), this.pipeline.lang, maxAbstractions, sections, shared.summaries !== null);
+    const sections = shared.summaries
+      ? shared.summaries.units.map((u) => renderUnit(this.pipeline.files, u))
+      : wholeFiles(this.pipeline.files);
+    const prompt = identifyPrompt(
+      projectName,
+      this.pipeline.room("identify"),
+      this.pipeline.lang,
+      maxAbstractions,
+      sections,
+      shared.summaries !== null,
+    );
     return { prompt, maxAbstractions };
   }
 
   override exec({ prompt, maxAbstractions }: Ask, ctx: NodeContext): Promise<Abstraction[]> {
-    return this.pipeline.ask({ stage: "identify", kind: "identify", label: "abstractions", attempt: ctx.attempt }, prompt, abstractionsSchema(this.pipeline.files.length, maxAbstractions), ctx.signal);
+    return this.pipeline.ask(
+      { stage: "identify", kind: "identify", label: "abstractions", attempt: ctx.attempt },
+      prompt,
+      abstractionsSchema(this.pipeline.files.length, maxAbstractions),
+      ctx.signal,
+    );
   }
 
   override post(shared: TutorialStore, _ask: Ask, abstractions: Abstraction[]): void {

@@ -17,12 +17,23 @@ export class OrderChapters extends Node<TutorialStore, Ask, number[]> {
     const abstractions = shared.abstractions ?? [];
     const names = abstractions.map((a) => a.name);
     const lines = (shared.relationships ?? []).map((r) => `- ${r.from} # ${names[r.from]} → ${r.to} # ${names[r.to]}: ${r.label}`);
-    const prompt = orderPrompt(shared.input.projectName, this.pipeline.room("order"), abstractionList(abstractions, false), shared.summary ?? "", [lines.join("\n")]);
+    const prompt = orderPrompt(
+      shared.input.projectName,
+      this.pipeline.room("order"),
+      abstractionList(abstractions, false),
+      shared.summary ?? "",
+      [lines.join("\n")],
+    );
     return { prompt, names };
   }
 
   override exec({ prompt, names }: Ask, ctx: NodeContext): Promise<number[]> {
-    return this.pipeline.ask({ stage: "order", kind: "order", label: "chapter order", attempt: ctx.attempt }, prompt, orderSchema(names), ctx.signal);
+    return this.pipeline.ask(
+      { stage: "order", kind: "order", label: "chapter order", attempt: ctx.attempt },
+      prompt,
+      orderSchema(names),
+      ctx.signal,
+    );
   }
 
   override post(shared: TutorialStore, _ask: Ask, order: number[]): void {

@@ -22,12 +22,23 @@ export class AnalyzeRelationships extends Node<TutorialStore, Ask, Relationships
       const file = this.pipeline.files[i]!;
       return `${fileHeader(i, file.path)}\n${summaries?.[i] ?? file.content}`;
     });
-    const prompt = relationshipsPrompt(shared.input.projectName, this.pipeline.room("relationships"), this.pipeline.lang, abstractionList(abstractions, true), sections);
+    const prompt = relationshipsPrompt(
+      shared.input.projectName,
+      this.pipeline.room("relationships"),
+      this.pipeline.lang,
+      abstractionList(abstractions, true),
+      sections,
+    );
     return { prompt, count: abstractions.length };
   }
 
   override exec({ prompt, count }: Ask, ctx: NodeContext): Promise<Relationships> {
-    return this.pipeline.ask({ stage: "relationships", kind: "relationships", label: "relationships", attempt: ctx.attempt }, prompt, relationshipsSchema(count), ctx.signal);
+    return this.pipeline.ask(
+      { stage: "relationships", kind: "relationships", label: "relationships", attempt: ctx.attempt },
+      prompt,
+      relationshipsSchema(count),
+      ctx.signal,
+    );
   }
 
   override post(shared: TutorialStore, _ask: Ask, result: Relationships): void {

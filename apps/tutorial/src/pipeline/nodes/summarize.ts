@@ -38,12 +38,23 @@ export class SummarizeFiles extends ParallelBatchNode<TutorialStore, Job, Done> 
     const project = shared.input.projectName;
     const room = identifyRoom(sizing, project, state !== null);
     if (state === null) return fits(sizing, wholeFiles(this.pipeline.files), room) ? [] : this.fileJobs(shared);
-    return fits(sizing, state.units.map((u) => renderUnit(this.pipeline.files, u)), room) ? [] : this.mergeJobs(shared, state.units);
+    return fits(
+      sizing,
+      state.units.map((u) => renderUnit(this.pipeline.files, u)),
+      room,
+    )
+      ? []
+      : this.mergeJobs(shared, state.units);
   }
 
   override async exec(job: Job, ctx: NodeContext): Promise<Done> {
     if (job.kind === "files") {
-      const summaries = await this.pipeline.ask(this.call(job, ctx), job.prompt, fileSummariesSchema(this.pipeline.files.length, job.files), ctx.signal);
+      const summaries = await this.pipeline.ask(
+        this.call(job, ctx),
+        job.prompt,
+        fileSummariesSchema(this.pipeline.files.length, job.files),
+        ctx.signal,
+      );
       this.pipeline.advance("summarize");
       return { kind: "files", summaries };
     }
@@ -81,7 +92,16 @@ export class SummarizeFiles extends ParallelBatchNode<TutorialStore, Job, Done> 
     this.pipeline.begin("summarize", groups.length, `level 1: ${files.length} files in ${groups.length} groups`);
     return groups.map((group) => {
       const indices = [...new Set(group.map((p) => p.file))];
-      return { kind: "files", files: indices, prompt: summarizeFilesPrompt(project, sizing.room("summarize"), indices, group.map((p) => p.text)) };
+      return {
+        kind: "files",
+        files: indices,
+        prompt: summarizeFilesPrompt(
+          project,
+          sizing.room("summarize"),
+          indices,
+          group.map((p) => p.text),
+        ),
+      };
     });
   }
 
@@ -102,10 +122,19 @@ export class SummarizeFiles extends ParallelBatchNode<TutorialStore, Job, Done> 
 }
 
 /** The merge groups of one level: neighbouring units, each cut to half a group so that a group always merges two or more. */
-export function mergeGroups(units: readonly SummaryUnit[], files: readonly SourceFile[], sizing: Sizing, project: string): { first: number; last: number; prompt: string }[] {
+export function mergeGroups(
+  units: readonly SummaryUnit[],
+  files: readonly SourceFile[],
+  sizing: Sizing,
+  project: string,
+): { first: number; last: number; prompt: string }[] {
   const { counter } = sizing;
   const budget = sizing.room("merge");
-  const room = budget.budget - counter.count(mergeSummariesPrompt(project, { ...budget, budget: Number.POSITIVE_INFINITY }, 0, 0, [])) - APPENDED_INSTRUCTION - 16;
+  const room =
+    budget.budget -
+    counter.count(mergeSummariesPrompt(project, { ...budget, budget: Number.POSITIVE_INFINITY }, 0, 0, [])) -
+    APPENDED_INSTRUCTION -
+    16;
   const path = (i: number) => files[i]?.path ?? "?";
   const texts = units.map((u) => {
     const header = rangeHeader(u.first, u.last, path(u.first), path(u.last));
@@ -114,7 +143,17 @@ export function mergeGroups(units: readonly SummaryUnit[], files: readonly Sourc
   return packGroups(texts, (t) => counter.count(t.text) + 1, room, Number.POSITIVE_INFINITY).map((group) => {
     const first = group[0]!.unit.first;
     const last = group.at(-1)!.unit.last;
-    return { first, last, prompt: mergeSummariesPrompt(project, budget, first, last, group.map((t) => t.text)) };
+    return {
+      first,
+      last,
+      prompt: mergeSummariesPrompt(
+        project,
+        budget,
+        first,
+        last,
+        group.map((t) => t.text),
+      ),
+    };
   });
 }
 
@@ -126,7 +165,11 @@ export function mergeGroups(units: readonly SummaryUnit[], files: readonly Sourc
 export function levelOneGroups(files: readonly SourceFile[], sizing: Sizing, project: string): { file: number; text: string }[][] {
   const { counter } = sizing;
   const budget = sizing.room("summarize");
-  const room = budget.budget - counter.count(summarizeFilesPrompt(project, { ...budget, budget: Number.POSITIVE_INFINITY }, [], [])) - APPENDED_INSTRUCTION - 16;
+  const room =
+    budget.budget -
+    counter.count(summarizeFilesPrompt(project, { ...budget, budget: Number.POSITIVE_INFINITY }, [], [])) -
+    APPENDED_INSTRUCTION -
+    16;
   const pieces: { file: number; text: string }[] = [];
   files.forEach((file, i) => {
     const header = fileHeader(i, file.path, { part: 1, parts: 2 });
@@ -136,7 +179,13 @@ export function levelOneGroups(files: readonly SourceFile[], sizing: Sizing, pro
     });
   });
   const perGroup = filesPerGroup(sizing.window, sizing.maxAbstractions);
-  return packGroups(pieces, (piece) => counter.count(piece.text) + indexCost(counter, piece.file) + 1, room, perGroup, (piece) => piece.file);
+  return packGroups(
+    pieces,
+    (piece) => counter.count(piece.text) + indexCost(counter, piece.file) + 1,
+    room,
+    perGroup,
+    (piece) => piece.file,
+  );
 }
 
 /** What IdentifyAbstractions shows of the codebase: every file in full. */
@@ -153,7 +202,14 @@ export function renderUnit(files: readonly SourceFile[], unit: SummaryUnit): str
 /** The tokens IdentifyAbstractions has for the codebase. */
 export function identifyRoom(sizing: Sizing, project: string, summarised: boolean): number {
   const room = sizing.room("identify");
-  const template = identifyPrompt(project, { ...room, budget: Number.POSITIVE_INFINITY }, sizing.lang, sizing.maxAbstractions, [], summarised);
+  const template = identifyPrompt(
+    project,
+    { ...room, budget: Number.POSITIVE_INFINITY },
+    sizing.lang,
+    sizing.maxAbstractions,
+    [],
+    summarised,
+  );
   return room.budget - APPENDED_INSTRUCTION - sizing.counter.count(template);
 }
 
@@ -170,7 +226,13 @@ function indexCost(counter: Sizing["counter"], index: number): number {
  * Consecutive items into groups of total cost at most `room` and at most `maxKeys` distinct keys
  * (files): an item costlier than `room` gets a group of its own.
  */
-function packGroups<T>(items: readonly T[], cost: (item: T) => number, room: number, maxKeys: number, key: (item: T) => unknown = (item) => item): T[][] {
+function packGroups<T>(
+  items: readonly T[],
+  cost: (item: T) => number,
+  room: number,
+  maxKeys: number,
+  key: (item: T) => unknown = (item) => item,
+): T[][] {
   const groups: T[][] = [];
   let current: T[] = [];
   let keys = new Set<unknown>();

@@ -33,7 +33,12 @@ export async function renderFork(ctx: RunContext): Promise<Node> {
     h("div", { class: "toolbar" }, h("label", { for: "fork-id" }, "New run id"), name),
     actions?.fits
       ? h("button", { id: "fork-submit", onclick: () => void submit() }, "Fork and run")
-      : h("div", { id: "fork-command" }, h("p", null, actions?.reason ?? "Start Studio with --flow ./your-flow.ts to fork from here, or from your code:"), h("pre", null, command)),
+      : h(
+          "div",
+          { id: "fork-command" },
+          h("p", null, actions?.reason ?? "Start Studio with --flow ./your-flow.ts to fork from here, or from your code:"),
+          h("pre", null, command),
+        ),
     result,
   );
 }

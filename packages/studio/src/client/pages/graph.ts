@@ -16,7 +16,8 @@ function mermaid() {
 /** The flow's graph from the registry, with the selected step's node (or the run's current one) highlighted. */
 export async function renderGraph(ctx: RunContext): Promise<Node> {
   const graph = parseGraph(ctx.data.run.graph);
-  if (!graph) return h("p", { class: "muted" }, "This run has no recorded graph: it was saved by a Flowlet without the run registry's graph.");
+  if (!graph)
+    return h("p", { class: "muted" }, "This run has no recorded graph: it was saved by a Flowlet without the run registry's graph.");
   const drawn = toMermaid(graph, graph.name ?? ctx.data.run.flow);
   const seq = selected(ctx);
   const node = ctx.data.checkpoints.find((c) => c.seq === seq)?.node ?? ctx.data.run.lastNode;
@@ -38,7 +39,11 @@ export async function renderGraph(ctx: RunContext): Promise<Node> {
   return h(
     "div",
     null,
-    h("p", { class: "muted" }, current ? `Highlighted: ${node} (step ${seq}). Click a node to select its latest step.` : "Click a node to select its latest step."),
+    h(
+      "p",
+      { class: "muted" },
+      current ? `Highlighted: ${node} (step ${seq}). Click a node to select its latest step.` : "Click a node to select its latest step.",
+    ),
     box,
   );
 }

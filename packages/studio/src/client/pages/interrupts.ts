@@ -6,10 +6,27 @@ import type { RunContext } from "./context.js";
 export async function renderInterrupts(ctx: RunContext): Promise<Node> {
   const { run, checkpoints, actions } = ctx.data;
   const past = ctx.events.filter((e) => e.type === "interrupt");
-  const history = past.length === 0 ? "" : h("div", null, h("h2", null, "Interrupts so far"), h("ul", null, past.map((e) => h("li", null, `${time(e.at)} ${e.path ?? ""}`))));
+  const history =
+    past.length === 0
+      ? ""
+      : h(
+          "div",
+          null,
+          h("h2", null, "Interrupts so far"),
+          h(
+            "ul",
+            null,
+            past.map((e) => h("li", null, `${time(e.at)} ${e.path ?? ""}`)),
+          ),
+        );
   const latest = checkpoints.at(-1);
   if (run.status !== "interrupted" || !latest) {
-    return h("div", null, h("p", { id: "no-interrupt", class: "muted" }, `Nothing is waiting for an answer: the run is ${run.status}.`), history);
+    return h(
+      "div",
+      null,
+      h("p", { id: "no-interrupt", class: "muted" }, `Nothing is waiting for an answer: the run is ${run.status}.`),
+      history,
+    );
   }
   const state = await api.state(ctx.runId, latest.seq);
   const payload = state.interrupt?.payload;
@@ -35,7 +52,8 @@ export async function renderInterrupts(ctx: RunContext): Promise<Node> {
                 return;
               }
               const sent = await api.answer(ctx.runId, value).catch((error: Error) => ({ error }));
-              result.textContent = "error" in sent && sent.error ? sent.error.message : "Answered: the run goes on (this page follows it live).";
+              result.textContent =
+                "error" in sent && sent.error ? sent.error.message : "Answered: the run goes on (this page follows it live).";
             },
           },
           `Answer and resume with ${actions.flow}`,
@@ -45,7 +63,13 @@ export async function renderInterrupts(ctx: RunContext): Promise<Node> {
     : h(
         "div",
         { id: "answer-command" },
-        h("p", null, actions ? actions.reason : "Studio was started without the flow's module, so it cannot resume the run itself. Answer it from your code:"),
+        h(
+          "p",
+          null,
+          actions
+            ? actions.reason
+            : "Studio was started without the flow's module, so it cannot resume the run itself. Answer it from your code:",
+        ),
         h("pre", null, command),
         h("p", null, "or start Studio with ", h("code", null, "--flow ./your-flow.ts"), " to answer here."),
       );

@@ -19,7 +19,11 @@ interface LLMData {
 export function renderLLM(ctx: RunContext): Node {
   const calls = ctx.events.filter((e) => e.type === "llm");
   if (calls.length === 0) {
-    return h("p", { class: "muted" }, "No LLM calls recorded. Record them as \"llm\" events (see docs/studio.md) to see prompts, replies, tokens and cost here.");
+    return h(
+      "p",
+      { class: "muted" },
+      'No LLM calls recorded. Record them as "llm" events (see docs/studio.md) to see prompts, replies, tokens and cost here.',
+    );
   }
   let input = 0;
   let output = 0;
@@ -44,8 +48,12 @@ export function renderLLM(ctx: RunContext): Node {
         h("span", { class: "num" }, typeof d.cost === "number" ? `$${d.cost.toFixed(5)}` : ""),
         h("span", null, d.finishReason ?? ""),
       ),
-      d.prompt === undefined ? h("p", { class: "muted" }, "Prompt not recorded.") : h("div", null, h("h3", null, "Prompt"), h("pre", { class: "json" }, typeof d.prompt === "string" ? d.prompt : json(d.prompt))),
-      d.reply === undefined ? "" : h("div", null, h("h3", null, "Reply"), h("pre", { class: "json" }, typeof d.reply === "string" ? d.reply : json(d.reply))),
+      d.prompt === undefined
+        ? h("p", { class: "muted" }, "Prompt not recorded.")
+        : h("div", null, h("h3", null, "Prompt"), h("pre", { class: "json" }, typeof d.prompt === "string" ? d.prompt : json(d.prompt))),
+      d.reply === undefined
+        ? ""
+        : h("div", null, h("h3", null, "Reply"), h("pre", { class: "json" }, typeof d.reply === "string" ? d.reply : json(d.reply))),
     );
   });
   return h(

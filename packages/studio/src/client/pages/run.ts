@@ -10,7 +10,14 @@ import { renderTimeline } from "./timeline.js";
 
 export const TABS = ["graph", "timeline", "state", "llm", "interrupts", "fork"] as const;
 export type Tab = (typeof TABS)[number];
-const TITLES: Record<Tab, string> = { graph: "Graph", timeline: "Timeline", state: "State", llm: "LLM calls", interrupts: "Interrupts", fork: "Fork" };
+const TITLES: Record<Tab, string> = {
+  graph: "Graph",
+  timeline: "Timeline",
+  state: "State",
+  llm: "LLM calls",
+  interrupts: "Interrupts",
+  fork: "Fork",
+};
 /** Tabs whose content is a form: a live update must not wipe what the user is typing. */
 const FORMS = new Set<Tab>(["fork"]);
 
@@ -120,7 +127,18 @@ export class RunView {
         `${run.flow} · started ${time(run.createdAt)} · ${duration(run.durationMs)} · `,
         h("span", { id: "run-steps" }, `${run.steps} step${run.steps === 1 ? "" : "s"}`),
         run.lastNode ? ` · last ${run.lastNode}` : "",
-        run.parentRunId ? h("span", null, " · forked from ", h("a", { href: `#/run/${encodeURIComponent(run.parentRunId)}/timeline?step=${run.parentSeq}` }, `${run.parentRunId} @ step ${run.parentSeq}`)) : "",
+        run.parentRunId
+          ? h(
+              "span",
+              null,
+              " · forked from ",
+              h(
+                "a",
+                { href: `#/run/${encodeURIComponent(run.parentRunId)}/timeline?step=${run.parentSeq}` },
+                `${run.parentRunId} @ step ${run.parentSeq}`,
+              ),
+            )
+          : "",
       ),
       run.status === "running" ? h("span", { class: "live", id: "live-dot", title: "updating live" }, "● live") : "",
       run.error ? h("p", { class: "error" }, `${run.error.name}: ${run.error.message}`) : "",
@@ -135,7 +153,11 @@ export class RunView {
       TABS.map((tab) =>
         h(
           "a",
-          { href: `#/run/${encodeURIComponent(this.runId)}/${tab}${this.#step ? `?step=${this.#step}` : ""}`, class: tab === this.#tab ? "tab active" : "tab", id: `tab-${tab}` },
+          {
+            href: `#/run/${encodeURIComponent(this.runId)}/${tab}${this.#step ? `?step=${this.#step}` : ""}`,
+            class: tab === this.#tab ? "tab active" : "tab",
+            id: `tab-${tab}`,
+          },
           TITLES[tab],
         ),
       ),
@@ -144,10 +166,12 @@ export class RunView {
     const ctx = this.#context();
     const tab = this.#tab;
     // Renders run one after another, so a slow graph render cannot land over a newer tab.
-    this.#rendering = this.#rendering.then(async () => {
-      const content = await RENDER[tab](ctx);
-      if (tab === this.#tab) mount(this.#body, content);
-    }).catch((error: unknown) => mount(this.#body, h("p", { class: "error" }, (error as Error).message)));
+    this.#rendering = this.#rendering
+      .then(async () => {
+        const content = await RENDER[tab](ctx);
+        if (tab === this.#tab) mount(this.#body, content);
+      })
+      .catch((error: unknown) => mount(this.#body, h("p", { class: "error" }, (error as Error).message)));
   }
 }
 

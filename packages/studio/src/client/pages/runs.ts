@@ -90,7 +90,13 @@ export class RunsView {
         h("td", { class: "num" }, duration(run.durationMs)),
         h("td", { class: "num" }, run.steps),
         h("td", null, run.lastNode ?? ""),
-        h("td", null, run.parentRunId ? h("a", { href: `#/run/${encodeURIComponent(run.parentRunId)}/timeline` }, `${run.parentRunId} @${run.parentSeq}`) : ""),
+        h(
+          "td",
+          null,
+          run.parentRunId
+            ? h("a", { href: `#/run/${encodeURIComponent(run.parentRunId)}/timeline` }, `${run.parentRunId} @${run.parentSeq}`)
+            : "",
+        ),
       ),
     );
     mount(
@@ -99,7 +105,15 @@ export class RunsView {
       h(
         "table",
         null,
-        h("thead", null, h("tr", null, ["run", "status", "flow", "started", "duration", "steps", "last node", "forked from"].map((t) => h("th", null, t)))),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["run", "status", "flow", "started", "duration", "steps", "last node", "forked from"].map((t) => h("th", null, t)),
+          ),
+        ),
         h("tbody", null, rows),
       ),
     );

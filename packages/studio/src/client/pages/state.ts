@@ -33,7 +33,9 @@ export async function renderState(ctx: RunContext): Promise<Node> {
         "div",
         null,
         h("h2", null, seq === 1 ? "Changes from the start" : `Changes from step ${prev?.seq ?? seq - 1}`),
-        state.changes.length === 0 ? h("p", { class: "muted", id: "diff" }, "No change to the store.") : h("ul", { id: "diff", class: "diff" }, state.changes.map(change)),
+        state.changes.length === 0
+          ? h("p", { class: "muted", id: "diff" }, "No change to the store.")
+          : h("ul", { id: "diff", class: "diff" }, state.changes.map(change)),
       ),
     ),
   );
@@ -50,6 +52,10 @@ function change(c: Change): Node {
     { class: `change ${c.kind}`, "data-path": path },
     h("code", null, path),
     " ",
-    c.kind === "added" ? h("ins", null, short(c.after)) : c.kind === "removed" ? h("del", null, short(c.before)) : [h("del", null, short(c.before)), " → ", h("ins", null, short(c.after))],
+    c.kind === "added"
+      ? h("ins", null, short(c.after))
+      : c.kind === "removed"
+        ? h("del", null, short(c.before))
+        : [h("del", null, short(c.before)), " → ", h("ins", null, short(c.after))],
   );
 }

@@ -67,12 +67,24 @@ export function renderTimeline(ctx: RunContext): Node {
       h("span", { id: "step-current" }, seq === undefined ? "no steps" : `step ${seq} of ${timeline.steps.length}`),
       h("button", { id: "step-next", disabled: !next, onclick: () => next && ctx.select(next.seq) }, "next step ▶"),
     ),
-    timeline.spans.length > 0 ? h("div", { class: "lanes", id: "lanes" }, lanes) : h("p", { class: "muted" }, "No node events recorded for this run."),
-    shown.length < timeline.steps.length ? h("p", { class: "muted" }, `Steps ${from + 1}–${from + shown.length} of ${timeline.steps.length}: step to see more.`) : "",
+    timeline.spans.length > 0
+      ? h("div", { class: "lanes", id: "lanes" }, lanes)
+      : h("p", { class: "muted" }, "No node events recorded for this run."),
+    shown.length < timeline.steps.length
+      ? h("p", { class: "muted" }, `Steps ${from + 1}–${from + shown.length} of ${timeline.steps.length}: step to see more.`)
+      : "",
     h(
       "table",
       { id: "steps" },
-      h("thead", null, h("tr", null, ["step", "node", "status", "saved", "duration", "action", "retries"].map((t) => h("th", null, t)))),
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          ["step", "node", "status", "saved", "duration", "action", "retries"].map((t) => h("th", null, t)),
+        ),
+      ),
       h("tbody", null, rows),
     ),
   );
