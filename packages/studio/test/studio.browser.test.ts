@@ -48,13 +48,17 @@ function llmFor(runId: string): LLM {
   const llm = createLLM(fake.config);
   return {
     connection: llm.connection,
+    limits: llm.limits,
+    limitsFor: (model) => llm.limitsFor(model),
+    countTokens: (prompt, model) => llm.countTokens(prompt, model),
+    continue: (prompt, reply, options) => llm.continue(prompt, reply, options),
     stream: (prompt, options) => llm.stream(prompt, options),
     embed: (texts, options) => llm.embed(texts, options),
     structured: (prompt, schema, options) =>
       llm.structured(prompt, schema, { ...options, onUsage: (usage) => record({ ...usage, cost: cost(usage) }) }),
     async chat(prompt, options) {
       const reply = await llm.chat(prompt, options);
-      record({ model: reply.model, ...reply.usage, cost: cost(reply.usage), finishReason: reply.finishReason, prompt, reply: reply.text });
+      record({ model: reply.model, ...reply.usage, cost: cost(reply.usage), finishReason: reply.finishReason.unified, prompt, reply: reply.text });
       return reply;
     },
   };
