@@ -33,8 +33,13 @@ const once = <T>(f: () => T): (() => T) => {
   };
 };
 
-const CORE_LINES_COMMAND = "find packages/flowlet/src -name '*.ts' | xargs cat | wc -l";
-const coreLines = once(() => Number(execSync(CORE_LINES_COMMAND, { cwd: REPO, encoding: "utf8" }).trim()));
+const CORE_LINES_COMMAND = "node scripts/core-lines.mjs";
+/** [lines of code, all lines] of the core, from the script's total row. */
+const coreLines = once(() => {
+  const total = /^total\s+(\d+) lines\s+(\d+) code/m.exec(execSync(CORE_LINES_COMMAND, { cwd: REPO, encoding: "utf8" }));
+  if (!total) throw new Error(`${CORE_LINES_COMMAND} printed no total row`);
+  return [Number(total[2]), Number(total[1])];
+});
 
 const NODE_MODULES_COMMAND = "du -sh node_modules";
 const nodeModulesMB = once(() => Number(execFileSync("du", ["-sm", "node_modules"], { cwd: REPO, encoding: "utf8" }).split("\t")[0]));
@@ -79,8 +84,7 @@ const tutorialIndex = once(() => {
     rmSync(out, { recursive: true, force: true });
   }
 });
-const SUMMARY =
-  /(\d[\d,]*) files \((\d+) TypeScript, (\d+) Markdown, (\d+) JavaScript\); (\d+) code modules exporting (\d+) symbols, in\s+(\d+) chapters/;
+const SUMMARY = /(\d[\d,]*) files \(([^)]*)\); (\d+) code modules exporting (\d+) symbols, in\s+(\d+) chapters/;
 const tutorialSummary = () => {
   const match = SUMMARY.exec(tutorialIndex());
   if (!match) throw new Error("the tutorial's index.md has no summary line: update SUMMARY in scripts/claims.ts");
@@ -115,8 +119,8 @@ export const CLAIMS: Claim[] = [
     file: "README.md",
     what: "core size",
     command: CORE_LINES_COMMAND,
-    pattern: /The core \(`flowlet`\) is about ([\d,]+) lines/,
-    measure: () => [thousands(roundTo(coreLines(), 100))],
+    pattern: /The core \(`flowlet`\) is ([\d,]+) lines of code \(([\d,]+) lines in all/,
+    measure: () => coreLines().map(thousands),
   },
   {
     file: "README.md",

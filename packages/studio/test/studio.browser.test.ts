@@ -58,7 +58,14 @@ function llmFor(runId: string): LLM {
       llm.structured(prompt, schema, { ...options, onUsage: (usage) => record({ ...usage, cost: cost(usage) }) }),
     async chat(prompt, options) {
       const reply = await llm.chat(prompt, options);
-      record({ model: reply.model, ...reply.usage, cost: cost(reply.usage), finishReason: reply.finishReason.unified, prompt, reply: reply.text });
+      record({
+        model: reply.model,
+        ...reply.usage,
+        cost: cost(reply.usage),
+        finishReason: reply.finishReason.unified,
+        prompt,
+        reply: reply.text,
+      });
       return reply;
     },
   };
