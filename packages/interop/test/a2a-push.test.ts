@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Flow, Node } from "flowlet";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { type A2AServer, serveA2A } from "../src/index.js";
 import { TaskState, asTask, connect, request } from "./a2a-helpers.js";
 
@@ -49,6 +49,9 @@ describe("push notifications", () => {
   });
 
   it("POST the task's updates to an allowed webhook, token included", async () => {
+    // The SDK's sender logs each delivery to stdout; the test reads the webhook instead.
+    const info = vi.spyOn(console, "info").mockImplementation(() => {});
+    onTestFinished(() => info.mockRestore());
     const hook = await receiver();
     const server = await serve({ pushNotifications: { allowedHosts: ["127.0.0.1"] } });
     const card = await (await fetch(server.cardUrl, { headers: { "A2A-Version": "1.0" } })).json();

@@ -61,6 +61,5 @@ describe("the default task store over 10,000 tasks", () => {
     const unboundedGrowth = await growth(unbounded, template);
     expect(unbounded.size).toBe(10_000);
     expect(unboundedGrowth).toBeGreaterThan(4 * boundedGrowth + 5);
-    console.log(`heap growth 2,000 → 10,000 tasks: bounded ${boundedGrowth.toFixed(2)} MB, unbounded ${unboundedGrowth.toFixed(1)} MB`);
   }, 60_000);
 });

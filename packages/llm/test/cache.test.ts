@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { type CachedReply, type UsageEvent, createLLM, fileCache, memoryCache } from "../src/index.js";
 import { type FakeLLM, startFakeLLM } from "../src/testing/index.js";
@@ -135,6 +135,12 @@ describe("response cache", () => {
     fake = await startFakeLLM();
     fake.enqueue("paid for");
     const broken = { get: async () => undefined, set: async () => Promise.reject(new Error("disk full")) };
-    expect((await createLLM({ ...fake.config, cache: broken }).chat("q")).text).toBe("paid for");
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      expect((await createLLM({ ...fake.config, cache: broken }).chat("q")).text).toBe("paid for");
+      expect(warn.mock.calls.flat().join(" ")).toMatch(/could not write the cache entry \(disk full\)/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -23,7 +23,12 @@ beforeAll(async () => {
   const saver = new SqliteSaver(join(dir, "runs.db"));
   const count = new Count();
   count.on("again", count);
-  await new Flow(count, { name: "Counter" }).run({ n: 0 }, { checkpoint: saver, runId: "count-1" });
+  const warnings: string[] = [];
+  await new Flow(count, { name: "Counter" }).run(
+    { n: 0 },
+    { checkpoint: saver, runId: "count-1", onWarning: (w) => void warnings.push(w.code) },
+  );
+  expect(warnings).toEqual(["flowEnds"]); // the loop ends by an action with no edge, as it means to
   saver.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
