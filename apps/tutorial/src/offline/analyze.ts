@@ -408,8 +408,8 @@ function readingOrder(
 
 /**
  * Modules by folder, the two folders with the deepest common parent (the smallest pair on ties)
- * merged into that parent until at most `maxChapters` remain, unless that merge would put more than
- * a third of the modules into one chapter. Sorted by segments, such a pair is always adjacent.
+ * merged into that parent until at most `maxChapters` remain, unless that merge would fold more than
+ * four folders and a third of the modules into one chapter. Sorted by segments, such a pair is always adjacent.
  */
 function mergeFolders(modules: readonly Module[], maxChapters: number): Map<string, Module[]> {
   const groups = new Map<string, Module[]>();
@@ -439,7 +439,7 @@ function mergeFolders(modules: readonly Module[], maxChapters: number): Map<stri
     // Merging at a shared parent swallows every sibling: in a monorepo, `packages/` would become one
     // chapter holding most of the project. More chapters than asked read better than that.
     const swallowed = merged.reduce((sum, folder) => sum + groups.get(folder)!.length, 0);
-    if (merged.length > 2 && swallowed > modules.length / 3) break;
+    if (merged.length > 4 && swallowed > modules.length / 3) break;
     groups.set(
       best.parent,
       merged.flatMap((folder) => groups.get(folder)!),
