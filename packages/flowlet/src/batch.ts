@@ -4,8 +4,9 @@
  * the `Parallel*` classes only change the default to "all at once".
  */
 import { NodeContext, type Visit } from "./context.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, Interrupt } from "./errors.js";
 import { Flow, type FlowOptions, orchestrate } from "./flow.js";
+import { KIND, type NodeKind } from "./describe.js";
 import type { BatchKind } from "./journal.js";
 import { hashText, itemKey, runKey } from "./keys.js";
 import { RetryNode, WORK } from "./node.js";
@@ -56,6 +57,11 @@ export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends Re
   }
 
   /** @internal */
+  get [KIND](): NodeKind {
+    return "batch";
+  }
+
+  /** @internal */
   override [WORK](_shared: S, items: Items<Item>, _ctx: NodeContext, visit: Visit): Promise<Result[]> {
     return runBatch(this, items, visit, "batch", (item, index, key, signal) => {
       const own: Visit = { scope: visit.scope, name: visit.name, step: visit.step, key, params: visit.params, item: index };
@@ -68,6 +74,11 @@ export class BatchNode<S = unknown, Item = unknown, Result = unknown> extends Re
 export class ParallelBatchNode<S = unknown, Item = unknown, Result = unknown> extends BatchNode<S, Item, Result> {
   constructor(options: RetryOptions & ParallelOptions<Item> = {}) {
     super({ ...options, concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** @internal */
+  override get [KIND](): NodeKind {
+    return "parallelBatch";
   }
 }
 
@@ -92,6 +103,11 @@ export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
   }
 
   /** @internal */
+  get [KIND](): NodeKind {
+    return "batchFlow";
+  }
+
+  /** @internal */
   override [WORK](shared: S, items: Items<Params>, _ctx: NodeContext, visit: Visit): Promise<string[]> {
     return runBatch(this, items, visit, "batchFlow", (params, item, key, signal) =>
       orchestrate(this, shared, { params: { ...visit.params, ...params }, outer: visit.scope, key, signal, item }),
@@ -103,6 +119,11 @@ export class BatchFlow<S = unknown> extends Flow<S, Items<Params>, string[]> {
 export class ParallelBatchFlow<S = unknown> extends BatchFlow<S> {
   constructor(start?: BaseNode<S>, options: FlowOptions & ParallelOptions<Params> = {}) {
     super(start, { ...options, concurrency: options.concurrency ?? Number.POSITIVE_INFINITY });
+  }
+
+  /** @internal */
+  override get [KIND](): NodeKind {
+    return "parallelBatchFlow";
   }
 }
 
@@ -139,7 +160,17 @@ export async function runBatch<I, R>(
       results[i] = done.get(id) as R;
       return;
     }
-    const result = await task(list[i] as I, i, place(key, id), signal);
+    const started = performance.now();
+    journal.itemEvent({ type: "itemStart", path, index: i, id });
+    let result: R;
+    try {
+      result = await task(list[i] as I, i, place(key, id), signal);
+    } catch (error) {
+      const outcome = error instanceof Interrupt ? "interrupted" : "failed";
+      journal.itemEvent({ type: "itemEnd", path, index: i, id, durationMs: performance.now() - started, outcome });
+      throw error;
+    }
+    journal.itemEvent({ type: "itemEnd", path, index: i, id, durationMs: performance.now() - started });
     results[i] = result;
     await journal.recordItem(key, kind, id, result, path);
   });

@@ -1,6 +1,6 @@
 /** What a node's methods get besides their data: {@link NodeContext}, and the visit behind it. */
-import { Interrupt } from "./errors.js";
-import { publish } from "./events.js";
+import { ConfigError, Interrupt } from "./errors.js";
+import { type CustomEvent, publish } from "./events.js";
 import { type Scope, join } from "./run.js";
 import type { Params } from "./util.js";
 
@@ -19,6 +19,24 @@ export interface Visit {
 }
 
 const DONE: Promise<void> = Promise.resolve();
+
+/** Options of {@link NodeContext.emit}. */
+export interface EmitOptions {
+  /** Also append the event to a checkpointed run's event log, as an event of this type (not one of the engine's own). */
+  log?: string;
+}
+
+/** The event types the engine writes itself: a node may not log under them. */
+const ENGINE_TYPES = new Set(["nodeStart", "nodeEnd", "nodeError", "checkpoint", "interrupt", "error", "itemStart", "itemEnd"]);
+
+function logType(type: string): string {
+  if (typeof type !== "string" || !/^[A-Za-z][\w.:-]*$/.test(type) || ENGINE_TYPES.has(type)) {
+    throw new ConfigError(
+      `ctx.emit(data, { log }) takes an event type such as "llm" (a letter, then letters, digits, ".", ":", "_" or "-"), not one of the engine's own (${[...ENGINE_TYPES].join(", ")}); got ${JSON.stringify(type)}.`,
+    );
+  }
+  return type;
+}
 
 /** What a node's methods get besides their data. A fresh object per exec attempt. */
 export class NodeContext {
@@ -63,11 +81,18 @@ export class NodeContext {
    * `flow.stream` consumers (and the `custom` hook), with this node's path, step and batch item.
    * Await it: it resolves once the consumer has room, which is how a fast producer (LLM tokens)
    * waits for a slow consumer. With nobody listening it does nothing.
+   *
+   * With `{ log: type }` (e.g. `"llm"`, as `@flowlet/llm`'s `record` option does), a checkpointed
+   * run also appends it to its event log as an event of that type, where Flowlet Studio reads it;
+   * `data` must then be JSON. Token streams are not logged: only events given a `log` type are.
    */
-  emit(data: unknown): Promise<void> {
+  emit(data: unknown, options?: EmitOptions): Promise<void> {
+    const log = options?.log === undefined ? undefined : logType(options.log);
     const { scope, name, step, item } = this.#visit;
     if (!scope.observed) return DONE;
-    publish(scope, "custom", { node: name, path: join(scope.path, name), step, item: item ?? scope.item, data });
+    const event: CustomEvent = { node: name, path: join(scope.path, name), step, item: item ?? scope.item, data };
+    if (log !== undefined) event.log = log;
+    publish(scope, "custom", event);
     return scope.run.room() ?? DONE;
   }
 

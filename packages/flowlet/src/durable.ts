@@ -18,10 +18,11 @@ import {
 } from "./checkpoint.js";
 import { checksumOf } from "./checksum.js";
 import { CheckpointCorruptError, CheckpointMismatchError, CheckpointNotFoundError, ConfigError } from "./errors.js";
+import { describeGraph } from "./describe.js";
 import { reachable, shapeOf } from "./graph.js";
 import { type CorruptHandler, type Entries, type EntryTexts, HistoryWriter, loadState } from "./history.js";
 import type { CheckpointEvent, Listener, Payloads } from "./events.js";
-import type { BatchKind, FlowPosition, Journal, Outcome } from "./journal.js";
+import type { BatchKind, FlowPosition, ItemEvent, Journal, Outcome } from "./journal.js";
 import { ROOT_KEY, isBreakpointKey, isWithin, runKey } from "./keys.js";
 import { type BaseNode, COMPOSITE, INNER } from "./node.js";
 import { type LeaseOptions, RunOwner } from "./run-owner.js";
@@ -198,6 +199,16 @@ export class SaverJournal implements Journal {
     // A BatchNode's items do not write the shared store; mid-batch it holds prep's writes, which a
     // resume applies again (prep runs again), so they are recorded only once the node has finished.
     return this.#commit(path, "running");
+  }
+
+  itemEvent(event: ItemEvent): void {
+    if (this.#settled) return;
+    const { type, path, index, id } = event;
+    if (type === "itemStart") this.#event({ type, path, data: { item: index, key: id } });
+    else {
+      const data = { item: index, key: id, durationMs: event.durationMs, ...(event.outcome && { outcome: event.outcome }) };
+      this.#event({ type, path, data });
+    }
   }
 
   answer(key: string, call: number): { value: unknown } | undefined {
@@ -390,9 +401,16 @@ export class SaverJournal implements Journal {
     await this.#owner.saver.appendEvents(this.runId, events);
   }
 
-  /** @internal Observes node starts, ends and errors for the event log. */
+  /** @internal Observes node starts, ends and errors, and what nodes log (`ctx.emit(data, { log })`), for the event log. */
   readonly listen: Listener = (name, payload) => {
     if (this.#settled) return;
+    if (name === "custom") {
+      const { log, path, item, data } = payload as Payloads["custom"];
+      if (log === undefined) return;
+      const json = assertJSON(data, `the data of a "${log}" event of "${path}"`);
+      this.#event({ type: log, path, data: item === undefined ? json : { item, ...(isRecord(json) ? json : { value: json }) } });
+      return;
+    }
     if (name === "nodeStart" || name === "nodeEnd" || name === "nodeError") {
       const p = payload as Payloads["nodeEnd"] & Partial<Payloads["nodeError"]>;
       if (name === "nodeStart") this.#event({ type: "nodeStart", path: p.path });
@@ -403,6 +421,8 @@ export class SaverJournal implements Journal {
           name: e instanceof Error ? e.name : "Error",
           message: e instanceof Error ? e.message : String(e),
           attempt: p.attempt ?? 0,
+          willRetry: p.willRetry === true,
+          ...(p.item !== undefined && { item: p.item }),
         };
         this.#event({ type: "nodeError", path: p.path, data });
       }
@@ -425,7 +445,16 @@ export async function openRun<S>(
   const owner = await RunOwner.take(saver, runId, { ...options.lease, create: true });
   try {
     const at = new Date().toISOString();
-    const info: RunInfo = { runId, status: "running", flow: flow.name, shape: shapeOf(flow), createdAt: at, updatedAt: at, steps: 0 };
+    const info: RunInfo = {
+      runId,
+      status: "running",
+      flow: flow.name,
+      shape: shapeOf(flow),
+      graph: JSON.stringify(describeGraph(flow)),
+      createdAt: at,
+      updatedAt: at,
+      steps: 0,
+    };
     // The registry row is written before the first node runs: a saver that cannot write fails here, before any side effect.
     await owner.append([], info);
     const constants: RunConstants = { shape: info.shape, top: flow.name, sharedKind: shared instanceof Store ? "store" : "object", params };
@@ -499,6 +528,8 @@ export async function reopenRun<S>(
       status: "running",
       flow: flow.name,
       shape,
+      // The resuming flow has the run's shape, so it describes the same graph (and fills it in for runs saved without one).
+      graph: JSON.stringify(describeGraph(flow)),
       createdAt: previous?.createdAt ?? at,
       updatedAt: at,
       steps: latest,
@@ -608,4 +639,8 @@ function resolve<S>(top: BaseNode<S>, key: string): BaseNode<S> | undefined {
     if (m[2] !== undefined && branches) node = branches[Number(m[2])];
   }
   return node;
+}
+
+function isRecord(value: JSONValue): value is { [key: string]: JSONValue } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -49,6 +49,8 @@ export interface CustomEvent {
   /** The index of the batch item (or batch-flow run) it came from, if any: the innermost one. */
   item?: number | undefined;
   data: unknown;
+  /** The event-log type it was given (`ctx.emit(data, { log })`), if any: a checkpointed run logs it. */
+  log?: string;
 }
 
 /** See {@link Hooks.store}. */

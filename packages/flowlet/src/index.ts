@@ -1,4 +1,4 @@
-export { NodeContext } from "./context.js";
+export { NodeContext, type EmitOptions } from "./context.js";
 export type { Params, MaybePromise } from "./util.js";
 export {
   FlowletError,
@@ -36,6 +36,7 @@ export {
   type ParallelOptions,
 } from "./batch.js";
 export { toMermaid } from "./mermaid.js";
+export { describeGraph, type GraphDescription, type GraphNodeDescription, type NodeKind } from "./describe.js";
 export { reachable, shapeOf } from "./graph.js";
 export { Store, type StoreSchema, type StoreObserver } from "./store.js";
 export { assertJSON, type JSONValue } from "./snapshot.js";

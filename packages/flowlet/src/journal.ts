@@ -27,6 +27,11 @@ export interface FlowPosition {
 /** Which kind of batch a batch key belongs to. */
 export type BatchKind = "batch" | "batchFlow";
 
+/** A batch item (a batch node's item, a batch flow's run, or a branch of a Parallel) starting or ending. */
+export type ItemEvent =
+  | { type: "itemStart"; path: string; index: number; id: string }
+  | { type: "itemEnd"; path: string; index: number; id: string; durationMs: number; outcome?: "failed" | "interrupted" };
+
 /**
  * What the engine tells a durable run, and asks of it. Calls that save return a promise the engine
  * awaits before it goes on; the others are synchronous, so a resumed run restores its place at once.
@@ -43,6 +48,12 @@ export interface Journal {
    * identity (see `itemKey` of batch nodes), so that they are not run again.
    */
   openBatch(key: string, kind: BatchKind): ReadonlyMap<string, unknown> | undefined;
+  /**
+   * For the event log: item `index` (identity `id`) of the batch at `path` started, or ended after
+   * `durationMs` (`outcome`: "failed" or "interrupted" when it threw). Items restored from a
+   * checkpoint do not run, and are not told.
+   */
+  itemEvent(event: ItemEvent): void;
   /** Item `id` of the batch at `key` finished with `result` (for a batch flow: the run's last action). */
   recordItem(key: string, kind: BatchKind, id: string, result: unknown, path: string): MaybePromise<void>;
   /** The saved answer to call number `call` (0-based) of `ctx.interrupt` in the node visit at `key`, if any. */
@@ -60,6 +71,7 @@ export const NO_JOURNAL: Journal = Object.freeze({
   openFlow: () => undefined,
   recordStep: () => undefined,
   openBatch: () => undefined,
+  itemEvent: () => undefined,
   recordItem: () => undefined,
   answer: () => undefined,
   settle: () => undefined,

@@ -5,6 +5,7 @@
 import type { NodeContext, Visit } from "./context.js";
 import { ConfigError } from "./errors.js";
 import { runBatch } from "./batch.js";
+import { KIND, type NodeKind } from "./describe.js";
 import { BRANCHES, BaseNode, COMPOSITE, WORK, visitNode } from "./node.js";
 import { enterFlow } from "./run.js";
 import { checkCount } from "./util.js";
@@ -57,6 +58,11 @@ export class Parallel<S = unknown> extends BaseNode<S, void, string[]> {
   /** @internal */
   override get [COMPOSITE](): boolean {
     return true;
+  }
+
+  /** @internal */
+  get [KIND](): NodeKind {
+    return "parallel";
   }
 
   /** @internal */
