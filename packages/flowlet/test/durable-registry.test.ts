@@ -38,13 +38,13 @@ class Log extends Node<S> {
 
 function pipeline() {
   const square = new Square({ name: "Square" });
-  const each = new BatchFlow(new Node({ name: "Step" }), { name: "Each" });
+  const each = new BatchFlow<S>(new Node<S>({ name: "Step" }), { name: "Each" });
   each.prep = () => [{ i: 0 }, { i: 1 }];
   square
     .next(each)
-    .next(new Parallel([new Node({ name: "A" }), new Node({ name: "B" })], { name: "Both" }))
+    .next(new Parallel<S>([new Node<S>({ name: "A" }), new Node<S>({ name: "B" })], { name: "Both" }))
     .next(new Log({ name: "Log" }));
-  return new Flow(square, { name: "Top" });
+  return new Flow<S>(square, { name: "Top" });
 }
 
 const items = (events: RunEvent[], path: string) =>
