@@ -3,7 +3,16 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
-import { CheckpointCorruptError, CheckpointWriteError, Flow, Node, RunLockedError, readCheckpoint } from "flowlet";
+import {
+  CheckpointCorruptError,
+  CheckpointWriteError,
+  Flow,
+  Node,
+  ParallelBatchNode,
+  RunLockedError,
+  describeGraph,
+  readCheckpoint,
+} from "flowlet";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mountTmpfs, startChild, unmount } from "./helpers.js";
 
@@ -238,5 +247,33 @@ describe("FileSaver write failures are typed", () => {
     const line = out.stdout.toString().split("\n")[0] ?? "";
     expect(JSON.parse(line || "{}"), out.stderr.toString()).toMatchObject({ name: "CheckpointWriteError", code: "EACCES" });
     expect(JSON.parse(line).message).toMatch(/permission is denied\. Give this process write access/);
+  });
+});
+
+describe("what a run records for UIs, on disk", () => {
+  it("the graph in the registry row, and every batch item's start and end in the event log, read by a fresh saver", async () => {
+    type Items = { squares?: number[] };
+    class Square extends ParallelBatchNode<Items, number, number> {
+      override prep() {
+        return [1, 2, 3];
+      }
+      override exec(n: number) {
+        return n * n;
+      }
+      override post(shared: Items, _items: unknown, results: number[]) {
+        shared.squares = results;
+      }
+    }
+    const flow = new Flow<Items>(new Square({ name: "Square" }), { name: "Squares" });
+    await flow.run({}, { checkpoint: new FileSaver(dir, { fsync: false }), runId: "ui" });
+    const saver = new FileSaver(dir);
+    expect(JSON.parse((await saver.run("ui"))?.graph ?? "null")).toEqual(describeGraph(flow));
+    const items = (await saver.events("ui")).filter((e) => e.type === "itemStart" || e.type === "itemEnd");
+    expect(items).toHaveLength(6);
+    for (const event of items)
+      expect(event).toMatchObject({ path: "Squares/Square", data: { item: expect.any(Number), key: expect.any(String) } });
+    expect(
+      items.filter((e) => e.type === "itemEnd").every((e) => typeof (e.data as { durationMs?: unknown }).durationMs === "number"),
+    ).toBe(true);
   });
 });
