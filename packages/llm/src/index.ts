@@ -18,6 +18,8 @@ export type {
   ChatOptions,
   ChatResult,
   CallBudgetOptions,
+  CallRecorder,
+  LLMCallRecord,
   Prompt,
   EmbedOptions,
   EmbedResult,

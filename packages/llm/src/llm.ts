@@ -38,6 +38,7 @@ import {
   type ChatResult,
   type EmbedOptions,
   type EmbedResult,
+  type LLMCallRecord,
   type Message,
   type Prompt,
   type ToolCall,
@@ -370,6 +371,12 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
     return connection.apiKey ? provider.authHeaders(connection.apiKey) : {};
   }
 
+  /** Emits `record` to `options.record`, with the API key scrubbed from every string in it. */
+  async function recordCall(options: CallBudgetOptions, record: LLMCallRecord): Promise<void> {
+    if (!options.record) return;
+    await options.record.emit(scrub(record, connection.apiKey), { log: "llm" });
+  }
+
   function reportUsage(raw: Pick<RawReply, "usage" | "model">, options: ChatOptions | StreamOptions | EmbedOptions): void {
     const event: UsageEvent = { provider: connection.provider, model: raw.model, ...raw.usage };
     config.onUsage?.(event);
@@ -405,16 +412,26 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
           ...(wire.toolChoice !== undefined && { toolChoice: wire.toolChoice }),
         })
       : undefined;
+    const started = performance.now();
+    const record = (result: ChatResult) =>
+      recordCall(options, {
+        call: "chat",
+        provider: name,
+        model: result.model,
+        ...(result.cached ? { ...NO_USAGE, cached: true as const } : result.usage),
+        durationMs: performance.now() - started,
+        finishReason: result.finishReason.unified,
+        prompt: [...messages],
+        reply: result.text,
+        ...(result.toolCalls.length > 0 && { toolCalls: result.toolCalls }),
+      });
     if (useCache && key && options.cache !== "refresh") {
       const hit = await useCache.get(key);
-      if (hit)
-        return {
-          result: await toResult(hit, options.tools, true, provider),
-          raw: hit,
-          key,
-          cache: useCache,
-          maxOutputTokens: wire.maxOutputTokens,
-        };
+      if (hit) {
+        const result = await toResult(hit, options.tools, true, provider);
+        await record(result);
+        return { result, raw: hit, key, cache: useCache, maxOutputTokens: wire.maxOutputTokens };
+      }
     }
     const httpRequest = request(messages, wire);
     const raw = await exchange(httpRequest, exchangeOptions(options, budget), (response) =>
@@ -422,6 +439,7 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
     );
     reportUsage(raw, options);
     const result = await toResult(raw, options.tools, false, provider);
+    await record(result);
     if (useCache && key && store) await save(useCache, key, raw);
     return { result, raw, key, cache: useCache, maxOutputTokens: wire.maxOutputTokens };
   }
@@ -434,6 +452,7 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
   ): AsyncGenerator<string, ChatResult> {
     const wire = wireOptions(messages, options, true);
     const httpRequest = request(messages, wire);
+    const started = performance.now();
     const timeoutMs = options.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const { response, live } = await exchange(
       httpRequest,
@@ -486,7 +505,19 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
       model: wire.model,
     };
     reportUsage(raw, options);
-    return toResult(raw, options.tools, false, provider);
+    const result = await toResult(raw, options.tools, false, provider);
+    await recordCall(options, {
+      call: "stream",
+      provider: connection.provider,
+      model: result.model,
+      ...result.usage,
+      durationMs: performance.now() - started,
+      finishReason: result.finishReason.unified,
+      prompt: [...messages],
+      reply: result.text,
+      ...(result.toolCalls.length > 0 && { toolCalls: result.toolCalls }),
+    });
+    return result;
   }
 
   // From the environment unless the config named a provider: errors then name the variable to set.
@@ -508,6 +539,7 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
       const batch = texts.slice(start, start + EMBED_BATCH_SIZE);
       const built = wire.request(connection, batch, model);
       const httpRequest = { ...built, headers: { ...config.headers, ...built.headers, ...auth() } };
+      const started = performance.now();
       const reply = await exchange(httpRequest, exchangeOptions(options, budget), (response) =>
         readReply(response, httpRequest.url, (body) => wire.parse(body, batch.length)),
       );
@@ -519,7 +551,10 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
       }
       vectors.push(...reply.vectors);
       inputTokens += reply.inputTokens;
-      reportUsage({ usage: { inputTokens: reply.inputTokens, outputTokens: 0, totalTokens: reply.inputTokens }, model }, options);
+      const usage = { inputTokens: reply.inputTokens, outputTokens: 0, totalTokens: reply.inputTokens };
+      reportUsage({ usage, model }, options);
+      const durationMs = performance.now() - started;
+      await recordCall(options, { call: "embed", provider: connection.provider, model, ...usage, durationMs, texts: batch.length });
     }
     return { vectors, usage: { inputTokens, outputTokens: 0, totalTokens: inputTokens } };
   }
@@ -641,4 +676,16 @@ async function toResult(raw: RawReply, tools: readonly ToolSpec[] | undefined, c
   }
   const finishReason = provider.finishReason ? provider.finishReason(raw.finishReason) : unifyFinishReason(raw.finishReason);
   return { text: raw.text, toolCalls, usage: raw.usage, finishReason, model: raw.model, cached, ignoredParts: raw.ignoredParts ?? [] };
+}
+
+/** `value` with every occurrence of `secret` in its strings replaced: an API key must never reach a log. */
+function scrub<T>(value: T, secret: string | undefined): T {
+  if (!secret) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v.includes(secret) ? v.split(secret).join("[redacted]") : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }

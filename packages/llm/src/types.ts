@@ -61,6 +61,33 @@ export interface CallBudgetOptions {
   budget?: RetryBudget;
   /** Told before each retry's wait, e.g. to show "waiting for the model (retry 2/5 in 8 s)". */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Records each request of the call (a re-ask of `structured` is one more) as an `llm` event:
+   * pass the node's `ctx`, and a checkpointed run writes it to its event log, where Flowlet Studio
+   * shows it (see {@link LLMCallRecord}). Never records headers or the API key.
+   */
+  record?: CallRecorder;
+}
+
+/** Where calls are recorded: a Flowlet node's `ctx` fits (its `emit(data, { log })`). */
+export interface CallRecorder {
+  emit(data: unknown, options: { log: string }): unknown;
+}
+
+/** What {@link CallBudgetOptions.record} emits for each request, under the log type `"llm"`. */
+export interface LLMCallRecord extends UsageEvent {
+  /** `"chat"` (chat, continue and structured requests), `"stream"` or `"embed"`. */
+  call: "chat" | "stream" | "embed";
+  durationMs: number;
+  /** The unified finish reason (not for embeddings). */
+  finishReason?: string;
+  /** Answered from the cache: nothing billed, so its token counts are 0. */
+  cached?: true;
+  /** The messages sent (not for embeddings, whose texts are not recorded: `texts` counts them). */
+  prompt?: Message[];
+  reply?: string;
+  toolCalls?: ToolCall[];
+  texts?: number;
 }
 
 /** Options of one call. */
