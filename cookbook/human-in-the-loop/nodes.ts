@@ -29,7 +29,7 @@ export class WriteDraft extends Node<ReviewStore, string, string> {
     return `Write a short announcement (at most 3 sentences) about: ${shared.topic}${notes ? `\n\nThe reviewer rejected earlier drafts:\n${notes}\nAddress every point.` : ""}`;
   }
   override async exec(prompt: string, ctx: NodeContext): Promise<string> {
-    return (await this.llm.chat(prompt, { signal: ctx.signal, cache: false })).text.trim();
+    return (await this.llm.chat(prompt, { signal: ctx.signal, cache: false, record: ctx })).text.trim();
   }
   override post(shared: ReviewStore, _prompt: string, draft: string): undefined {
     shared.draft = draft;

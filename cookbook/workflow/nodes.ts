@@ -24,7 +24,8 @@ export class Outliner extends Node<ArticleStore, string, Outline> {
     return `Outline a short article about: ${shared.topic}\nReply in YAML with a title and 3 to 5 section headings as a list named sections.`;
   }
   override exec(prompt: string, ctx: NodeContext): Promise<Outline> {
-    return this.llm.structured(prompt, Outline, { format: "yaml", maxAttempts: 3, signal: ctx.signal });
+    // record: ctx puts each request in a checkpointed run's event log, for Flowlet Studio's LLM page.
+    return this.llm.structured(prompt, Outline, { format: "yaml", maxAttempts: 3, signal: ctx.signal, record: ctx });
   }
   override post(shared: ArticleStore, _prompt: string, outline: Outline): undefined {
     shared.outline = outline;
@@ -42,7 +43,7 @@ export class BatchDrafter extends BatchNode<ArticleStore, { title: string; secti
   }
   override async exec({ title, section }: { title: string; section: string }, ctx: NodeContext): Promise<string> {
     const prompt = `You are writing the article "${title}". Write the section "${section}" as one paragraph of 3 to 5 plain sentences. No heading.`;
-    return (await this.llm.chat(prompt, { signal: ctx.signal })).text.trim();
+    return (await this.llm.chat(prompt, { signal: ctx.signal, record: ctx })).text.trim();
   }
   override post(shared: ArticleStore, _items: unknown, drafts: string[]): undefined {
     shared.drafts = drafts;

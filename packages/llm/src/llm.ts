@@ -32,6 +32,7 @@ import { readEvents } from "./sse.js";
 import { type StandardSchemaV1, toJSONSchema, validate } from "./standard-schema.js";
 import { type Completion, type StructuredOptions, structured } from "./structured.js";
 import { countTokens } from "./tokens.js";
+import { type ModelPrice, costOf, priceOf } from "./usage.js";
 import {
   type CallBudgetOptions,
   type ChatOptions,
@@ -66,6 +67,8 @@ export interface LLMConfig extends ConnectionInput {
   cache?: LLMCache | string | false;
   /** Called after every billed call (see `UsageMeter`). */
   onUsage?: (event: UsageEvent) => void;
+  /** US dollars per million tokens, by model name prefix (as `UsageMeter`'s): calls recorded with `record` then carry their `cost`. */
+  prices?: Readonly<Record<string, ModelPrice>>;
   /** Defaults for every call. */
   temperature?: number;
   /** @deprecated A default reply cap for every call; prefer `maxOutputTokens` (the model's cap) or the per-call option. */
@@ -374,7 +377,9 @@ function client(connection: Connection, { config, limiter, cache, retry }: Share
   /** Emits `record` to `options.record`, with the API key scrubbed from every string in it. */
   async function recordCall(options: CallBudgetOptions, record: LLMCallRecord): Promise<void> {
     if (!options.record) return;
-    await options.record.emit(scrub(record, connection.apiKey), { log: "llm" });
+    const price = config.prices && priceOf(config.prices, record.model);
+    const priced = price ? { ...record, cost: costOf(record, price) } : record;
+    await options.record.emit(scrub(priced, connection.apiKey), { log: "llm" });
   }
 
   function reportUsage(raw: Pick<RawReply, "usage" | "model">, options: ChatOptions | StreamOptions | EmbedOptions): void {

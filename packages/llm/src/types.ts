@@ -81,6 +81,8 @@ export interface LLMCallRecord extends UsageEvent {
   durationMs: number;
   /** The unified finish reason (not for embeddings). */
   finishReason?: string;
+  /** Dollars, when the LLM's config has `prices` for the model. */
+  cost?: number;
   /** Answered from the cache: nothing billed, so its token counts are 0. */
   cached?: true;
   /** The messages sent (not for embeddings, whose texts are not recorded: `texts` counts them). */

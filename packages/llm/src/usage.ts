@@ -30,10 +30,7 @@ export class UsageMeter {
     totals.totalTokens += event.totalTokens;
     totals.calls += 1;
     const price = this.priceOf(event.model);
-    totals.cost =
-      price && totals.cost !== undefined
-        ? totals.cost + (event.inputTokens * price.input + event.outputTokens * price.output) / 1e6
-        : undefined;
+    totals.cost = price && totals.cost !== undefined ? totals.cost + costOf(event, price) : undefined;
     this.#models.set(event.model, totals);
   };
 
@@ -67,8 +64,18 @@ export class UsageMeter {
   }
 
   private priceOf(model: string): ModelPrice | undefined {
-    let best: string | undefined;
-    for (const key of Object.keys(this.prices)) if (model.startsWith(key) && key.length > (best?.length ?? -1)) best = key;
-    return best === undefined ? undefined : this.prices[best];
+    return priceOf(this.prices, model);
   }
+}
+
+/** The price of `model`: that of the longest key that starts its name, if any. */
+export function priceOf(prices: Readonly<Record<string, ModelPrice>>, model: string): ModelPrice | undefined {
+  let best: string | undefined;
+  for (const key of Object.keys(prices)) if (model.startsWith(key) && key.length > (best?.length ?? -1)) best = key;
+  return best === undefined ? undefined : prices[best];
+}
+
+/** Dollars for `usage` at `price`. */
+export function costOf(usage: Usage, price: ModelPrice): number {
+  return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1e6;
 }

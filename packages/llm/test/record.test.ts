@@ -38,7 +38,7 @@ describe("recording calls to the run's event log", () => {
     const replies = ["hi", "no facts here", "```yaml\nfacts:\n  - one\n```", "streamed reply"];
     fake.respond(() => replies.shift() ?? "?");
     const saver = new MemorySaver();
-    const llm = createLLM(fake.config);
+    const llm = createLLM({ ...fake.config, prices: { "m-": { input: 1, output: 2 } } });
     const result = await new Flow<Shared>(new Ask(llm), { name: "Chat" }).run({}, { checkpoint: saver, runId: "r" });
     expect(result.status).toBe("completed");
     const calls = (await saver.events("r")).filter((e) => e.type === "llm");
@@ -52,6 +52,7 @@ describe("recording calls to the run's event log", () => {
     const first = calls[0]?.data as LLMCallRecord;
     expect(first).toMatchObject({ provider: "openai", model: "m-1", finishReason: "stop", reply: "hi" });
     expect(first.inputTokens).toBeGreaterThan(0);
+    expect(first.cost).toBeCloseTo((first.inputTokens * 1 + first.outputTokens * 2) / 1e6, 12);
     expect(first.durationMs).toBeGreaterThanOrEqual(0);
     expect(first.prompt?.[0]?.content).toBe("My key is [redacted]. Say hi.");
     expect(calls[3]?.data).toMatchObject({ reply: "streamed reply" });

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type LLM, createLLM } from "@flowlet/llm";
 import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
 import { FileSaver } from "@flowlet/file-saver";
-import type { CheckpointSaver } from "flowlet";
+import type { CheckpointSaver, GraphDescription } from "flowlet";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReviewFlow } from "../../../cookbook/human-in-the-loop/flow.js";
@@ -32,43 +32,11 @@ let work: string;
 let checkpoints: string;
 
 /**
- * An LLM whose calls go to the run's event log, as docs/studio.md shows apps doing: usage for every
- * call, and the prompt and reply of `chat` calls. The data carries a credential, which Studio must hide.
+ * The LLM the cookbook flows get: their nodes pass `record: ctx`, so each request reaches the run's
+ * event log through the engine, as any app's would.
  */
-function llmFor(runId: string): LLM {
-  const record = (data: Record<string, unknown>) =>
-    void saver.appendEvents(runId, [
-      {
-        at: new Date().toISOString(),
-        type: "llm",
-        data: { ...data, headers: { authorization: `Bearer ${fake.config.apiKey}-0123456789` } },
-      },
-    ]);
-  const cost = (usage: { inputTokens: number; outputTokens: number }) => (usage.inputTokens * 0.15 + usage.outputTokens * 0.6) / 1e6;
-  const llm = createLLM(fake.config);
-  return {
-    connection: llm.connection,
-    limits: llm.limits,
-    limitsFor: (model) => llm.limitsFor(model),
-    countTokens: (prompt, model) => llm.countTokens(prompt, model),
-    continue: (prompt, reply, options) => llm.continue(prompt, reply, options),
-    stream: (prompt, options) => llm.stream(prompt, options),
-    embed: (texts, options) => llm.embed(texts, options),
-    structured: (prompt, schema, options) =>
-      llm.structured(prompt, schema, { ...options, onUsage: (usage) => record({ ...usage, cost: cost(usage) }) }),
-    async chat(prompt, options) {
-      const reply = await llm.chat(prompt, options);
-      record({
-        model: reply.model,
-        ...reply.usage,
-        cost: cost(reply.usage),
-        finishReason: reply.finishReason.unified,
-        prompt,
-        reply: reply.text,
-      });
-      return reply;
-    },
-  };
+function llm(): LLM {
+  return createLLM({ ...fake.config, prices: { [fake.config.model]: { input: 0.15, output: 0.6 } } });
 }
 
 async function shot(name: string): Promise<void> {
@@ -84,12 +52,12 @@ beforeAll(async () => {
   gate = scriptLLM(fake);
   checkpoints = join(work, "runs");
   saver = new FileSaver(checkpoints, { fsync: false });
-  const article = await createArticleFlow(llmFor("article-1")).run({ topic: "small tools" } as ArticleStore, {
+  const article = await createArticleFlow(llm()).run({ topic: "small tools" } as ArticleStore, {
     checkpoint: saver,
     runId: "article-1",
   });
   expect(article.status).toBe("completed");
-  const review = await createReviewFlow(llmFor("review-1")).run({ topic: "the release", feedback: [] } as ReviewStore, {
+  const review = await createReviewFlow(llm()).run({ topic: "the release", feedback: [] } as ReviewStore, {
     checkpoint: saver,
     runId: "review-1",
   });
@@ -146,6 +114,8 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     await page.locator("#steps tr.step").first().waitFor();
     const steps = await page.locator("#steps tr.step").count();
     expect(steps).toBeGreaterThanOrEqual(3);
+    // The engine logs each batch item's start and end: the drafter's three sections are three lanes.
+    for (let i = 0; i < 3; i++) expect(await page.locator(`#lanes .lane[data-lane="BatchDrafter item ${i}"] .bar`).count()).toBe(1);
     await page.locator('#steps tr.step[data-seq="1"]').click();
     await page.locator('#steps tr.selected[data-seq="1"]').waitFor();
     await page.click("#step-next");
@@ -201,8 +171,27 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
     expect(await page.locator("#state-json").textContent()).toContain('"published": "Flowlet 0.1 is out."');
   });
 
+  it("without --flow, draws every run's graph from the registry, with one box per node", async () => {
+    const bare = await spawnStudio(["--checkpoints", checkpoints]);
+    try {
+      for (const runId of ["article-1", "review-1"]) {
+        const graph = JSON.parse((await saver.run(runId))?.graph ?? "null") as GraphDescription;
+        const boxes = (g: GraphDescription): number => g.nodes.reduce((n, node) => n + 1 + (node.graph ? boxes(node.graph) : 0), 0);
+        expect(boxes(graph)).toBeGreaterThanOrEqual(3);
+        await page.goto(`${bare.url}#/run/${runId}/graph`);
+        await page.locator(`#graph[data-nodes="${boxes(graph)}"] svg`).waitFor();
+        // Leaves are Mermaid nodes; nested flows, if any, are its clusters.
+        const leaves = (g: GraphDescription): number => g.nodes.reduce((n, node) => n + (node.graph ? leaves(node.graph) : 1), 0);
+        expect(await page.locator("#graph svg g.node").count()).toBe(leaves(graph));
+        await shot(`graph-${runId}-registry`);
+      }
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it("without --flow, shows the command that answers the interrupt", async () => {
-    const review = await createReviewFlow(llmFor("review-2")).run({ topic: "the next release", feedback: [] } as ReviewStore, {
+    const review = await createReviewFlow(llm()).run({ topic: "the next release", feedback: [] } as ReviewStore, {
       checkpoint: saver,
       runId: "review-2",
     });
@@ -239,7 +228,7 @@ describe("Studio in a real browser, on runs of cookbook flows", () => {
   });
 
   it("watches a live run advance without a reload", async () => {
-    const running = createArticleFlow(llmFor("live-1")).run({ topic: "live tools" } as ArticleStore, {
+    const running = createArticleFlow(llm()).run({ topic: "live tools" } as ArticleStore, {
       checkpoint: saver,
       runId: "live-1",
     });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { diffJSON } from "../src/server/diff.js";
-import { BatchFlow, Flow, Node, ParallelBatchNode } from "flowlet";
+import { BatchFlow, Flow, Node, Parallel, ParallelBatchNode, describeGraph } from "flowlet";
 import { idOf, toMermaid } from "../src/client/graph.js";
 import { buildTimeline } from "../src/client/timeline-model.js";
-import { describeGraph } from "../src/server/describe-graph.js";
 import { redact } from "../src/server/redact.js";
 
 describe("diffJSON", () => {
@@ -80,6 +79,29 @@ describe("buildTimeline", () => {
       [2, "done", 14, 1],
     ]);
   });
+
+  it("draws the engine's per-item events as one lane per item, failures and retries included", () => {
+    const events = [
+      event(1, 0, "nodeStart", "F/Sq"),
+      event(2, 1, "itemStart", "F/Sq", { item: 0, key: "h:a" }),
+      event(3, 1, "itemStart", "F/Sq", { item: 1, key: "h:b" }),
+      event(4, 3, "nodeError", "F/Sq", { item: 1, attempt: 0, willRetry: true }),
+      event(5, 9, "itemEnd", "F/Sq", { item: 0, key: "h:a", durationMs: 8 }),
+      event(6, 12, "itemEnd", "F/Sq", { item: 1, key: "h:b", durationMs: 11 }),
+      event(7, 13, "itemStart", "F/Sq", { item: 2, key: "h:c" }),
+      event(8, 15, "itemEnd", "F/Sq", { item: 2, key: "h:c", durationMs: 2, outcome: "failed" }),
+    ];
+    const timeline = buildTimeline([], events, () => false, Date.UTC(2026, 0, 1) + 20);
+    expect(timeline.lanes).toEqual(["main", "Sq item 0", "Sq item 1", "Sq item 2"]);
+    const items = timeline.spans.filter((s) => s.lane !== "main");
+    expect(items.map((s) => [s.label, s.end === undefined ? undefined : s.end - s.start, s.retries, s.failed])).toEqual([
+      ["item 0", 8, 0, false],
+      ["item 1", 11, 1, false],
+      ["item 2", 2, 0, true],
+    ]);
+    // The node's own visit is still open: it has not ended yet.
+    expect(timeline.spans.find((s) => s.lane === "main")).toMatchObject({ path: "F/Sq", end: undefined });
+  });
 });
 
 describe("the graph drawing", () => {
@@ -93,7 +115,7 @@ describe("the graph drawing", () => {
     const start = new Step();
     start.next(sub).on("again", start);
     sub.next(perItem);
-    const graph = describeGraph(new Flow(start, { name: "Top" }) as never);
+    const graph = describeGraph(new Flow(start, { name: "Top" }));
     const drawn = toMermaid(JSON.parse(JSON.stringify(graph)), "Top");
     expect(drawn.count).toBe(6); // Step, Inner (Step, Items), PerItem (Step)
     expect(drawn.text.match(/subgraph/g)).toHaveLength(2);
@@ -102,5 +124,16 @@ describe("the graph drawing", () => {
     expect(drawn.text).toContain('-->|"again"|');
     expect(idOf(drawn, "Top/Inner/Items")).toBe([...drawn.ids].find(([path]) => path === "Top/Inner/Items")?.[1]);
     expect(idOf(drawn, "Top/PerItem[3]/Step")).toBeDefined();
+  });
+
+  it("draws a Parallel's branches inside it, and a flow inside itself as one box", () => {
+    const step = new Node({ name: "Step" });
+    const loop = new Flow(step, { name: "Loop" });
+    step.on("deeper", loop);
+    const both = new Parallel([new Node({ name: "A" }), loop], { name: "Both" });
+    const drawn = toMermaid(JSON.parse(JSON.stringify(describeGraph(new Flow(both, { name: "Top" })))), "Top");
+    expect(drawn.count).toBe(5); // Both (A, Loop (Step, Loop ↻))
+    expect(drawn.text).toContain('subgraph n0["Both · parallel"]');
+    expect(drawn.text).toContain('"Loop ↻"');
   });
 });

@@ -7,6 +7,8 @@ export interface GraphNode {
   name: string;
   kind?: string;
   graph?: GraphDescription;
+  /** A flow inside itself: drawn as a box, its graph is the enclosing one. */
+  recursive?: boolean;
 }
 export interface GraphDescription {
   name?: string;
@@ -52,7 +54,7 @@ export function toMermaid(graph: GraphDescription, rootName: string): MermaidGra
       const nodePath = `${path}/${node.name}`;
       ids.set(nodePath, mid);
       const kind = node.kind ?? "";
-      const title = BATCH.test(kind) ? `${node.name} · ${kind}` : node.name;
+      const title = BATCH.test(kind) || kind === "parallel" ? `${node.name} · ${kind}` : node.recursive ? `${node.name} ↻` : node.name;
       if (node.graph && node.graph.nodes.length > 0) {
         lines.push(`${indent}subgraph ${mid}[${label(title)}]`);
         draw(node.graph, nodePath, `${indent}  `);

@@ -14,9 +14,11 @@ export interface Step {
   item: boolean;
 }
 
-/** One node visit, from its start event to its end (or to now, while it runs). */
+/** One node visit (or one batch item), from its start event to its end (or to now, while it runs). */
 export interface Span {
   path: string;
+  /** What its bar says: the node's name, or "item 3" for a batch item. */
+  label: string;
   lane: string;
   start: number;
   end: number | undefined;
@@ -40,6 +42,8 @@ interface EventData {
   action?: string;
   durationMs?: number;
   item?: number;
+  key?: string;
+  outcome?: string;
   willRetry?: boolean;
 }
 
@@ -93,10 +97,24 @@ export function buildTimeline(
     const key = `${item ?? ""}|${path}`;
     const at = Date.parse(event.at);
     const data = (event.data ?? {}) as EventData;
+    const name = path.split("/").at(-1) ?? path;
     if (event.type === "nodeStart") {
-      const span: Span = { path, lane: item ?? "", start: at, end: undefined, retries: 0, errors: 0, failed: false };
+      const span: Span = { path, label: name, lane: item ?? "", start: at, end: undefined, retries: 0, errors: 0, failed: false };
       spans.push(span);
       open.set(key, [...(open.get(key) ?? []), span]);
+    } else if (event.type === "itemStart" && typeof data.item === "number") {
+      // The engine's per-item events: each item of a batch node, run of a batch flow, or branch of a Parallel, on its own lane.
+      const lane = `${name} item ${data.item}`;
+      const span: Span = { path, label: `item ${data.item}`, lane, start: at, end: undefined, retries: 0, errors: 0, failed: false };
+      spans.push(span);
+      open.set(key, [...(open.get(key) ?? []), span]);
+    } else if (event.type === "itemEnd") {
+      const span = open.get(key)?.pop();
+      if (!span) continue;
+      span.end = typeof data.durationMs === "number" ? span.start + data.durationMs : at;
+      span.retries = span.errors;
+      span.failed = data.outcome === "failed";
+      if (data.outcome) span.action = data.outcome;
     } else if (event.type === "nodeEnd") {
       const stack = open.get(key);
       const span = stack?.pop();

@@ -1,5 +1,4 @@
-import { type CheckpointSaver, type ResumeOptions, type RunInfo, shapeOf } from "flowlet";
-import { describeGraph } from "./describe-graph.js";
+import { type CheckpointSaver, type ResumeOptions, type RunInfo, describeGraph, shapeOf } from "flowlet";
 import { stateAt } from "./history.js";
 import { redact } from "./redact.js";
 
@@ -56,7 +55,7 @@ export class Actions {
     };
   }
 
-  /** The graph of the flow that fits `run`, as JSON, for runs saved without one. */
+  /** The graph of the flow that fits `run`, as JSON, for runs saved before the engine recorded `RunInfo.graph`. */
   graphOf(run: RunInfo): string | undefined {
     const flow = this.#flows.get(run.shape);
     return flow && JSON.stringify(describeGraph(flow as unknown as Parameters<typeof describeGraph>[0]));

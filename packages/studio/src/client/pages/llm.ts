@@ -15,6 +15,16 @@ interface LLMData {
   reply?: unknown;
 }
 
+/** A prompt as text: a string as it is, `@flowlet/llm`'s messages one per paragraph with their role, anything else as JSON. */
+function promptText(prompt: unknown): string {
+  if (typeof prompt === "string") return prompt;
+  const messages = Array.isArray(prompt) ? (prompt as { role?: unknown; content?: unknown }[]) : [];
+  if (messages.length > 0 && messages.every((m) => typeof m?.role === "string" && typeof m.content === "string")) {
+    return messages.map((m) => (messages.length === 1 && m.role === "user" ? String(m.content) : `${m.role}: ${m.content}`)).join("\n\n");
+  }
+  return json(prompt);
+}
+
 /** Every LLM call of the run, from its event log, with tokens and cost. Secrets were redacted by the server. */
 export function renderLLM(ctx: RunContext): Node {
   const calls = ctx.events.filter((e) => e.type === "llm");
@@ -22,7 +32,7 @@ export function renderLLM(ctx: RunContext): Node {
     return h(
       "p",
       { class: "muted" },
-      'No LLM calls recorded. Record them as "llm" events (see docs/studio.md) to see prompts, replies, tokens and cost here.',
+      "No LLM calls recorded. Pass record: ctx to @flowlet/llm's calls (see docs/studio.md) to see prompts, replies, tokens and cost here.",
     );
   }
   let input = 0;
@@ -50,7 +60,7 @@ export function renderLLM(ctx: RunContext): Node {
       ),
       d.prompt === undefined
         ? h("p", { class: "muted" }, "Prompt not recorded.")
-        : h("div", null, h("h3", null, "Prompt"), h("pre", { class: "json" }, typeof d.prompt === "string" ? d.prompt : json(d.prompt))),
+        : h("div", null, h("h3", null, "Prompt"), h("pre", { class: "json" }, promptText(d.prompt))),
       d.reply === undefined
         ? ""
         : h("div", null, h("h3", null, "Reply"), h("pre", { class: "json" }, typeof d.reply === "string" ? d.reply : json(d.reply))),

@@ -38,7 +38,7 @@ export function renderTimeline(ctx: RunContext): Node {
                 style: `left:${((s.start - timeline.start) / span) * 100}%;width:${Math.max(0.4, (((s.end ?? timeline.end) - s.start) / span) * 100)}%`,
                 title: `${s.path}: ${duration((s.end ?? timeline.end) - s.start)}${s.action ? ` → ${s.action}` : ""}${s.retries ? `, ${s.retries} retries` : ""}`,
               },
-              s.path.split("/").at(-1) ?? s.path,
+              s.label,
             ),
           ),
       ),
