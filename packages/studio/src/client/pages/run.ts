@@ -82,8 +82,9 @@ export class RunView {
       if (!data) return;
       const changed = run.steps !== data.run.steps || run.status !== data.run.status;
       data.run = { ...run, graph: data.run.graph };
-      this.#renderHeader();
+      // A new step or status shows with the history that goes with it, not before.
       if (changed) void this.#refresh();
+      else this.#renderHeader();
     });
     source.addEventListener("events", (message) => {
       const events = JSON.parse((message as MessageEvent<string>).data) as RunEvent[];
