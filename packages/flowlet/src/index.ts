@@ -23,7 +23,7 @@ export {
 export type { Hooks, HookName, NodeEvent, FlowletWarning } from "./events.js";
 export type { RunOptions } from "./run.js";
 export type { RetryOptions } from "./retry.js";
-export type { Journal, Outcome, FlowPosition, BatchKind } from "./journal.js";
+export type { Journal, Outcome, FlowPosition, BatchKind, ItemEvent } from "./journal.js";
 export { BaseNode, RetryNode, Node, DEFAULT_ACTION, ANY_ACTION } from "./node.js";
 export { Flow, type FlowOptions } from "./flow.js";
 export {
