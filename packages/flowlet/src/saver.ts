@@ -42,7 +42,11 @@ export interface RunInfo {
   flow: string;
   /** Fingerprint of the graph. */
   shape: string;
-  /** JSON description of the graph (nodes, edges, nesting, batch kinds), for UIs. */
+  /**
+   * The graph as JSON text, for UIs: a `GraphDescription` of `describeGraph` (nodes, edges,
+   * nesting, batch kinds). The core writes it when a run starts, resumes or forks; runs saved by an
+   * older Flowlet may lack it until resumed.
+   */
   graph?: string;
   /** ISO times. */
   createdAt: string;
@@ -64,7 +68,10 @@ export interface RunEvent {
   seq: number;
   /** ISO time. */
   at: string;
-  /** "nodeStart" | "nodeEnd" | "interrupt" | "error" | "checkpoint" | "llm" … */
+  /**
+   * The engine's: "nodeStart" | "nodeEnd" | "nodeError" | "itemStart" | "itemEnd" | "checkpoint" |
+   * "interrupt" | "error"; or a node's own, e.g. "llm" (`ctx.emit(data, { log: "llm" })`).
+   */
   type: string;
   path?: string;
   /** Any JSON value. */
