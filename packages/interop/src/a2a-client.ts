@@ -89,11 +89,7 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
     }
   }
 
-  private async send(
-    outgoing: A2AOutgoing,
-    ctx: NodeContext,
-    serviceParameters: Record<string, string> | undefined,
-  ): Promise<A2AResult> {
+  private async send(outgoing: A2AOutgoing, ctx: NodeContext, serviceParameters: Record<string, string> | undefined): Promise<A2AResult> {
     const client = await this.connect();
     const { text, data, taskId, contextId } = typeof outgoing === "string" ? { text: outgoing } : outgoing;
     const parts: Part[] = [...toParts(text), ...toParts(data)];

@@ -15,10 +15,11 @@ import { traceResume, traceRun } from "./run.js";
  * startWorker({ flows: { summarise: traceFlow(summarise) }, connection, saver });
  * ```
  */
-export function traceFlow<F extends Flow<never, unknown, unknown>>(flow: F, tracing: TracingOptions = {}): F {
+export function traceFlow<S, P, E>(flow: Flow<S, P, E>, tracing: TracingOptions = {}): Flow<S, P, E> {
   if (!tracerFor(tracing)) return flow;
   const target = flow as unknown as Flow<unknown, unknown, unknown>;
-  const run = (shared: unknown, options?: RunOptions | DurableRunOptions) => traceRun(target, shared, options as DurableRunOptions, tracing);
+  const run = (shared: unknown, options?: RunOptions | DurableRunOptions) =>
+    traceRun(target, shared, options as DurableRunOptions, tracing);
   const resume = (runId: string, options: ResumeOptions<unknown>) => traceResume(target, runId, options, tracing);
   return new Proxy(flow, {
     get(object, key) {

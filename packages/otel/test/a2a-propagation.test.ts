@@ -4,7 +4,7 @@ import { SendToAgent } from "@flowlet/interop";
 import { SpanKind, context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { Flow } from "flowlet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { traceFlow, traceRun } from "../src/index.js";
@@ -111,8 +111,20 @@ describe("trace context across an A2A call between two processes", () => {
     const first = ask("JSONRPC", "AskRpc");
     first.next(ask("HTTP+JSON", "AskRest"));
     const shared: Caller = { question: QUESTION, answers: [] };
-    await traceRun(new Flow<Caller>(first, { name: "Caller" }), shared);
+    // Which endpoints the SDK's client posted to (the requests themselves go out unchanged), and their traceparent.
+    const posted: { url: string; traceparent: string | null }[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (input, init) => {
+      if (init?.method === "POST") posted.push({ url: String(input), traceparent: new Headers(init.headers).get("traceparent") });
+      return realFetch(input, init);
+    };
+    try {
+      await traceRun(new Flow<Caller>(first, { name: "Caller" }), shared);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
     expect(shared.answers).toEqual([`Reply to: ${QUESTION}`, `Reply to: ${QUESTION}`]);
+    expect(posted.map((p) => new URL(p.url).pathname)).toEqual(["/", "/rest/message:stream"]);
 
     const local = exporter.getFinishedSpans();
     const named = (name: string) => local.filter((s) => s.name === name);
@@ -142,6 +154,9 @@ describe("trace context across an A2A call between two processes", () => {
       });
       expect(client.attributes["flowlet.a2a.task.id"]).toEqual(expect.any(String));
     }
+
+    // The W3C header names each call's client span.
+    expect(posted.map((p) => p.traceparent)).toEqual(clients.map((c) => `00-${traceId}-${c.spanContext().spanId}-01`));
 
     // B: two runs, in A's trace, each the child of one of A's client spans.
     const runs = await remoteRuns(2);
