@@ -31,6 +31,12 @@ const agent = await serveA2A(traceFlow(new Flow(new Shout(), { name: "Shouter" }
 
 // The caller (process A): SendToAgent's client span travels in the `traceparent` header.
 type Asked = { text: string; loud?: string };
-const ask = new SendToAgent<Asked>({ url: agent.url, message: (s) => s.text, save: (s, r) => void (s.loud = r.text) });
+const ask = new SendToAgent<Asked>({
+  url: agent.url,
+  message: (s) => s.text,
+  save: (s, r) => {
+    s.loud = r.text;
+  },
+});
 await traceRun(new Flow(ask, { name: "Caller" }), { text: "hello" });
 await agent.close();
