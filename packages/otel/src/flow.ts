@@ -29,5 +29,8 @@ export function traceFlow<S, P, E>(flow: Flow<S, P, E>, tracing: TracingOptions 
       const value: unknown = Reflect.get(object, key, object);
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(object) : value;
     },
+    set(object, key, value) {
+      return Reflect.set(object, key, value, object);
+    },
   });
 }
