@@ -84,7 +84,8 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
       call.end({ taskId: result.taskId, state: result.state });
       return result;
     } catch (error) {
-      call.end({ error });
+      const known = error instanceof A2ATaskError || error instanceof A2ARequestError ? error : undefined;
+      call.end({ taskId: known?.taskId, state: error instanceof A2ATaskError ? error.state : undefined, error });
       throw error;
     }
   }

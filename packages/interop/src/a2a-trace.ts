@@ -60,7 +60,7 @@ export class OutgoingCall {
   }
 
   /** Ends the span with the task it reached. */
-  end(outcome: { taskId?: string | undefined; state?: string; error?: unknown }): void {
+  end(outcome: { taskId?: string | undefined; state?: string | undefined; error?: unknown }): void {
     const span = this.#span;
     if (!span) return;
     if (outcome.taskId) span.setAttribute("flowlet.a2a.task.id", outcome.taskId);

@@ -184,6 +184,22 @@ describe("trace context across an A2A call between two processes", () => {
     expect(everything).not.toContain("Reply to");
     expect(everything).not.toContain("fake-key");
   });
+
+  it("a failed remote task marks A's client span and B's run span as errors, in one trace", async () => {
+    remote.length = 0;
+    const exporter = new InMemorySpanExporter();
+    trace.disable();
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+    const shared: Caller = { question: "fail, please", answers: [] };
+    await expect(traceRun(new Flow<Caller>(ask("JSONRPC", "AskRpc"), { name: "Caller" }), shared)).rejects.toThrow(/out today/);
+    const [client] = exporter.getFinishedSpans().filter((s) => s.name === "A2A SendMessage");
+    expect(client!.status.code).toBe(2);
+    expect(client!.attributes).toMatchObject({ "flowlet.a2a.task.state": "failed", "error.type": "A2ATaskError" });
+    const [run] = await remoteRuns(1);
+    expect(run!.parentSpanId).toBe(client!.spanContext().spanId);
+    expect(run!.traceId).toBe(client!.spanContext().traceId);
+    expect(run!.attributes).toMatchObject({ "flowlet.run.status": "failed" });
+  });
 });
 
 function toMs([seconds, nanos]: [number, number]): number {
