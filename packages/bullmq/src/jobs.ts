@@ -10,6 +10,8 @@ export interface RunJobData {
   answer?: { seq: number; value: JSONValue };
   /** A resume after cancel or failure: clears the cancel mark first. */
   resume?: boolean;
+  /** The enqueuer's trace context (W3C `traceparent`, …), when it was traced. */
+  trace?: Record<string, string>;
 }
 
 /** One item of a distributed batch. */
@@ -21,6 +23,8 @@ export interface ItemJobData {
   item: JSONValue;
   params: JSONValue;
   attempt: number;
+  /** The trace context of the run that dispatched it, when traced. */
+  trace?: Record<string, string>;
 }
 
 /** How a run job ended. */

@@ -5,6 +5,7 @@ import { type Connection, type Keys, jobId, keys as keysOf, redisClient } from "
 import { QueueConfigError, RunFailedError, RunNotPausedError } from "./errors.js";
 import { type QueueEvent, readEvents } from "./events.js";
 import type { RunJobData, RunJobResult } from "./jobs.js";
+import { traceCarrier } from "./trace.js";
 
 /** Options of {@link FlowQueue}. */
 export interface FlowQueueOptions {
@@ -79,6 +80,8 @@ export class FlowQueue {
       throw new QueueConfigError("enqueue needs { runId }: a non-empty string naming the run.");
     // Checked here, where the caller can fix it, rather than on a worker: the store travels as JSON.
     const data: RunJobData = { flow: flowName, runId, shared: assertJSON(shared, `the shared store of run "${runId}"`) };
+    const trace = traceCarrier();
+    if (trace) data.trace = trace;
     const job = await this.#queue.add(flowName, data, { ...this.#jobOptions, jobId: jobId("run", runId) });
     return this.handle(runId, job.id ?? "");
   }
@@ -97,6 +100,8 @@ export class FlowQueue {
       );
     }
     const data: RunJobData = { flow, runId };
+    const trace = traceCarrier();
+    if (trace) data.trace = trace;
     if (status === "interrupted" && "resumeWith" in options) data.answer = { seq: Number(state.seq), value: options.resumeWith ?? null };
     if (status === "canceled") await this.#redis.del(this.#keys.canceled(runId));
     const job = await this.#queue.add(flow, data, { ...this.#jobOptions, jobId: jobId("resume", runId, mark) });

@@ -25,6 +25,7 @@ import { ItemDispatcher } from "./items.js";
 import type { ItemJobData, RunJobData, RunJobResult, RunState } from "./jobs.js";
 import { LeasedSaver } from "./leased-saver.js";
 import { type RunScope, activeRun } from "./scope.js";
+import { continueTrace, traceCarrier, tracedItem } from "./trace.js";
 
 /** A `Flow` of any store type, as a worker sees it. */
 export interface RunnableFlow {
@@ -201,7 +202,8 @@ class FlowletWorker implements FlowWorker {
           return flow.resume(runId, { ...common, resumeWith: answer.value });
         return flow.resume(runId, common);
       };
-      const result = await activeRun.run(this.#scope(runId, name), run);
+      // In the enqueuer's trace: a traced flow's run span (traceFlow of @flowlet/otel) continues it.
+      const result = await continueTrace(job.data.trace, () => activeRun.run(this.#scope(runId, name), run));
       const seq = (await saver.list(runId)).at(-1)?.seq ?? 0;
       if (result.status === "interrupted") {
         const payload = (result.payload ?? null) as JSONValue;
@@ -306,6 +308,8 @@ class FlowletWorker implements FlowWorker {
           params: ctx.params as JSONValue,
           attempt: ctx.attempt,
         };
+        const trace = traceCarrier();
+        if (trace) data.trace = trace;
         return this.#dispatcher.run(id, data, ctx.signal);
       },
       settled: async (node, items, ctx) => {
@@ -319,7 +323,8 @@ class FlowletWorker implements FlowWorker {
   async #processItem(job: Job<ItemJobData, unknown>): Promise<unknown> {
     const { flow, node: key, item, params, attempt, runId } = job.data;
     if (await this.#redis.exists(this.#keys.canceled(runId))) throw new UnrecoverableError(new RunCanceledError(runId).message);
-    const work = itemWork(this.#nodes.get(flow)?.get(key));
+    const target = this.#nodes.get(flow)?.get(key);
+    const work = itemWork(target);
     if (!work) {
       throw new UnrecoverableError(
         `No distributed batch node at "${key}" of flow "${flow}" in this worker: do all workers run the same code?`,
@@ -328,7 +333,8 @@ class FlowletWorker implements FlowWorker {
     const controller = this.#track(runId);
     try {
       const ctx = itemContext(attempt, controller.signal, (params ?? {}) as Record<string, unknown>);
-      return (await activeRun.exit(() => work(item, ctx))) ?? null;
+      const span = { flow, runId, node: target?.name ?? key, attempt, worker: this.id };
+      return (await tracedItem(span, job.data.trace, async () => activeRun.exit(() => work(item, ctx)))) ?? null;
     } catch (error) {
       if (error instanceof ItemInterruptError || error instanceof Interrupt) throw new UnrecoverableError((error as Error).message);
       throw error;

@@ -9,6 +9,7 @@ import {
 } from "@a2a-js/sdk/client";
 import { Node, type NodeContext, type RetryOptions } from "flowlet";
 import { dataOf, stateName, textOf, toParts, userMessage } from "./a2a-parts.js";
+import { OutgoingCall } from "./a2a-trace.js";
 import { emitText } from "./emit-text.js";
 import { A2ARequestError, A2ATaskError, InteropConfigError, InteropTimeoutError } from "./errors.js";
 
@@ -75,11 +76,25 @@ export class SendToAgent<S> extends Node<S, A2AOutgoing, A2AResult> {
   }
 
   override async exec(outgoing: A2AOutgoing, ctx: NodeContext): Promise<A2AResult> {
+    // The call's span (when tracing) is active throughout, and its context travels in the headers.
+    const call = new OutgoingCall(this.url);
+    const auth = this.options.token ? { Authorization: `Bearer ${this.options.token}` } : undefined;
+    try {
+      const result = await call.within(() => this.send(outgoing, ctx, call.headers(auth)));
+      call.end({ taskId: result.taskId, state: result.state });
+      return result;
+    } catch (error) {
+      const known = error instanceof A2ATaskError || error instanceof A2ARequestError ? error : undefined;
+      call.end({ taskId: known?.taskId, state: error instanceof A2ATaskError ? error.state : undefined, error });
+      throw error;
+    }
+  }
+
+  private async send(outgoing: A2AOutgoing, ctx: NodeContext, serviceParameters: Record<string, string> | undefined): Promise<A2AResult> {
     const client = await this.connect();
     const { text, data, taskId, contextId } = typeof outgoing === "string" ? { text: outgoing } : outgoing;
     const parts: Part[] = [...toParts(text), ...toParts(data)];
     const request = { tenant: "", message: userMessage(parts, { taskId, contextId }), configuration: undefined, metadata: undefined };
-    const serviceParameters = this.options.token ? { Authorization: `Bearer ${this.options.token}` } : undefined;
     const timeoutMs = this.options.timeoutMs ?? 600_000;
     const fold = new Fold();
     // Stopping (abort or timeout) sends CancelTask as soon as the task's id is known, then drops the

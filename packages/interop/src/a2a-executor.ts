@@ -1,8 +1,9 @@
 import { type Message, type Task, TaskState } from "@a2a-js/sdk";
-import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from "@a2a-js/sdk/server";
+import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext, STATE_HEADERS_KEY } from "@a2a-js/sdk/server";
 import { type CheckpointSaver, type Flow, type Hooks, Interrupt, type RunResult } from "flowlet";
 import { cancelParkedRun } from "./a2a-cancel-run.js";
 import { agentMessage, dataOf, textOf, textPart, toParts } from "./a2a-parts.js";
+import { incomingContext, withContext } from "./a2a-trace.js";
 import { DeltaBuffer, type DeltaOptions } from "./deltas.js";
 import { textOfEmit, withTextSink } from "./emit-text.js";
 import { TaskCanceled } from "./errors.js";
@@ -100,8 +101,10 @@ export class FlowExecutor<S> implements AgentExecutor {
     const { taskId } = request;
     const running = {};
     this.busy.set(taskId, running);
+    // The flow runs in the caller's trace context, when the request carried one (traceparent).
+    const caller = incomingContext(request.context?.state.get(STATE_HEADERS_KEY));
     try {
-      await this.run(request, bus);
+      await withContext(caller, () => this.run(request, bus));
     } finally {
       if (this.busy.get(taskId) === running) this.busy.delete(taskId);
     }

@@ -3,13 +3,13 @@ import { type FakeLLM, startFakeLLM } from "@flowlet/llm/testing";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { Flow, MemorySaver, Node } from "flowlet";
+import { Flow, MemorySaver, Node, type NodeContext } from "flowlet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createReviewFlow } from "../../../cookbook/human-in-the-loop/flow.js";
 import type { ReviewStore } from "../../../cookbook/human-in-the-loop/nodes.js";
 import { createArticleFlow } from "../../../cookbook/workflow/flow.js";
 import type { ArticleStore } from "../../../cookbook/workflow/nodes.js";
-import { traceLLM, traceRun, tracingHooks } from "../src/index.js";
+import { traceFlow, traceLLM, traceRun, tracingHooks } from "../src/index.js";
 
 let fake: FakeLLM;
 const exporter = new InMemorySpanExporter();
@@ -39,6 +39,8 @@ describe("@flowlet/otel", () => {
     const llm = createLLM(fake.config);
     expect(traceLLM(llm)).toBe(llm);
     expect(tracingHooks()).toEqual({});
+    const untraced = new Flow();
+    expect(traceFlow(untraced)).toBe(untraced);
     class Step extends Node {
       override post(): string {
         return "done";
@@ -123,5 +125,47 @@ describe("@flowlet/otel", () => {
     expect(node!.status).toMatchObject({ code: 2, message: expect.stringContaining("boom") });
     expect(node!.events.map((e) => e.name)).toContain("exception");
     expect(byName(spans, "flowlet.run")[0]!.status.code).toBe(2);
+  });
+
+  it("traceFlow: concurrent runs of one flow each get their own span tree, and the flow is otherwise itself", async () => {
+    exporter.reset();
+    class Wait extends Node<{ ms: number }> {
+      override prep(shared: { ms: number }): number {
+        return shared.ms;
+      }
+      override async exec(ms: unknown): Promise<void> {
+        await new Promise((r) => setTimeout(r, ms as number));
+      }
+    }
+    const first = new Wait({ name: "First" });
+    first.next(new Wait({ name: "Second" }));
+    const plain = new Flow<{ ms: number }>(first, { name: "Waits" });
+    const flow = traceFlow(plain);
+    expect(flow).toBeInstanceOf(Flow);
+    expect(flow.name).toBe("Waits");
+    flow.maxSteps = 10; // an accessor over a private field, through the proxy
+    expect(plain.maxSteps).toBe(10);
+    await Promise.all([flow.run({ ms: 30 }), flow.run({ ms: 5 }), flow.run({ ms: 15 })]);
+
+    const spans = exporter.getFinishedSpans();
+    const runs = byName(spans, "flowlet.run Waits");
+    expect(runs).toHaveLength(3);
+    for (const run of runs) {
+      const below = spans.filter((s) => parentOf(s) === run.spanContext().spanId).map((s) => s.name);
+      expect(below.sort()).toEqual(["flowlet.node First", "flowlet.node Second"]);
+    }
+    // A resume through it is traced too, as a new run span.
+    const saver = new MemorySaver();
+    class Ask extends Node {
+      override exec(_: unknown, ctx: NodeContext): unknown {
+        return ctx.interrupt("ok?");
+      }
+    }
+    const asking = traceFlow(new Flow(new Ask(), { name: "Asking" }));
+    expect((await asking.run({}, { checkpoint: saver, runId: "r1" })).status).toBe("interrupted");
+    expect((await asking.resume("r1", { checkpoint: saver, resumeWith: "yes" })).status).toBe("completed");
+    const resumed = byName(exporter.getFinishedSpans(), "flowlet.run Asking");
+    expect(resumed.map((s) => s.attributes["flowlet.run.resumed"])).toEqual([undefined, true]);
+    expect(resumed.map((s) => s.attributes["flowlet.run.status"])).toEqual(["interrupted", "completed"]);
   });
 });
