@@ -68,7 +68,9 @@ const pad = (n: number) => String(n).padStart(10, "0");
  * - `run.json`: the registry row; `events.jsonl`: the append-only event log.
  *
  * A disk that is full, read-only or not writable by this process gives a `CheckpointWriteError`
- * naming the path. Temporary files of dead processes are removed when a lease is taken.
+ * naming the path. Temporary files that are provably not in flight (their process has exited, or
+ * they are older than the lease's ttl) are removed when a lease is taken and when a run's history is
+ * listed or pruned.
  */
 export class FileSaver implements CheckpointSaver {
   readonly name: string;
@@ -105,7 +107,7 @@ export class FileSaver implements CheckpointSaver {
         if (!(await this.#write(path, runId, () => createExclusive(runDir, path, JSON.stringify(file), this.#fsync)))) continue;
         const lease: Lease = { runId, token: file.token, expiresAt: file.expiresAt, ttlMs: file.ttlMs };
         for (const old of gens) await rm(leasePath(runDir, old), { force: true });
-        await sweepTemps(runDir);
+        await sweepTemps(runDir, Math.max(options.ttlMs, holder?.ttlMs ?? 0));
         if (options.create) {
           const now = await this.#scan(runDir);
           if (now.segments.length > 0 || now.hasRun) {
@@ -199,7 +201,9 @@ export class FileSaver implements CheckpointSaver {
   }
 
   async list(runId: string): Promise<CheckpointInfo[]> {
-    return (await this.#index(this.#runDir(runId))).map((row) => row.info);
+    const runDir = this.#runDir(runId);
+    await this.#sweep(runDir);
+    return (await this.#index(runDir)).map((row) => row.info);
   }
 
   async runs(options: { status?: RunStatus | RunStatus[]; limit?: number } = {}): Promise<RunInfo[]> {
@@ -270,7 +274,9 @@ export class FileSaver implements CheckpointSaver {
   }
 
   async prune(runId: string, options: { keepFull: number }): Promise<void> {
-    const index = await this.#index(this.#runDir(runId));
+    const runDir = this.#runDir(runId);
+    await this.#sweep(runDir);
+    const index = await this.#index(runDir);
     const cut =
       index[
         pruneCut(
@@ -286,6 +292,16 @@ export class FileSaver implements CheckpointSaver {
 
   async delete(runId: string): Promise<void> {
     await rm(this.#runDir(runId), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes the run's temporary files that are provably not in flight (see sweepTemps): a dead
+   * process's at once, any other's once older than the ttl of the run's lease (30 s if it has none).
+   */
+  async #sweep(runDir: string): Promise<void> {
+    const top = (await this.#scan(runDir)).gens.at(-1);
+    const holder = top === undefined ? undefined : await this.#readLease(runDir, top);
+    await sweepTemps(runDir, Math.max(holder?.ttlMs ?? DEFAULT_STALE_MS, 1));
   }
 
   /** The generation of `lease` if it is still the run's lease; else LeaseLostError. */
@@ -380,6 +396,9 @@ export class FileSaver implements CheckpointSaver {
     return join(this.dir, encodeURIComponent(runId).replaceAll(".", "%2E"));
   }
 }
+
+/** How old another process's temporary file must be to be swept, when the run has no lease to tell its ttl. */
+const DEFAULT_STALE_MS = 30_000;
 
 function free(holder: LeaseFile): boolean {
   if (holder.expiresAt <= Date.now()) return true;

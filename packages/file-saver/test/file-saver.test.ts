@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
@@ -162,6 +162,36 @@ describe("FileSaver leases across processes", () => {
     expect(existsSync(leftover)).toBe(false);
     expect(existsSync(live)).toBe(true);
     expect(await saver.list("r")).toEqual([]);
+    await saver.release(lease);
+  });
+
+  it("sweeps a run's stale temporaries when its history is listed or pruned, and only those provably not in flight", async () => {
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    const runDir = join(dir, "r");
+    mkdirSync(runDir, { recursive: true });
+    const { hostname } = await import("node:os");
+    const host = hostname().replaceAll("-", "_");
+    // A UUID part made only of digits once passed for the pid, and such files were never swept.
+    const deadDigits = join(runDir, `.tmp-${host}-${dead}-12345678-1234-4123-8123-123456789012`);
+    const liveOther = join(runDir, `.tmp-${host}-1-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2c`); // pid 1 lives
+    const farFresh = join(runDir, ".tmp-otherhost-4242-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2d");
+    const farStale = join(runDir, ".tmp-otherhost-4243-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2e");
+    const own = join(runDir, `.tmp-${host}-${process.pid}-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2f`);
+    for (const f of [deadDigits, liveOther, farFresh, farStale, own]) writeFileSync(f, "partial");
+    const old = new Date(Date.now() - 60_000);
+    for (const f of [farStale, own]) utimesSync(f, old, old);
+    const saver = new FileSaver(dir, { fsync: false });
+    expect(await saver.list("r")).toEqual([]);
+    // A dead process's at once; another host's once older than the ttl (30 s without a lease); never a live one's, nor ours.
+    expect([deadDigits, liveOther, farFresh, farStale, own].map((f) => existsSync(f))).toEqual([false, true, true, false, true]);
+    // With a lease of 1 s, another live process's temporary untouched for longer than that is stale too.
+    const lease = await saver.acquire("r", { ttlMs: 1000 });
+    utimesSync(liveOther, old, old);
+    const soon = new Date(Date.now() + 10_000); // however slow this machine, it is not stale yet
+    utimesSync(farFresh, soon, soon);
+    writeFileSync(deadDigits, "partial");
+    await saver.prune("r", { keepFull: 1 });
+    expect([deadDigits, liveOther, farFresh, own].map((f) => existsSync(f))).toEqual([false, false, true, true]);
     await saver.release(lease);
   });
 });
