@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   type AcquireOptions,
   CheckpointConflictError,
+  CheckpointVersionError,
   type CheckpointInfo,
   type CheckpointRecord,
   type CheckpointSaver,
@@ -114,6 +115,11 @@ export class FileSaver implements CheckpointSaver {
             await this.release(lease);
             throw new RunExistsError(`Run "${runId}" already exists in ${this.name}: resume it, delete it, or pick another runId.`);
           }
+          const legacy = await this.#legacy(runId);
+          if (legacy) {
+            await this.release(lease);
+            throw legacy;
+          }
         }
         return lease;
       }
@@ -174,7 +180,11 @@ export class FileSaver implements CheckpointSaver {
     const runDir = this.#runDir(runId);
     const index = await this.#index(runDir);
     const end = options.seq === undefined ? index.length - 1 : index.findIndex((row) => row.info.seq === options.seq);
-    if (end < 0) return [];
+    if (end < 0) {
+      const legacy = index.length === 0 ? await this.#legacy(runId) : undefined;
+      if (legacy) throw legacy;
+      return [];
+    }
     const chain = index.slice(
       chainStart(
         index.map((row) => row.info),
@@ -292,6 +302,19 @@ export class FileSaver implements CheckpointSaver {
 
   async delete(runId: string): Promise<void> {
     await rm(this.#runDir(runId), { recursive: true, force: true });
+    const legacy = await this.#legacy(runId);
+    if (legacy) for (const name of await readdir(legacy.path)) if (V1_FILE.test(name)) await rm(join(legacy.path, name), { force: true });
+  }
+
+  /**
+   * The error for a run saved by the first FileSaver (`<dir>/<runId>/<seq>.json`, one whole
+   * checkpoint per file, version 1), if its directory holds such files; else undefined.
+   */
+  async #legacy(runId: string): Promise<CheckpointVersionError | undefined> {
+    const path = join(this.dir, encodeURIComponent(runId));
+    const names = await readdir(path).catch((): string[] => []);
+    if (!names.some((name) => V1_FILE.test(name))) return undefined;
+    return new CheckpointVersionError({ runId, saver: this.name, path, version: 1 });
   }
 
   /**
@@ -396,6 +419,9 @@ export class FileSaver implements CheckpointSaver {
     return join(this.dir, encodeURIComponent(runId).replaceAll(".", "%2E"));
   }
 }
+
+/** A checkpoint file of the first FileSaver: `00000007.json`. */
+const V1_FILE = /^\d{8,}\.json$/;
 
 /** How old another process's temporary file must be to be swept, when the run has no lease to tell its ttl. */
 const DEFAULT_STALE_MS = 30_000;

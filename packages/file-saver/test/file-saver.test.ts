@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
-import { CheckpointCorruptError, CheckpointWriteError, Flow, Node, RunLockedError, readCheckpoint } from "flowlet";
+import { CheckpointCorruptError, CheckpointVersionError, CheckpointWriteError, Flow, Node, RunLockedError, readCheckpoint } from "flowlet";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mountTmpfs, startChild, unmount } from "./helpers.js";
 
@@ -268,5 +268,40 @@ describe("FileSaver write failures are typed", () => {
     const line = out.stdout.toString().split("\n")[0] ?? "";
     expect(JSON.parse(line || "{}"), out.stderr.toString()).toMatchObject({ name: "CheckpointWriteError", code: "EACCES" });
     expect(JSON.parse(line).message).toMatch(/permission is denied\. Give this process write access/);
+  });
+});
+
+// A checkpoint as the first FileSaver and SqliteSaver wrote it (format version 1, one whole state per step).
+const V1 = JSON.stringify({
+  version: 1,
+  runId: "old",
+  seq: 3,
+  at: "2026-11-20T10:00:00.000Z",
+  status: "running",
+  shape: "x",
+  node: "Old/step",
+  shared: { n: 2 },
+  sharedKind: "object",
+  params: {},
+  frames: { "": { kind: "flow", next: 1, steps: 3, action: "default" } },
+  answers: {},
+});
+
+describe("FileSaver and the first checkpoint format", () => {
+  it("a run saved in format version 1 is refused with CheckpointVersionError naming it and what to do; delete clears it", async () => {
+    const runDir = join(dir, "old");
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, "00000003.json"), V1);
+    const saver = new FileSaver(dir, { fsync: false });
+    const flow = () => new Flow(new Node({ name: "step" }), { name: "Old" });
+    const resumed = flow().resume("old", { checkpoint: saver });
+    await expect(resumed).rejects.toBeInstanceOf(CheckpointVersionError);
+    await expect(flow().resume("old", { checkpoint: saver })).rejects.toThrow(
+      /Run "old" in FileSaver\(.*\) was saved in checkpoint format version 1 \(.*old\).*Finish it with the Flowlet version that started it, or delete it/,
+    );
+    // A fresh run under that id would silently shadow the old one: refused the same way.
+    await expect(flow().run({}, { checkpoint: saver, runId: "old" })).rejects.toBeInstanceOf(CheckpointVersionError);
+    await saver.delete("old");
+    expect((await flow().run({}, { checkpoint: saver, runId: "old" })).status).toBe("completed");
   });
 });
