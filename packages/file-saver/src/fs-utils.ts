@@ -8,7 +8,11 @@ import { CheckpointWriteError } from "flowlet";
 const WRITE_CODES = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM"]);
 
 export const HOST = hostname();
-const TEMP = /^\.tmp-(.+)-(\d+)-[0-9a-f-]+$/;
+/** This host as temporary file names carry it. */
+const HOST_TAG = HOST.replaceAll("-", "_");
+// Host names are written with "_" for "-", so the host is everything up to the first "-" (a greedy
+// match would take a UUID part made of digits for the pid, and never sweep that file).
+const TEMP = /^\.tmp-([^-]+)-(\d+)-[0-9a-f-]+$/;
 
 /** Runs a write; a disk-full, read-only or permission failure becomes a CheckpointWriteError naming `path`. */
 export async function writing<T>(saver: string, path: string, runId: string | undefined, work: () => Promise<T>): Promise<T> {
@@ -23,7 +27,7 @@ export async function writing<T>(saver: string, path: string, runId: string | un
 
 /** A temporary file name in `dir` that says which process made it, so a later owner can clean it up. */
 export function tempName(dir: string): string {
-  return join(dir, `.tmp-${HOST.replaceAll("-", "_")}-${process.pid}-${randomUUID()}`);
+  return join(dir, `.tmp-${HOST_TAG}-${process.pid}-${randomUUID()}`);
 }
 
 /** Writes `data` to a new temporary file in `dir`, fsynced if asked; returns its path. */
@@ -82,8 +86,12 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Removes temporary files left in `dir` by processes of this host that have died, or older than a day. */
-export async function sweepTemps(dir: string): Promise<void> {
+/**
+ * Removes the temporary files in `dir` that are provably not in flight: those of a process of this
+ * host that has exited, and those of any other process untouched for `staleMs` (a writer that stalls
+ * that long has lost its lease anyway). This process's own are left alone.
+ */
+export async function sweepTemps(dir: string, staleMs: number): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -92,17 +100,16 @@ export async function sweepTemps(dir: string): Promise<void> {
   }
   for (const name of names) {
     const m = TEMP.exec(name);
-    if (!m) continue;
+    if (!m || (m[1] === HOST_TAG && Number(m[2]) === process.pid)) continue;
     const path = join(dir, name);
-    const ours = m[1] === HOST.replaceAll("-", "_");
-    const dead = ours && Number(m[2]) !== process.pid && !alive(Number(m[2]));
-    const old =
+    const dead = m[1] === HOST_TAG && !alive(Number(m[2]));
+    const stale =
       !dead &&
       (await stat(path).then(
-        (s) => Date.now() - s.mtimeMs > 86_400_000,
+        (s) => Date.now() - s.mtimeMs > staleMs,
         () => false,
       ));
-    if (dead || old) await rm(path, { force: true });
+    if (dead || stale) await rm(path, { force: true });
   }
 }
 

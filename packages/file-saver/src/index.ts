@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   type AcquireOptions,
   CheckpointConflictError,
+  CheckpointVersionError,
   type CheckpointInfo,
   type CheckpointRecord,
   type CheckpointSaver,
@@ -68,7 +69,9 @@ const pad = (n: number) => String(n).padStart(10, "0");
  * - `run.json`: the registry row; `events.jsonl`: the append-only event log.
  *
  * A disk that is full, read-only or not writable by this process gives a `CheckpointWriteError`
- * naming the path. Temporary files of dead processes are removed when a lease is taken.
+ * naming the path. Temporary files that are provably not in flight (their process has exited, or
+ * they are older than the lease's ttl) are removed when a lease is taken and when a run's history is
+ * listed or pruned.
  */
 export class FileSaver implements CheckpointSaver {
   readonly name: string;
@@ -105,12 +108,17 @@ export class FileSaver implements CheckpointSaver {
         if (!(await this.#write(path, runId, () => createExclusive(runDir, path, JSON.stringify(file), this.#fsync)))) continue;
         const lease: Lease = { runId, token: file.token, expiresAt: file.expiresAt, ttlMs: file.ttlMs };
         for (const old of gens) await rm(leasePath(runDir, old), { force: true });
-        await sweepTemps(runDir);
+        await sweepTemps(runDir, Math.max(options.ttlMs, holder?.ttlMs ?? 0));
         if (options.create) {
           const now = await this.#scan(runDir);
           if (now.segments.length > 0 || now.hasRun) {
             await this.release(lease);
             throw new RunExistsError(`Run "${runId}" already exists in ${this.name}: resume it, delete it, or pick another runId.`);
+          }
+          const legacy = await this.#legacy(runId);
+          if (legacy) {
+            await this.release(lease);
+            throw legacy;
           }
         }
         return lease;
@@ -172,7 +180,11 @@ export class FileSaver implements CheckpointSaver {
     const runDir = this.#runDir(runId);
     const index = await this.#index(runDir);
     const end = options.seq === undefined ? index.length - 1 : index.findIndex((row) => row.info.seq === options.seq);
-    if (end < 0) return [];
+    if (end < 0) {
+      const legacy = index.length === 0 ? await this.#legacy(runId) : undefined;
+      if (legacy) throw legacy;
+      return [];
+    }
     const chain = index.slice(
       chainStart(
         index.map((row) => row.info),
@@ -199,7 +211,9 @@ export class FileSaver implements CheckpointSaver {
   }
 
   async list(runId: string): Promise<CheckpointInfo[]> {
-    return (await this.#index(this.#runDir(runId))).map((row) => row.info);
+    const runDir = this.#runDir(runId);
+    await this.#sweep(runDir);
+    return (await this.#index(runDir)).map((row) => row.info);
   }
 
   async runs(options: { status?: RunStatus | RunStatus[]; limit?: number } = {}): Promise<RunInfo[]> {
@@ -270,7 +284,9 @@ export class FileSaver implements CheckpointSaver {
   }
 
   async prune(runId: string, options: { keepFull: number }): Promise<void> {
-    const index = await this.#index(this.#runDir(runId));
+    const runDir = this.#runDir(runId);
+    await this.#sweep(runDir);
+    const index = await this.#index(runDir);
     const cut =
       index[
         pruneCut(
@@ -286,6 +302,29 @@ export class FileSaver implements CheckpointSaver {
 
   async delete(runId: string): Promise<void> {
     await rm(this.#runDir(runId), { recursive: true, force: true });
+    const legacy = await this.#legacy(runId);
+    if (legacy) for (const name of await readdir(legacy.path)) if (V1_FILE.test(name)) await rm(join(legacy.path, name), { force: true });
+  }
+
+  /**
+   * The error for a run saved by the first FileSaver (`<dir>/<runId>/<seq>.json`, one whole
+   * checkpoint per file, version 1), if its directory holds such files; else undefined.
+   */
+  async #legacy(runId: string): Promise<CheckpointVersionError | undefined> {
+    const path = join(this.dir, encodeURIComponent(runId));
+    const names = await readdir(path).catch((): string[] => []);
+    if (!names.some((name) => V1_FILE.test(name))) return undefined;
+    return new CheckpointVersionError({ runId, saver: this.name, path, version: 1 });
+  }
+
+  /**
+   * Removes the run's temporary files that are provably not in flight (see sweepTemps): a dead
+   * process's at once, any other's once older than the ttl of the run's lease (30 s if it has none).
+   */
+  async #sweep(runDir: string): Promise<void> {
+    const top = (await this.#scan(runDir)).gens.at(-1);
+    const holder = top === undefined ? undefined : await this.#readLease(runDir, top);
+    await sweepTemps(runDir, Math.max(holder?.ttlMs ?? DEFAULT_STALE_MS, 1));
   }
 
   /** The generation of `lease` if it is still the run's lease; else LeaseLostError. */
@@ -380,6 +419,12 @@ export class FileSaver implements CheckpointSaver {
     return join(this.dir, encodeURIComponent(runId).replaceAll(".", "%2E"));
   }
 }
+
+/** A checkpoint file of the first FileSaver: `00000007.json`. */
+const V1_FILE = /^\d{8,}\.json$/;
+
+/** How old another process's temporary file must be to be swept, when the run has no lease to tell its ttl. */
+const DEFAULT_STALE_MS = 30_000;
 
 function free(holder: LeaseFile): boolean {
   if (holder.expiresAt <= Date.now()) return true;

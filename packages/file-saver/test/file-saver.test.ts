@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileSaver } from "@flowlet/file-saver";
 import {
   CheckpointCorruptError,
+  CheckpointVersionError,
   CheckpointWriteError,
   Flow,
   Node,
@@ -173,6 +174,36 @@ describe("FileSaver leases across processes", () => {
     expect(await saver.list("r")).toEqual([]);
     await saver.release(lease);
   });
+
+  it("sweeps a run's stale temporaries when its history is listed or pruned, and only those provably not in flight", async () => {
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    const runDir = join(dir, "r");
+    mkdirSync(runDir, { recursive: true });
+    const { hostname } = await import("node:os");
+    const host = hostname().replaceAll("-", "_");
+    // A UUID part made only of digits once passed for the pid, and such files were never swept.
+    const deadDigits = join(runDir, `.tmp-${host}-${dead}-12345678-1234-4123-8123-123456789012`);
+    const liveOther = join(runDir, `.tmp-${host}-1-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2c`); // pid 1 lives
+    const farFresh = join(runDir, ".tmp-otherhost-4242-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2d");
+    const farStale = join(runDir, ".tmp-otherhost-4243-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2e");
+    const own = join(runDir, `.tmp-${host}-${process.pid}-0b5e8f2a-3c1d-4e5f-9a8b-7c6d5e4f3a2f`);
+    for (const f of [deadDigits, liveOther, farFresh, farStale, own]) writeFileSync(f, "partial");
+    const old = new Date(Date.now() - 60_000);
+    for (const f of [farStale, own]) utimesSync(f, old, old);
+    const saver = new FileSaver(dir, { fsync: false });
+    expect(await saver.list("r")).toEqual([]);
+    // A dead process's at once; another host's once older than the ttl (30 s without a lease); never a live one's, nor ours.
+    expect([deadDigits, liveOther, farFresh, farStale, own].map((f) => existsSync(f))).toEqual([false, true, true, false, true]);
+    // With a lease of 1 s, another live process's temporary untouched for longer than that is stale too.
+    const lease = await saver.acquire("r", { ttlMs: 1000 });
+    utimesSync(liveOther, old, old);
+    const soon = new Date(Date.now() + 10_000); // however slow this machine, it is not stale yet
+    utimesSync(farFresh, soon, soon);
+    writeFileSync(deadDigits, "partial");
+    await saver.prune("r", { keepFull: 1 });
+    expect([deadDigits, liveOther, farFresh, own].map((f) => existsSync(f))).toEqual([false, false, true, true]);
+    await saver.release(lease);
+  });
 });
 
 describe("FileSaver write failures are typed", () => {
@@ -275,5 +306,40 @@ describe("what a run records for UIs, on disk", () => {
     expect(
       items.filter((e) => e.type === "itemEnd").every((e) => typeof (e.data as { durationMs?: unknown }).durationMs === "number"),
     ).toBe(true);
+  });
+});
+
+// A checkpoint as the first FileSaver and SqliteSaver wrote it (format version 1, one whole state per step).
+const V1 = JSON.stringify({
+  version: 1,
+  runId: "old",
+  seq: 3,
+  at: "2026-11-20T10:00:00.000Z",
+  status: "running",
+  shape: "x",
+  node: "Old/step",
+  shared: { n: 2 },
+  sharedKind: "object",
+  params: {},
+  frames: { "": { kind: "flow", next: 1, steps: 3, action: "default" } },
+  answers: {},
+});
+
+describe("FileSaver and the first checkpoint format", () => {
+  it("a run saved in format version 1 is refused with CheckpointVersionError naming it and what to do; delete clears it", async () => {
+    const runDir = join(dir, "old");
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, "00000003.json"), V1);
+    const saver = new FileSaver(dir, { fsync: false });
+    const flow = () => new Flow(new Node({ name: "step" }), { name: "Old" });
+    const resumed = flow().resume("old", { checkpoint: saver });
+    await expect(resumed).rejects.toBeInstanceOf(CheckpointVersionError);
+    await expect(flow().resume("old", { checkpoint: saver })).rejects.toThrow(
+      /Run "old" in FileSaver\(.*\) was saved in checkpoint format version 1 \(.*old\).*Finish it with the Flowlet version that started it, or delete it/,
+    );
+    // A fresh run under that id would silently shadow the old one: refused the same way.
+    await expect(flow().run({}, { checkpoint: saver, runId: "old" })).rejects.toBeInstanceOf(CheckpointVersionError);
+    await saver.delete("old");
+    expect((await flow().run({}, { checkpoint: saver, runId: "old" })).status).toBe("completed");
   });
 });

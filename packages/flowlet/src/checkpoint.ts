@@ -9,12 +9,13 @@ import type { CheckpointSaver, RunStatus } from "./saver.js";
 import type { JSONValue } from "./snapshot.js";
 
 // Entry names: one per shared key, flow position, batch, finished batch item and interrupt answers,
-// plus the run's constants ("r") and where it stands ("m").
+// the shared keys each running batch's prep wrote, plus the run's constants ("r") and where it stands ("m").
 export const SHARED = "s/";
 export const FLOW = "f/";
 export const BATCH = "b/";
 export const ITEM = "i/";
 export const ANSWERS = "a/";
+export const PREP = "p/";
 export const CONSTANTS = "r";
 export const STANDING = "m";
 

@@ -9,6 +9,7 @@ import {
   CONSTANTS,
   FLOW,
   ITEM,
+  PREP,
   type RunConstants,
   SHARED,
   STANDING,
@@ -181,7 +182,11 @@ export class SaverJournal implements Journal {
     const claimed = this.#unclaimed.delete(key);
     const saved = claimed ? this.#batches.get(key) : undefined;
     if (saved !== undefined && saved !== kind) throw new CheckpointMismatchError(`Checkpoint place "${key}" is a ${saved}, not a ${kind}.`);
-    if (!claimed) this.#dropItems(key);
+    if (claimed) this.#undoPrep(key);
+    else {
+      this.#dropItems(key);
+      this.#notePrep(key);
+    }
     this.#batches.set(key, kind);
     this.#set(BATCH + key, kind);
     return new Map(this.#items.get(key) ?? []);
@@ -196,8 +201,6 @@ export class SaverJournal implements Journal {
       this.#finish(runKey(key, id));
       this.#sharedDue = true; // a batch flow's run, or a Parallel branch, writes the shared store
     }
-    // A BatchNode's items do not write the shared store; mid-batch it holds prep's writes, which a
-    // resume applies again (prep runs again), so they are recorded only once the node has finished.
     return this.#commit(path, "running");
   }
 
@@ -286,6 +289,35 @@ export class SaverJournal implements Journal {
     for (const k of this.#unclaimed) if (isWithin(k, key)) this.#unclaimed.delete(k);
   }
 
+  /**
+   * A batch starts afresh, its prep just run: the shared keys prep wrote (those that differ from the
+   * last record) join the next record, with their names under `p/<key>`, so that a resume mid-batch
+   * can undo them when prep runs again.
+   */
+  #notePrep(key: string): void {
+    const wrote: string[] = [];
+    this.#diffShared(false, wrote);
+    if (wrote.length > 0) this.#set(PREP + key, wrote);
+  }
+
+  /**
+   * A resumed batch starts again mid-way, its prep just run again: the store already holds the writes
+   * of its first prep (the records since hold them), so the keys that prep wrote are set back to the
+   * value the records hold, and prep's second writes are not applied on top.
+   */
+  #undoPrep(key: string): void {
+    const text = this.#texts.get(PREP + key);
+    if (text === undefined) return;
+    const shared = this.#shared;
+    for (const name of JSON.parse(text) as string[]) {
+      const saved = this.#texts.get(SHARED + name);
+      if (shared instanceof Store) {
+        if (saved !== undefined) (shared as Store<Record<string, unknown>>).set(name, JSON.parse(saved));
+      } else if (saved === undefined) delete (shared as Record<string, unknown>)[name];
+      else (shared as Record<string, unknown>)[name] = JSON.parse(saved);
+    }
+  }
+
   #itemsOf(key: string): Map<string, JSONValue> {
     let items = this.#items.get(key);
     if (!items) {
@@ -307,12 +339,12 @@ export class SaverJournal implements Journal {
    * value read may have been changed in place); a plain object's keys are compared, primitives by
    * value, objects by their JSON.
    */
-  #diffShared(all = false): void {
+  #diffShared(all = false, wrote?: string[]): void {
     const shared = this.#shared;
     if (shared instanceof Store) {
       const data = (shared as Store<Record<string, unknown>>).toJSON() as Record<string, unknown>;
       const keys = all ? new Set([...Object.keys(data), ...this.#sharedNames()]) : (this.#touched ?? new Set<string>());
-      for (const key of keys) this.#diffKey(key, data[key]);
+      for (const key of keys) this.#diffKey(key, data[key], wrote);
       this.#touched?.clear();
       return;
     }
@@ -320,15 +352,17 @@ export class SaverJournal implements Journal {
     const seen = new Set<string>();
     for (const key of Object.keys(data)) {
       seen.add(key);
-      this.#diffKey(key, data[key]);
+      this.#diffKey(key, data[key], wrote);
     }
-    for (const name of this.#sharedNames()) if (!seen.has(name)) this.#diffKey(name, undefined);
+    for (const name of this.#sharedNames()) if (!seen.has(name)) this.#diffKey(name, undefined, wrote);
   }
 
-  #diffKey(key: string, value: unknown): void {
+  /** Brings the entry of shared key `key` up to date; adds `key` to `wrote` if it changed. */
+  #diffKey(key: string, value: unknown, wrote?: string[]): void {
     const name = SHARED + key;
     if (value === undefined) {
       this.#primitives.delete(key);
+      if (this.#texts.has(name)) wrote?.push(key);
       this.#delete(name);
       return;
     }
@@ -341,6 +375,7 @@ export class SaverJournal implements Journal {
     this.#texts.set(name, text);
     this.#changed.add(name);
     this.#deleted.delete(name);
+    wrote?.push(key);
   }
 
   *#sharedNames(): Iterable<string> {

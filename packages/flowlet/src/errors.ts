@@ -223,6 +223,30 @@ export class CheckpointWriteError extends FlowletError {
   }
 }
 
+/**
+ * A run was saved in an older checkpoint format (version 1, Flowlet's first) that this version does
+ * not resume: its batches were recorded by index, not by item identity, so their results could be
+ * attached to the wrong items. Names the run, the saver and where the old records are.
+ */
+export class CheckpointVersionError extends FlowletError {
+  override name = "CheckpointVersionError";
+  readonly runId: string;
+  readonly saver: string;
+  readonly path: string;
+  readonly version: number;
+  constructor(options: { runId: string; saver: string; path: string; version: number }) {
+    super(
+      `Run "${options.runId}" in ${options.saver} was saved in checkpoint format version ${options.version} (${options.path}), ` +
+        "which this Flowlet cannot resume. Finish it with the Flowlet version that started it, or delete it " +
+        `(saver.delete("${options.runId}") removes the old records too) and start it afresh with flow.run.`,
+    );
+    this.runId = options.runId;
+    this.saver = options.saver;
+    this.path = options.path;
+    this.version = options.version;
+  }
+}
+
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

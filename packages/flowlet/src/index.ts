@@ -18,6 +18,7 @@ export {
   LeaseLostError,
   CheckpointConflictError,
   CheckpointWriteError,
+  CheckpointVersionError,
   type Phase,
 } from "./errors.js";
 export type { Hooks, HookName, NodeEvent, FlowletWarning } from "./events.js";

@@ -1,3 +1,5 @@
+import { type Entries, LATEST_STATE, applyBody } from "./body.js";
+import { checksumOf } from "./checksum.js";
 import { CheckpointConflictError, ConfigError, LeaseLostError, RunExistsError, RunLockedError } from "./errors.js";
 
 import {
@@ -19,14 +21,18 @@ interface MemoryRun {
   info?: RunInfo;
   events: RunEvent[];
   lease?: { token: string; expiresAt: number; ttlMs: number; released: boolean };
+  /** The state at the latest record, kept up to date by each append; undefined when a record of its chain is damaged. */
+  state?: { seq: number; entries: Entries };
 }
 
 let tokens = 0;
 
 /**
  * Keeps runs in memory: for tests, and for pausing (human-in-the-loop) within one process. Records
- * are kept as given (frozen), so a load costs what its chain holds, not a re-parse of the history.
- * Every lease owner is in this process, so a lease is free only once released or expired.
+ * are kept as given (frozen), and each run's latest state is kept parsed, each append applying its
+ * change, so resuming a run costs one state however long its chain of deltas (one state per run:
+ * retention bounds the rest). Every lease owner is in this process, so a lease is free only once
+ * released or expired.
  */
 export class MemorySaver implements CheckpointSaver {
   readonly name = "MemorySaver";
@@ -64,6 +70,8 @@ export class MemorySaver implements CheckpointSaver {
   }
 
   async append(lease: Lease, records: CheckpointRecord[], run: RunInfo): Promise<void> {
+    // Checksums first: what follows is synchronous, so the lease check and the append stay atomic.
+    const sound = await Promise.all(records.map(async (record) => (await checksumOf(record.body)) === record.checksum));
     this.#held(lease);
     const entry = this.#entry(lease.runId);
     const next = (entry.records.at(-1)?.seq ?? 0) + 1;
@@ -72,8 +80,22 @@ export class MemorySaver implements CheckpointSaver {
       if (record.runId !== lease.runId)
         throw new ConfigError(`A record of run "${record.runId}" cannot be appended to run "${lease.runId}".`);
     });
-    for (const record of records) entry.records.push(Object.freeze({ ...record }));
+    records.forEach((record, i) => {
+      entry.records.push(Object.freeze({ ...record }));
+      entry.state = advance(entry.state, record, sound[i] === true);
+    });
     entry.info = Object.freeze(structuredClone(run));
+  }
+
+  /** @internal */
+  [LATEST_STATE](runId: string, seq?: number): { entries: Entries; last: CheckpointRecord } | undefined {
+    const run = this.#runs.get(runId);
+    const last = run?.records.at(-1);
+    if (!last || run?.state?.seq !== last.seq || (seq !== undefined && seq !== last.seq)) return undefined;
+    // Copies: the caller restores its shared store from these values and may change them in place.
+    const entries: Entries = new Map();
+    for (const [name, value] of run.state.entries) entries.set(name, structuredClone(value));
+    return { entries, last };
   }
 
   async load(runId: string, options: { seq?: number } = {}): Promise<CheckpointRecord[]> {
@@ -135,6 +157,13 @@ export class MemorySaver implements CheckpointSaver {
     if (held?.token !== lease.token || held.released) throw new LeaseLostError(lease.runId);
     return held;
   }
+}
+
+/** The state after `record`, from the state before it; undefined (the chain is read instead) if the record is damaged or has no base. */
+function advance(state: MemoryRun["state"], record: CheckpointRecord, sound: boolean): MemoryRun["state"] {
+  const base = record.kind === "full" ? new Map() : state?.seq === record.seq - 1 ? state.entries : undefined;
+  if (!sound || !base || applyBody(base, record.kind, record.body, record.kind === "full") !== undefined) return undefined;
+  return { seq: record.seq, entries: base };
 }
 
 function checkTtl(ttlMs: number): void {

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import {
   type AcquireOptions,
   CheckpointConflictError,
+  CheckpointVersionError,
   type CheckpointInfo,
   type CheckpointRecord,
   type CheckpointSaver,
@@ -25,6 +26,8 @@ export interface SqliteSaverOptions {
 }
 
 const HOST = hostname();
+/** The first SqliteSaver's table: one whole checkpoint (format version 1) per row. */
+const V1_TABLE = "flowlet_checkpoints";
 const INFO_COLUMNS = "run_id AS runId, seq, at, status, node, kind, checksum";
 
 const SCHEMA = `
@@ -86,6 +89,7 @@ export class SqliteSaver implements CheckpointSaver {
       if (options.create && this.#exists(runId)) {
         throw new RunExistsError(`Run "${runId}" already exists in ${this.name}: resume it, delete it, or pick another runId.`);
       }
+      if (options.create) this.#refuseLegacy(runId);
       const lease: Lease = { runId, token: randomUUID(), expiresAt: Date.now() + options.ttlMs, ttlMs: options.ttlMs };
       this.db
         .prepare("INSERT OR REPLACE INTO flowlet_leases (run_id, token, host, pid, expires_at, ttl_ms) VALUES (?, ?, ?, ?, ?, ?)")
@@ -144,7 +148,10 @@ export class SqliteSaver implements CheckpointSaver {
   async load(runId: string, options: { seq?: number } = {}): Promise<CheckpointRecord[]> {
     const read = this.db.transaction((): CheckpointRecord[] => {
       const end = options.seq ?? this.#last(runId);
-      if (!this.db.prepare("SELECT 1 FROM flowlet_records WHERE run_id = ? AND seq = ?").get(runId, end)) return [];
+      if (!this.db.prepare("SELECT 1 FROM flowlet_records WHERE run_id = ? AND seq = ?").get(runId, end)) {
+        if (this.#last(runId) === 0) this.#refuseLegacy(runId);
+        return [];
+      }
       const start =
         this.db
           .prepare<[string, number], { seq: number }>(
@@ -223,6 +230,7 @@ export class SqliteSaver implements CheckpointSaver {
       for (const table of ["flowlet_records", "flowlet_runs", "flowlet_leases", "flowlet_events"]) {
         this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
       }
+      if (this.#hasLegacyTable()) this.db.prepare(`DELETE FROM ${V1_TABLE} WHERE run_id = ?`).run(runId);
     });
     this.#writing(runId, () => remove.immediate());
   }
@@ -246,6 +254,17 @@ export class SqliteSaver implements CheckpointSaver {
       this.db.prepare<[string], { seq: number }>("SELECT coalesce(max(seq), 0) AS seq FROM flowlet_records WHERE run_id = ?").get(runId)
         ?.seq ?? 0
     );
+  }
+
+  /** Throws CheckpointVersionError if the first SqliteSaver's table (one whole checkpoint per row, version 1) holds the run. */
+  #refuseLegacy(runId: string): void {
+    if (!this.#hasLegacyTable()) return;
+    if (this.db.prepare(`SELECT 1 FROM ${V1_TABLE} WHERE run_id = ? LIMIT 1`).get(runId) === undefined) return;
+    throw new CheckpointVersionError({ runId, saver: this.name, path: `${this.#path}, table ${V1_TABLE}`, version: 1 });
+  }
+
+  #hasLegacyTable(): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(V1_TABLE) !== undefined;
   }
 
   #exists(runId: string): boolean {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteSaver } from "@flowlet/sqlite";
 import Database from "better-sqlite3";
-import { CheckpointCorruptError, Flow, Node, ParallelBatchNode, readCheckpoint } from "flowlet";
+import { CheckpointCorruptError, CheckpointVersionError, Flow, Node, ParallelBatchNode, readCheckpoint } from "flowlet";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 type Shared = { log: string[]; squares?: number[] };
@@ -78,6 +78,44 @@ describe("SqliteSaver", () => {
     await expect(readCheckpoint(saver, "r", { onCorrupt })).rejects.toBeInstanceOf(CheckpointCorruptError);
     await saver.delete("r");
     expect(await readCheckpoint(saver, "r")).toBeUndefined();
+    saver.close();
+  });
+});
+
+// A checkpoint as the first FileSaver and SqliteSaver wrote it (format version 1, one whole state per step).
+const V1 = JSON.stringify({
+  version: 1,
+  runId: "old",
+  seq: 3,
+  at: "2026-11-20T10:00:00.000Z",
+  status: "running",
+  shape: "x",
+  node: "Old/step",
+  shared: { n: 2 },
+  sharedKind: "object",
+  params: {},
+  frames: { "": { kind: "flow", next: 1, steps: 3, action: "default" } },
+  answers: {},
+});
+
+describe("SqliteSaver and the first checkpoint format", () => {
+  it("a run saved in format version 1 is refused with CheckpointVersionError naming it and what to do; delete clears it", async () => {
+    const file = join(dir, "old.db");
+    const db = new Database(file);
+    // The first SqliteSaver's table, as it made it.
+    db.exec("CREATE TABLE flowlet_checkpoints (run_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq))");
+    db.prepare("INSERT INTO flowlet_checkpoints VALUES (?, ?, ?)").run("old", 3, V1);
+    db.close();
+    const saver = new SqliteSaver(file);
+    const flow = () => new Flow(new Node({ name: "step" }), { name: "Old" });
+    await expect(flow().resume("old", { checkpoint: saver })).rejects.toThrow(
+      /Run "old" in SqliteSaver\(.*\) was saved in checkpoint format version 1 \(.*table flowlet_checkpoints\).*delete it/,
+    );
+    await expect(flow().run({}, { checkpoint: saver, runId: "old" })).rejects.toBeInstanceOf(CheckpointVersionError);
+    // Other runs are not affected.
+    expect((await flow().run({}, { checkpoint: saver, runId: "new" })).status).toBe("completed");
+    await saver.delete("old");
+    expect((await flow().run({}, { checkpoint: saver, runId: "old" })).status).toBe("completed");
     saver.close();
   });
 });
