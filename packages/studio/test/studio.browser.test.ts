@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,6 +12,7 @@ import { createReviewFlow } from "../../../cookbook/human-in-the-loop/flow.js";
 import type { ReviewStore } from "../../../cookbook/human-in-the-loop/nodes.js";
 import { createArticleFlow } from "../../../cookbook/workflow/flow.js";
 import type { ArticleStore } from "../../../cookbook/workflow/nodes.js";
+import { CLIENT_BUILD_TIMEOUT, buildClientIfStale } from "./built-client.js";
 import { launchChromium } from "./chromium.js";
 import { scriptLLM } from "./fixtures/llm-script.js";
 import { spawnStudio } from "./studio-process.js";
@@ -78,8 +78,8 @@ async function shot(name: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   work = mkdtempSync(join(tmpdir(), "studio-test-"));
-  // The UI as `npm install` builds it (the package's prepare step), fresh from source.
-  execFileSync(process.execPath, [join(here, "..", "scripts", "build-client.mjs")]);
+  // The UI as `npm run build:client -w @flowlet/studio` builds it: rebuilt when its sources changed.
+  await buildClientIfStale();
   fake = await startFakeLLM();
   gate = scriptLLM(fake);
   checkpoints = join(work, "runs");
@@ -105,7 +105,7 @@ beforeAll(async () => {
   context = browser.context;
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
-}, 60_000);
+}, CLIENT_BUILD_TIMEOUT + 60_000);
 
 afterAll(async () => {
   await browser?.close();
