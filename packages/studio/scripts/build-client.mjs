@@ -45,7 +45,10 @@ async function locked(build) {
     } catch (error) {
       if (error.code !== "EEXIST") throw error;
       // A build killed mid-way leaves its lock behind: after 15 minutes it counts as abandoned.
-      const since = await stat(lock).then((s) => s.mtimeMs, () => Date.now());
+      const since = await stat(lock).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      );
       if (Date.now() - since > 15 * 60_000) await rm(lock, { recursive: true, force: true });
       else await sleep(250);
     }

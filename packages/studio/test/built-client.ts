@@ -23,7 +23,9 @@ export async function buildClientIfStale(): Promise<void> {
   }).then(
     ({ stderr }) => void (stderr && process.stderr.write(stderr)),
     (error: Error & { stderr?: string }) => {
-      throw new Error(`Building Studio's browser UI failed (node packages/studio/scripts/build-client.mjs):\n${error.stderr ?? error.message}`);
+      throw new Error(
+        `Building Studio's browser UI failed (node packages/studio/scripts/build-client.mjs):\n${error.stderr ?? error.message}`,
+      );
     },
   );
 }

@@ -5,14 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemorySaver } from "flowlet";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CheckpointSourceError,
-  type Studio,
-  StudioClientMissingError,
-  StudioOptionsError,
-  openSaver,
-  startStudio,
-} from "../src/index.js";
+import { CheckpointSourceError, type Studio, StudioClientMissingError, StudioOptionsError, openSaver, startStudio } from "../src/index.js";
 import { fillRegistry } from "./registry.js";
 
 /** A stand-in for the built UI: these tests exercise the server (the browser tests use the real build). */
