@@ -69,6 +69,7 @@ async function bundle(outdir, ifStale) {
   const want = await inputsHash();
   if (ifStale && (await readFile(join(outdir, STAMP), "utf8").catch(() => "")).trim() === want) return false;
   ensureInstall(deps);
+  typecheck(); // before the old build is removed: a type error leaves it in place
   // Imported here, not at the top: a fresh build's check (prepack in a copy of the package) needs no esbuild.
   const { build } = await import("esbuild");
   await rm(outdir, { recursive: true, force: true });
@@ -88,7 +89,6 @@ async function bundle(outdir, ifStale) {
     legalComments: "none",
     logLevel: "warning",
   });
-  typecheck();
   await copyFile(join(source, "index.html"), join(outdir, "index.html"));
   await copyFile(join(source, "style.css"), join(outdir, "style.css"));
   await writeFile(join(outdir, STAMP), `${want}\n`);
