@@ -21,12 +21,12 @@ const deps = join(root, "client");
 /** In the build's folder: the hash of what it was built from. Not published (see `files`). */
 const STAMP = ".inputs.sha256";
 
-/** A hash of everything the bundle depends on: the client's sources, Mermaid's lockfile and this script. */
+/** A hash of everything the build depends on: the client's sources, Mermaid's lockfile, the client's tsconfig and this script. */
 async function inputsHash() {
   const files = (await readdir(source, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
     .map((entry) => join(entry.parentPath, entry.name));
-  files.push(join(deps, "package-lock.json"), fileURLToPath(import.meta.url));
+  files.push(join(deps, "package-lock.json"), join(deps, "tsconfig.json"), fileURLToPath(import.meta.url));
   const hash = createHash("sha256");
   for (const file of files.sort()) hash.update(`${relative(root, file)}\0`).update(await readFile(file));
   return hash.digest("hex");
