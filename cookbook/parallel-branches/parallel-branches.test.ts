@@ -33,10 +33,10 @@ describe("parallel branches (fake LLM over HTTP)", () => {
   it("runs the three angles at once, then the verdict, which reads all three", async () => {
     answerAngles();
     const shared: Review = { topic: "remote work" };
-    const started = performance.now();
     await reviewFlow(llmFor(fake)).run(shared);
-    expect(most).toBe(3); // the three branches' calls were in flight together
-    expect(performance.now() - started).toBeLessThan(1000); // ~200 ms: one round of branches, then the join
+    // The three branches' calls were in flight together: the parallelism itself, not a wall time
+    // (~200 ms when idle, but over a second has been seen under a full `npm test` on 2 cores).
+    expect(most).toBe(3);
     expect(shared).toMatchObject({
       pros: "No commute.",
       cons: "Less contact.",

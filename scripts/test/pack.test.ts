@@ -54,6 +54,13 @@ describe("each tarball", () => {
     for (const p of packed) expect(JSON.stringify(p.published.exports ?? {}), p.manifest.name).not.toContain("@flowlet/source");
   });
 
+  it("@flowlet/studio carries its built browser UI, which a checkout builds only on demand", () => {
+    const studio = packed.find((p) => p.manifest.name === "@flowlet/studio");
+    expect(studio?.files).toEqual(expect.arrayContaining(["dist/client/index.html", "dist/client/app.js", "dist/client/style.css"]));
+    expect(studio?.files.some((f) => f.startsWith("dist/client/chunks/"))).toBe(true);
+    expect(studio?.files).not.toContain("dist/client/.inputs.sha256");
+  });
+
   it("has a README", () => {
     for (const p of packed) expect(p.files, p.manifest.name).toContain("README.md");
   });

@@ -79,7 +79,11 @@ describe("flowlet-tutorial CLI (child process)", () => {
       [["--llm", "gpt"], /Allowed choices are none, openai, anthropic, gemini/],
       [["--dir", join(tmpdir(), "does-not-exist-flowlet")], /Directory not found/],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(args)));
+    // One process per case: each must exit with its own code. The first runs alone so that tsx's
+    // on-disk cache holds the compiled CLI before the others start, instead of five processes
+    // compiling it at once on a loaded machine.
+    const first = await runCli(cases[0]![0]);
+    const results = [first, ...(await Promise.all(cases.slice(1).map(([args]) => runCli(args))))];
     results.forEach(({ code, stdout, stderr }, i) => {
       expect(code, cases[i]![0].join(" ")).toBe(2);
       expect(stderr).toMatch(cases[i]![1]);
@@ -87,7 +91,8 @@ describe("flowlet-tutorial CLI (child process)", () => {
       expect(stderr).toMatch(/^error: /);
       expect(stdout).toBe("");
     });
-  }, 60_000);
+    // Generous: under a full `npm test` on 2 shared cores, these starts from source have taken over 20 s.
+  }, 120_000);
 
   it("reports an incomplete LLM configuration as a usage error naming the variable", async () => {
     const { code, stderr } = await runCli(["--dir", small, "--output", join(scratch, "unused")], {

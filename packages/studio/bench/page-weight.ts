@@ -1,5 +1,5 @@
 // What the browser downloads for the Runs page, then for the first Graph page (Mermaid's chunks).
-// Run from the repository root, after `npm run build -w @flowlet/studio`:
+// Run from the repository root, after `npm run build:client -w @flowlet/studio`:
 //   npx tsx --conditions=@flowlet/source packages/studio/bench/page-weight.ts
 import { Flow, MemorySaver, Node } from "flowlet";
 import { startStudio } from "../src/index.js";

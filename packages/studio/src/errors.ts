@@ -17,3 +17,11 @@ export class CheckpointSourceError extends StudioError {
 export class FlowModuleError extends StudioError {
   override name = "FlowModuleError";
 }
+
+/**
+ * The browser UI is not built where Studio serves it from: a checkout of the repository where
+ * `npm ci` built the server only. The message names the command that builds it.
+ */
+export class StudioClientMissingError extends StudioError {
+  override name = "StudioClientMissingError";
+}

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { SqliteSaver } from "@flowlet/sqlite";
 import { Flow, Node } from "flowlet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLIENT_BUILD_TIMEOUT, buildClientIfStale } from "./built-client.js";
 import { spawnStudio } from "./studio-process.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,6 +20,7 @@ class Count extends Node<{ n: number }> {
 }
 
 beforeAll(async () => {
+  await buildClientIfStale(); // the command serves the built UI
   dir = mkdtempSync(join(tmpdir(), "studio-cli-"));
   const saver = new SqliteSaver(join(dir, "runs.db"));
   const count = new Count();
@@ -30,7 +32,7 @@ beforeAll(async () => {
   );
   expect(warnings).toEqual(["flowEnds"]); // the loop ends by an action with no edge, as it means to
   saver.close();
-});
+}, CLIENT_BUILD_TIMEOUT + 20_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("flowlet-studio, the command", () => {

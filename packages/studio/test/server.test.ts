@@ -1,11 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { MemorySaver } from "flowlet";
 import { afterEach, describe, expect, it } from "vitest";
-import { CheckpointSourceError, type Studio, StudioOptionsError, openSaver, startStudio } from "../src/index.js";
+import { CheckpointSourceError, type Studio, StudioClientMissingError, StudioOptionsError, openSaver, startStudio } from "../src/index.js";
 import { fillRegistry } from "./registry.js";
+
+/** A stand-in for the built UI: these tests exercise the server (the browser tests use the real build). */
+const UI = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "client");
 
 let studio: Studio | undefined;
 afterEach(async () => {
@@ -30,14 +34,14 @@ function call(url: string, options: { method?: string; headers?: Record<string, 
 
 describe("Studio's server", () => {
   it("listens on 127.0.0.1 on a free port, and refuses another Host (DNS rebinding)", async () => {
-    studio = await startStudio({ checkpoints: new MemorySaver() });
+    studio = await startStudio({ checkpoints: new MemorySaver(), clientDir: UI });
     expect(studio.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect((await call(`${studio.url}api/runs`)).status).toBe(200);
     expect((await call(`${studio.url}api/runs`, { headers: { host: "evil.example:80" } })).status).toBe(403);
   });
 
   it("refuses writes that are not JSON or come from another origin", async () => {
-    studio = await startStudio({ checkpoints: new MemorySaver() });
+    studio = await startStudio({ checkpoints: new MemorySaver(), clientDir: UI });
     const form = await call(`${studio.url}api/runs/x/answer`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -60,7 +64,7 @@ describe("Studio's server", () => {
   });
 
   it("binds elsewhere only with a token: makes one up, and asks for it", async () => {
-    studio = await startStudio({ checkpoints: new MemorySaver(), host: "0.0.0.0" });
+    studio = await startStudio({ checkpoints: new MemorySaver(), host: "0.0.0.0", clientDir: UI });
     const url = new URL(studio.url);
     const token = url.searchParams.get("token");
     expect(token).toMatch(/^[\w-]{20,}$/);
@@ -76,7 +80,7 @@ describe("Studio's server", () => {
   it("pages 10,000 runs with 100,000 events on the server, filtered by status and text", async () => {
     const saver = new MemorySaver();
     await fillRegistry(saver, 10_000, 10);
-    studio = await startStudio({ checkpoints: saver });
+    studio = await startStudio({ checkpoints: saver, clientDir: UI });
     const first = JSON.parse((await call(`${studio.url}api/runs?limit=50`)).body);
     expect(first.total).toBe(10_000);
     expect(first.runs).toHaveLength(50);
@@ -100,6 +104,18 @@ describe("Studio's server", () => {
       await expect(openSaver(join(dir, "notes.txt"))).rejects.toThrow(/not a SQLite database/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("will not serve a page without a built UI, and names the command that builds it", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "studio-no-ui-"));
+    try {
+      const started = startStudio({ checkpoints: new MemorySaver(), clientDir: empty });
+      await expect(started).rejects.toThrow(StudioClientMissingError);
+      await expect(started).rejects.toThrow(`Studio's browser UI is not built in ${empty}`);
+      await expect(started).rejects.toThrow("build-client.mjs");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 });

@@ -72,10 +72,16 @@ function newest(dir: string): number {
   return time;
 }
 
-/** Builds the packages whose src is newer than their dist, so the tarballs match the code under test. */
+/**
+ * Builds the packages whose src is newer than their dist, so the tarballs match the code under test,
+ * and Studio's browser UI (`build:client`, which rebuilds only what changed; its first run installs Mermaid).
+ */
 export async function buildIfStale(workspaces: Workspace[]): Promise<void> {
   const stale = workspaces.filter((w) => w.manifest.scripts?.build && newest(join(REPO, w.dir, "src")) > newest(join(REPO, w.dir, "dist")));
   for (const w of stale) await run("npm", ["run", "build", "--silent"], join(REPO, w.dir));
+  for (const w of workspaces.filter((w) => w.manifest.scripts?.["build:client"])) {
+    await run("npm", ["run", "build:client", "--silent"], join(REPO, w.dir));
+  }
 }
 
 /**
@@ -85,7 +91,8 @@ export async function buildIfStale(workspaces: Workspace[]): Promise<void> {
 export async function packAll(workspaces: Workspace[], into: string): Promise<Packed[]> {
   const mirror = join(into, "mirror");
   mkdirSync(join(mirror, "scripts"), { recursive: true });
-  copyFileSync(join(REPO, "scripts", "pack-manifest.mjs"), join(mirror, "scripts", "pack-manifest.mjs"));
+  // What prepack scripts import from the root's scripts/.
+  for (const file of ["pack-manifest.mjs", "ensure-install.mjs"]) copyFileSync(join(REPO, "scripts", file), join(mirror, "scripts", file));
   for (const w of workspaces) {
     cpSync(join(REPO, w.dir), join(mirror, w.dir), { recursive: true, filter: (path) => !path.includes("node_modules") });
   }

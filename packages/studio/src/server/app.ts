@@ -141,7 +141,7 @@ export function createApp(options: AppOptions): Hono {
 
   app.get("/", async (c) => {
     const file = await asset(options.clientDir, "index.html");
-    if (!file) return c.text(`Studio's UI is not built in ${options.clientDir}: run npm run build -w @flowlet/studio.`, 500);
+    if (!file) return c.text(`Studio's UI is not built in ${options.clientDir}: run npm run build:client -w @flowlet/studio.`, 500);
     return c.body(file.body, 200, { "content-type": file.type, "cache-control": "no-cache" });
   });
 
