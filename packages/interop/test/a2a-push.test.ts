@@ -67,6 +67,10 @@ describe("push notifications", () => {
     }
     expect(hook.received.map((r) => r.body.statusUpdate?.status?.state).filter(Boolean)).toContain("TASK_STATE_COMPLETED");
     expect(hook.received.every((r) => r.token === "hook-secret")).toBe(true);
+    // The SDK logs a delivery only after the webhook has answered: keep the spy until every one is logged.
+    const logged = () => info.mock.calls.filter((call) => String(call[0]).includes("Push notification sent")).length;
+    for (let i = 0; i < 200 && logged() < hook.received.length; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(logged()).toBe(hook.received.length);
   });
 
   it("refuse a webhook on a host that is not allowed", async () => {
