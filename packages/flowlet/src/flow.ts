@@ -219,7 +219,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
   const scope = enterFlow(flow, outer, pass.signal, pass.item ?? outer.item);
   let node = flow.startNode;
   if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
-  const { run, counter } = scope;
+  const { run, counter, signal } = scope;
   const { journal } = run;
   // A node's identity in checkpoints is its index in the graph's deterministic walk: only
   // checkpointed runs need it, so other runs never walk the graph.
@@ -237,7 +237,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
   // One comparison per step serves both the limit and the warning of a flow never given one.
   let limit = told ? maxSteps : Math.min(maxSteps, MANY_STEPS);
   while (node) {
-    if (scope.signal.aborted) throw scope.signal.reason;
+    if (signal.aborted) throw signal.reason;
     if (counter.steps >= limit) {
       if (counter.steps >= maxSteps) throw new MaxStepsExceededError(scope.path, maxSteps);
       run.warn({ code: "manySteps", path: scope.path, message: manySteps(scope.path) });
@@ -264,7 +264,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
     // After the step is saved: a resume goes on from the next node.
     if (run.breakAfter) breakpoint(run.breakAfter, done, scope, at, "after");
   }
-  if (scope.signal.aborted) throw scope.signal.reason;
+  if (signal.aborted) throw signal.reason;
   if (scope.observed) publish(scope, "flowEnd", { flow: flow.name, path: scope.path, steps: counter.steps, action });
   return action;
 }
