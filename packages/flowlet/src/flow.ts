@@ -8,7 +8,7 @@ import { type CheckpointEvent, type Hooks, type Listener, publish } from "./even
 import type { Journal } from "./journal.js";
 import { reachable } from "./graph.js";
 import { breakpointKey, nodeKey } from "./keys.js";
-import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, WORK, runRoot, visitNode } from "./node.js";
+import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, NodeVisit, WORK, runRoot } from "./node.js";
 import { MANY_STEPS, Run, type RunOptions, type RunParts, type Scope, enterFlow, join, rootScope } from "./run.js";
 import { type DurableRunOptions, type Opened, type ResumeOptions, type RunResult, SaverJournal, openRun, reopenRun } from "./durable.js";
 import { EventStream, type FlowEvent, type StreamOptions } from "./stream.js";
@@ -219,7 +219,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
   const scope = enterFlow(flow, outer, pass.signal, pass.item ?? outer.item);
   let node = flow.startNode;
   if (!node) throw new ConfigError(`Flow "${scope.path}" has no start node: pass one to new Flow(start) or call flow.start(node).`);
-  const { run, counter } = scope;
+  const { run, counter, signal } = scope;
   const { journal } = run;
   // A node's identity in checkpoints is its index in the graph's deterministic walk: only
   // checkpointed runs need it, so other runs never walk the graph.
@@ -237,7 +237,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
   // One comparison per step serves both the limit and the warning of a flow never given one.
   let limit = told ? maxSteps : Math.min(maxSteps, MANY_STEPS);
   while (node) {
-    if (scope.signal.aborted) throw scope.signal.reason;
+    if (signal.aborted) throw signal.reason;
     if (counter.steps >= limit) {
       if (counter.steps >= maxSteps) throw new MaxStepsExceededError(scope.path, maxSteps);
       run.warn({ code: "manySteps", path: scope.path, message: manySteps(scope.path) });
@@ -247,7 +247,14 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
     if (pause) await pause;
     const at = ids ? nodeKey(key, ids.get(node) as number) : key;
     if (run.breakBefore) breakpoint(run.breakBefore, node, scope, at, "before");
-    action = await visitNode(node, shared, scope, params, ++counter.steps, at);
+    // The loop drives the visit itself (see NodeVisit): a promise the node returns costs one await here.
+    const visit = new NodeVisit(node, shared, scope, params, ++counter.steps, at);
+    try {
+      for (let pending = visit.advance(); pending; ) pending = visit.advance(await pending);
+    } catch (error) {
+      throw visit.fail(error);
+    }
+    action = visit.action;
     const done = node;
     node = successor(done, action, scope);
     if (ids) {
@@ -257,7 +264,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
     // After the step is saved: a resume goes on from the next node.
     if (run.breakAfter) breakpoint(run.breakAfter, done, scope, at, "after");
   }
-  if (scope.signal.aborted) throw scope.signal.reason;
+  if (signal.aborted) throw signal.reason;
   if (scope.observed) publish(scope, "flowEnd", { flow: flow.name, path: scope.path, steps: counter.steps, action });
   return action;
 }

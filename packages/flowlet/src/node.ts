@@ -171,71 +171,153 @@ export class Node<S = unknown, P = unknown, E = unknown> extends RetryNode<S, P,
 
 /**
  * @internal One visit of `node`, as step `step` of its flow (`key` places it in the graph, for
- * checkpoints). Resolves to the action taken; rejects with a {@link NodeError} naming the node.
+ * checkpoints). Returns the action taken, or a promise of it once one of the node's methods returns
+ * a promise: a node whose methods are synchronous costs no promise and no microtask. A failure is
+ * always a rejected promise, with a {@link NodeError} naming the node.
  */
-export async function visitNode<S>(
+export function visitNode<S>(
   node: BaseNode<S>,
   shared: S,
   scope: Scope,
   flowParams: Params,
   step: number,
   key: string,
-): Promise<string> {
-  const params = node.params === NO_PARAMS ? flowParams : { ...node.params, ...flowParams };
-  const visit: Visit = { scope, name: node.name, step, key, params, item: undefined };
-  const ctx = new NodeContext(visit);
-  const { observed } = scope;
-  const started = observed ? performance.now() : 0;
-  let changes: (() => string[]) | undefined;
-  if (observed) {
-    publish(scope, "nodeStart", { node: node.name, path: join(scope.path, node.name), step, params });
-    // A flow's changes are its nodes' changes, reported by them.
-    if (scope.run.storeUpdates && !node[COMPOSITE]) changes = watchChanges(shared);
-  }
-  let phase: Phase = "prep";
-  try {
-    let prepRes = node.prep(shared, ctx);
-    if (isThenable(prepRes)) prepRes = await prepRes;
-    phase = "exec";
-    let execRes = node[WORK](shared, prepRes, ctx, visit);
-    if (isThenable(execRes)) execRes = await execRes;
-    phase = "post";
-    let action = node.post(shared, prepRes, execRes, ctx);
-    if (isThenable(action)) action = await action;
-    const taken = action || DEFAULT_ACTION;
-    if (observed) {
-      const durationMs = performance.now() - started;
-      const path = join(scope.path, node.name);
-      if (changes) {
-        const keys = changes();
-        const data = shared instanceof Store ? (shared.toJSON() as Record<string, unknown>) : (shared as Record<string, unknown>);
-        if (keys.length > 0)
-          publish(scope, "store", { node: node.name, path, step, keys, values: Object.fromEntries(keys.map((k) => [k, data[k]])) });
-      }
-      publish(scope, "nodeEnd", { node: node.name, path, step, params, action: taken, durationMs });
-    }
-    return taken;
-  } catch (error) {
-    changes?.();
-    throw located(node, error, visit, phase);
-  }
+): MaybePromise<string> {
+  return new NodeVisit(node, shared, scope, flowParams, step, key).run();
 }
 
-/** Names the failing node, once: errors that already say where they happened pass through as they are. */
-function located<S>(node: BaseNode<S>, error: unknown, visit: Visit, phase: Phase): unknown {
-  const { scope } = visit;
-  if (scope.signal.aborted) return scope.signal.reason;
-  if (error instanceof NodeError || error instanceof Interrupt) return error;
-  // A flow's exec is the engine's work around nested nodes: it throws their NodeErrors, or the
-  // engine's own errors (maxSteps, checkpoints), which name their place. Anything else the node's own
-  // code threw, Flowlet's errors included (a StoreSchemaError from a write in post), gets wrapped.
-  if (phase === "exec" && node[COMPOSITE] && error instanceof FlowletError) return error;
-  const path = join(scope.path, node.name);
-  // exec failures were already reported, attempt by attempt, by the retry loop.
-  if (phase !== "exec" && scope.observed) {
-    publish(scope, "nodeError", { node: node.name, path, step: visit.step, params: visit.params, error, attempt: 0, willRetry: false });
+/**
+ * @internal One visit of a node: prep → work → post. {@link NodeVisit.advance} runs the phases for
+ * as long as the node's methods return values; when one returns a promise, it hands the promise
+ * back, and whoever drives the visit awaits it and passes the value in again. The flow's loop
+ * drives its visits itself, so a promise a node returns costs one await there and nothing more.
+ * Whatever the phases throw, the driver passes to {@link NodeVisit.fail}, once.
+ */
+export class NodeVisit<S> implements Visit {
+  readonly name: string;
+  readonly params: Params;
+  readonly item = undefined;
+  /** The action taken, once the visit has ended. */
+  action = "";
+  readonly #node: BaseNode<S>;
+  readonly #shared: S;
+  readonly #ctx: NodeContext;
+  /** The phase whose method ran last (undefined: none yet), and what prep returned. */
+  #phase: Phase | undefined;
+  #prepRes: unknown;
+  /** Only for observed visits: when the visit started, and what tells the store keys it changed. */
+  #started = 0;
+  #changes: (() => string[]) | undefined;
+
+  constructor(
+    node: BaseNode<S>,
+    shared: S,
+    readonly scope: Scope,
+    flowParams: Params,
+    readonly step: number,
+    readonly key: string,
+  ) {
+    this.#node = node;
+    this.#shared = shared;
+    this.name = node.name;
+    this.params = node.params === NO_PARAMS ? flowParams : { ...node.params, ...flowParams };
+    this.#ctx = new NodeContext(this);
   }
-  return new NodeError(path, phase, visit.step, error);
+
+  /**
+   * Goes on from where the visit stands, `value` being what the last method returned: returns the
+   * next promise a method returns, or undefined once the visit has ended (see `action`).
+   */
+  advance(value?: unknown): PromiseLike<unknown> | undefined {
+    const node = this.#node;
+    const shared = this.#shared;
+    const ctx = this.#ctx;
+    if (this.#phase === undefined) {
+      if (this.scope.observed) this.#begin();
+      this.#phase = "prep";
+      value = node.prep(shared, ctx);
+      if (isThenable(value)) return value;
+    }
+    if (this.#phase === "prep") {
+      this.#prepRes = value;
+      this.#phase = "exec";
+      value = node[WORK](shared, value, ctx, this);
+      if (isThenable(value)) return value;
+    }
+    if (this.#phase === "exec") {
+      this.#phase = "post";
+      value = node.post(shared, this.#prepRes, value, ctx);
+      if (isThenable(value)) return value;
+    }
+    this.action = this.#end(value as string | undefined | void);
+    return undefined;
+  }
+
+  /** Runs the whole visit: synchronously while the node's methods are. */
+  run(): MaybePromise<string> {
+    try {
+      const pending = this.advance();
+      return pending ? this.#finish(pending) : this.action;
+    } catch (error) {
+      return Promise.reject(this.fail(error));
+    }
+  }
+
+  async #finish(pending: PromiseLike<unknown>): Promise<string> {
+    try {
+      for (let next: PromiseLike<unknown> | undefined = pending; next; ) next = this.advance(await next);
+    } catch (error) {
+      throw this.fail(error);
+    }
+    return this.action;
+  }
+
+  #begin(): void {
+    const { scope, step, params } = this;
+    this.#started = performance.now();
+    publish(scope, "nodeStart", { node: this.name, path: join(scope.path, this.name), step, params });
+    // A flow's changes are its nodes' changes, reported by them.
+    if (scope.run.storeUpdates && !this.#node[COMPOSITE]) this.#changes = watchChanges(this.#shared);
+  }
+
+  #end(action: string | undefined | void): string {
+    const taken = action || DEFAULT_ACTION;
+    const { scope, step, params, name } = this;
+    if (!scope.observed) return taken;
+    const durationMs = performance.now() - this.#started;
+    const path = join(scope.path, name);
+    if (this.#changes) {
+      const keys = this.#changes();
+      const shared = this.#shared;
+      const data = shared instanceof Store ? (shared.toJSON() as Record<string, unknown>) : (shared as Record<string, unknown>);
+      if (keys.length > 0)
+        publish(scope, "store", { node: name, path, step, keys, values: Object.fromEntries(keys.map((k) => [k, data[k]])) });
+    }
+    publish(scope, "nodeEnd", { node: name, path, step, params, action: taken, durationMs });
+    return taken;
+  }
+
+  /**
+   * The error the visit fails with: `error` naming the failing node, once (errors that already say
+   * where they happened pass through as they are).
+   */
+  fail(error: unknown): unknown {
+    this.#changes?.();
+    const { scope, step, params, name } = this;
+    const phase = this.#phase ?? "prep";
+    if (scope.signal.aborted) return scope.signal.reason;
+    if (error instanceof NodeError || error instanceof Interrupt) return error;
+    // A flow's exec is the engine's work around nested nodes: it throws their NodeErrors, or the
+    // engine's own errors (maxSteps, checkpoints), which name their place. Anything else the node's own
+    // code threw, Flowlet's errors included (a StoreSchemaError from a write in post), gets wrapped.
+    if (phase === "exec" && this.#node[COMPOSITE] && error instanceof FlowletError) return error;
+    const path = join(scope.path, name);
+    // exec failures were already reported, attempt by attempt, by the retry loop.
+    if (phase !== "exec" && scope.observed) {
+      publish(scope, "nodeError", { node: name, path, step, params, error, attempt: 0, willRetry: false });
+    }
+    return new NodeError(path, phase, step, error);
+  }
 }
 
 /**
