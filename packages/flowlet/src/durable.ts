@@ -122,6 +122,8 @@ export class SaverJournal implements Journal {
   readonly #answers = new Map<string, JSONValue[]>();
   /** Saved places not yet picked up again by the part of the graph they describe. */
   readonly #unclaimed = new Set<string>();
+  /** Batches and flows whose prep is running: the shared entries were brought up to date just before it. */
+  readonly #prepping = new Set<string>();
   /** Plain shared objects: the last primitive value of each key, so unchanged ones cost nothing. */
   readonly #primitives = new Map<string, unknown>();
   #touched: Set<string> | undefined;
@@ -154,6 +156,8 @@ export class SaverJournal implements Journal {
       }
     }
     for (const key of [...this.#flows.keys(), ...this.#batches.keys()]) this.#unclaimed.add(key);
+    // A flow's prep writes can be recorded (by a sibling's record) before the flow's first step is.
+    for (const name of start.entries.keys()) if (name.startsWith(PREP)) this.#unclaimed.add(name.slice(2));
     if (start.shared instanceof Store) this.#touched = (start.shared as Store<Record<string, unknown>>)[TRACK]();
     this.#set(CONSTANTS, start.constants as unknown as JSONValue);
     this.#diffShared(true);
@@ -165,9 +169,19 @@ export class SaverJournal implements Journal {
     }
   }
 
+  prepStarts(key: string): void {
+    this.#diffShared();
+    this.#prepping.add(key);
+  }
+
   openFlow(key: string): FlowPosition | undefined {
-    if (!this.#unclaimed.delete(key)) return undefined;
-    return this.#flows.get(key);
+    const claimed = this.#unclaimed.delete(key);
+    // A flow's own prep just ran (see prepStarts): its writes are noted, or undone if a record already holds them.
+    if (this.#prepping.has(key)) {
+      if (claimed && this.#texts.has(PREP + key)) this.#undoPrep(key);
+      else this.#notePrep(key);
+    }
+    return claimed ? this.#flows.get(key) : undefined;
   }
 
   recordStep(flow: string, node: string, position: FlowPosition, path: string): Promise<void> {
@@ -290,11 +304,13 @@ export class SaverJournal implements Journal {
   }
 
   /**
-   * A batch starts afresh, its prep just run: the shared keys prep wrote (those that differ from the
-   * last record) join the next record, with their names under `p/<key>`, so that a resume mid-batch
-   * can undo them when prep runs again.
+   * A batch or flow starts afresh, its prep just run: the shared keys prep wrote (those that changed
+   * since {@link prepStarts} brought the entries up to date) join the next record, with their names
+   * under `p/<key>`, so that a resume mid-way can undo them when prep runs again. A prep the engine
+   * does not track (the default one, which writes nothing) is not told, and writes nothing here.
    */
   #notePrep(key: string): void {
+    if (!this.#prepping.delete(key)) return;
     const wrote: string[] = [];
     this.#diffShared(false, wrote);
     if (wrote.length > 0) this.#set(PREP + key, wrote);
@@ -306,6 +322,7 @@ export class SaverJournal implements Journal {
    * value the records hold, and prep's second writes are not applied on top.
    */
   #undoPrep(key: string): void {
+    this.#prepping.delete(key);
     const text = this.#texts.get(PREP + key);
     if (text === undefined) return;
     const shared = this.#shared;

@@ -8,7 +8,7 @@ import { type CheckpointEvent, type Hooks, type Listener, publish } from "./even
 import type { Journal } from "./journal.js";
 import { reachable } from "./graph.js";
 import { breakpointKey, nodeKey } from "./keys.js";
-import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, NodeVisit, WORK, runRoot } from "./node.js";
+import { ANY_ACTION, BaseNode, COMPOSITE, INNER, NO_PARAMS, NodeVisit, WORK, runRoot, tracksPrep } from "./node.js";
 import { MANY_STEPS, Run, type RunOptions, type RunParts, type Scope, enterFlow, join, rootScope } from "./run.js";
 import { type DurableRunOptions, type Opened, type ResumeOptions, type RunResult, SaverJournal, openRun, reopenRun } from "./durable.js";
 import { EventStream, type FlowEvent, type StreamOptions } from "./stream.js";
@@ -247,6 +247,7 @@ export async function orchestrate<S>(flow: Flow<S, unknown, unknown>, shared: S,
     if (pause) await pause;
     const at = ids ? nodeKey(key, ids.get(node) as number) : key;
     if (run.breakBefore) breakpoint(run.breakBefore, node, scope, at, "before");
+    if (ids && tracksPrep(node)) journal.prepStarts(at);
     // The loop drives the visit itself (see NodeVisit): a promise the node returns costs one await here.
     const visit = new NodeVisit(node, shared, scope, params, ++counter.steps, at);
     try {

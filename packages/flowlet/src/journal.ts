@@ -39,6 +39,12 @@ export type ItemEvent =
 export interface Journal {
   /** False only for {@link NO_JOURNAL}: the engine then skips what only checkpoints need (keys, node indexes). */
   readonly durable: boolean;
+  /**
+   * The prep of the batch, `Parallel` or flow (one that overrides `prep`) at `key` is about to run:
+   * the journal notes what the store holds, so that it can tell prep's writes when the batch or
+   * flow opens, and keep a resume from applying them twice.
+   */
+  prepStarts(key: string): void;
   /** The saved position of the flow at `key`, the first time that flow starts again after a resume; else undefined. */
   openFlow(key: string): FlowPosition | undefined;
   /** The node at key `node` of the flow at key `flow` finished; the flow now stands at `position`. */
@@ -68,6 +74,7 @@ export interface Journal {
 /** The journal of a run without checkpoints: remembers nothing, saves nothing, costs nothing. */
 export const NO_JOURNAL: Journal = Object.freeze({
   durable: false,
+  prepStarts: () => undefined,
   openFlow: () => undefined,
   recordStep: () => undefined,
   openBatch: () => undefined,

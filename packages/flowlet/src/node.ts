@@ -170,6 +170,16 @@ export class Node<S = unknown, P = unknown, E = unknown> extends RetryNode<S, P,
 }
 
 /**
+ * @internal Whether a resume can run `node`'s prep again over writes that a record already holds:
+ * a batch's, a `Parallel`'s or a flow's prep that is not the default one. The journal is told
+ * before such a prep runs (see `Journal.prepStarts`). A plain node's visit runs again whole, from
+ * the store recorded before it, so its prep needs no tracking.
+ */
+export function tracksPrep<S>(node: BaseNode<S>): boolean {
+  return node.prep !== BaseNode.prototype.prep && !(node instanceof Node);
+}
+
+/**
  * @internal One visit of `node`, as step `step` of its flow (`key` places it in the graph, for
  * checkpoints). Returns the action taken, or a promise of it once one of the node's methods returns
  * a promise: a node whose methods are synchronous costs no promise and no microtask. A failure is
@@ -329,6 +339,7 @@ export async function runRoot<S>(node: BaseNode<S>, shared: S, scope: Scope, par
   const { journal } = run;
   let action: string;
   try {
+    if (journal.durable && tracksPrep(node)) journal.prepStarts(ROOT_KEY);
     action = await visitNode(node, shared, scope, params, 1, ROOT_KEY);
     // An abort during the last node is still an abort.
     if (run.signal.aborted) throw run.signal.reason;

@@ -6,7 +6,7 @@ import type { NodeContext, Visit } from "./context.js";
 import { ConfigError } from "./errors.js";
 import { runBatch } from "./batch.js";
 import { KIND, type NodeKind } from "./describe.js";
-import { BRANCHES, BaseNode, COMPOSITE, WORK, visitNode } from "./node.js";
+import { BRANCHES, BaseNode, COMPOSITE, WORK, tracksPrep, visitNode } from "./node.js";
 import { enterFlow } from "./run.js";
 import { checkCount } from "./util.js";
 
@@ -51,6 +51,7 @@ export class Parallel<S = unknown> extends BaseNode<S, void, string[]> {
     const batch = { concurrency: this.concurrency, itemKey: (_branch: BaseNode<S>, index: number) => String(index) };
     return runBatch(batch, this.branches, visit, "batchFlow", (branch, index, key, signal) => {
       const scope = enterFlow(this, visit.scope, signal, index);
+      if (scope.run.journal.durable && tracksPrep(branch)) scope.run.journal.prepStarts(key);
       return visitNode(branch, shared, scope, visit.params, index + 1, key);
     });
   }
