@@ -62,4 +62,20 @@ describe("across a process restart", () => {
     expect(await run("resume-branches")).toEqual({ status: "completed" });
     expect(ran().sort()).toEqual(["Fast", "Join", "Slow", "Slow"]);
   }, 60_000);
+
+  it("a flow's own prep, top-level and nested, is applied once across a SIGKILL inside the nested flow", async () => {
+    const crashing = start("preps");
+    // Kill once the nested flow has recorded its first step (B) and runs Slow.
+    const nestedAt = async () => (await readCheckpoint(new FileSaver(dir), "pr", { onCorrupt: () => {} }))?.frames["1"];
+    for (let i = 0; i < 600 && !(ran().includes("Slow") && (await nestedAt())); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await nestedAt()).toMatchObject({ kind: "flow", next: 1 });
+    crashing.child.kill("SIGKILL");
+    expect((await crashing.exited).code).toBe(null);
+
+    expect(await run("resume-preps")).toEqual({
+      status: "completed",
+      shared: { top: 1, nested: 1, log: ["prep top", "prep nested"] },
+    });
+    expect(ran()).toEqual(["A", "B", "Slow", "Slow"]);
+  }, 60_000);
 });
