@@ -125,35 +125,47 @@ describe("a resume inside a flow does not apply the flow's prep twice", () => {
     expect(shared.toJSON()).toEqual({ preps: 1, log: ["prep"], runs: 3 });
   });
 
-  it("a flow visited again in a loop runs its prep again, once per visit", async () => {
-    let fail = true;
-    class Check extends Node<Tally, number> {
-      override prep(shared: Tally) {
-        return shared.preps;
+  for (const where of ["between two visits", "inside the second visit"] as const) {
+    it(`a flow visited again in a loop runs its prep again, once per visit (a crash ${where})`, async () => {
+      let fail = true;
+      /** Fails the first time it runs after the second prep. */
+      class Gate extends Node<Tally, number> {
+        constructor(
+          name: string,
+          readonly crashes: boolean,
+        ) {
+          super({ name });
+        }
+        override prep(shared: Tally) {
+          return shared.preps;
+        }
+        override exec(preps: number) {
+          if (this.crashes && fail && preps === 2) throw new Error(`crash in ${this.name}`);
+        }
+        override post(shared: Tally) {
+          shared.log.push(this.name);
+          return this.name === "Check" ? (shared.preps < 3 ? "again" : "done") : undefined;
+        }
       }
-      override exec(preps: number) {
-        if (fail && preps === 2) throw new Error("crash in Check");
-      }
-      override post(shared: Tally) {
-        shared.runs++;
-        return shared.preps < 3 ? "again" : "done";
-      }
-    }
-    const flow = () => {
-      const inner = new Counted(new Step("A", { how: undefined }), { name: "Inner" });
-      const check = new Check({ name: "Check" });
-      inner.next(check);
-      check.on("again", inner);
-      check.on("done", new Node({ name: "End" }));
-      return new Flow(inner, { name: "Loop" });
-    };
-    const saver = new MemorySaver();
-    await expect(flow().run(fresh(), { checkpoint: saver, runId: "l" })).rejects.toThrow("crash in Check");
-    fail = false;
-    const { shared } = await flow().resume("l", { checkpoint: saver });
-    expect(shared.preps).toBe(3);
-    expect(shared.log).toEqual(["prep Inner", "A", "prep Inner", "A", "prep Inner", "A"]);
-  });
+      const flow = () => {
+        const a = new Gate("A", false);
+        a.next(new Gate("B", where === "inside the second visit"));
+        const inner = new Counted(a, { name: "Inner" });
+        const check = new Gate("Check", where === "between two visits");
+        inner.next(check);
+        check.on("again", inner);
+        check.on("done", new Node({ name: "End" }));
+        return new Flow(inner, { name: "Loop" });
+      };
+      const saver = new MemorySaver();
+      await expect(flow().run(fresh(), { checkpoint: saver, runId: "l" })).rejects.toThrow("crash in");
+      fail = false;
+      const { shared } = await flow().resume("l", { checkpoint: saver });
+      expect(shared.preps).toBe(3);
+      const visit = ["prep Inner", "A", "B", "Check"];
+      expect(shared.log).toEqual([...visit, ...visit, ...visit]);
+    });
+  }
 });
 
 describe("in a parallel region, prep's writes are told from a sibling's", () => {
