@@ -6,7 +6,7 @@ import { plain } from "./frameworks/plain.js";
 import { pocketflow } from "./frameworks/pocketflow.js";
 import type { Framework, Run } from "./frameworks/types.js";
 import { type Installed, buildFlowlet, coldImports, fileUrl, flowletInstalledSize, installedSize, installedVersion } from "./footprint.js";
-import { MemoryProbe, SimulatedCalls, gc, ignoreVisit, median, timed } from "./measure.js";
+import { MemoryProbe, SimulatedCalls, gc, ignoreVisit, median } from "./measure.js";
 
 /** What W1 and W2 need of a framework. */
 type Sequential = Pick<Framework, "name" | "chain" | "loop">;
@@ -15,8 +15,10 @@ type Sequential = Pick<Framework, "name" | "chain" | "loop">;
 export interface Sizes {
   warmups: number;
   repeats: number;
-  /** W1, W2, W5: a full GC before each timed run, so no run pays for the garbage of the one before. */
+  /** W1, W2, W5, W7: a full GC before each timed sample, so no sample pays for the garbage of the one before. */
   collect: boolean;
+  /** With `collect`: each sample is a batch of runs lasting at least this long (see `rounds`). */
+  sampleMs: number;
   /** W1: nodes in the chain. */
   chain: number;
   /** W2: transitions of the 2-node loop. */
@@ -44,6 +46,7 @@ export const FULL: Sizes = {
   warmups: 1,
   repeats: 7,
   collect: true,
+  sampleMs: 50,
   chain: 1000,
   loop: 100_000,
   longLoop: 1_000_000,
@@ -62,6 +65,7 @@ export const SMOKE: Sizes = {
   warmups: 0,
   repeats: 1,
   collect: false,
+  sampleMs: 0,
   chain: 1000,
   loop: 2000,
   longLoop: 20_000,
@@ -154,15 +158,21 @@ interface Timed {
 }
 
 /**
- * Times every entry `repeats` times after `warmups`, in rounds (one run of each per round), so a
+ * Times every entry `repeats` times after `warmups`, in rounds (one sample of each per round), so a
  * burst of load on the shared machine hits every framework alike. Returns, by key, wall-clock and
- * CPU ms samples (CPU time is this process's own work, so other processes' load barely moves it)
+ * CPU ms per run (CPU time is this process's own work, so other processes' load barely moves it)
  * and the last checked value.
+ *
+ * With `collect`, each sample starts after a full GC, and is a batch of runs lasting at least
+ * `sampleMs` (as many runs as filled `sampleMs` after the warm-up; at least one). A single
+ * sub-millisecond run right after a forced GC measures V8 more than the framework: the GC's
+ * allocation-site pretenuring can send that run's short-lived objects to the old space, and it
+ * did so for some frameworks and not others (a 1,000-node flowlet chain: 1.31 ms with the GC before
+ * it, 0.49 ms without; pocketflow's 1.85 and 2.05 ms). Every entry gets the same rule.
  */
 async function rounds(
   entries: readonly Timed[],
-  warmups: number,
-  collect: boolean,
+  { warmups, collect, sampleMs = 0 }: { warmups: number; collect: boolean; sampleMs?: number },
 ): Promise<{ samples: Map<string, number[]>; cpu: Map<string, number[]>; last: Map<string, unknown> }> {
   const last = new Map<string, unknown>();
   const checked = (e: Timed, value: unknown) => {
@@ -170,19 +180,35 @@ async function rounds(
     last.set(e.key, value);
   };
   for (let w = 0; w < warmups; w++) for (const e of entries) checked(e, await e.run());
+  const batches = new Map<Timed, number>();
+  for (const e of entries) {
+    let runs = 1;
+    if (collect) {
+      // Calibration, which warms up further: how many runs fill sampleMs.
+      runs = 0;
+      const start = performance.now();
+      do {
+        checked(e, await e.run());
+        runs++;
+      } while (performance.now() - start < sampleMs);
+    }
+    batches.set(e, runs);
+  }
   const samples = new Map(entries.map((e) => [e.key, [] as number[]]));
   const cpu = new Map(entries.map((e) => [e.key, [] as number[]]));
   const most = Math.max(0, ...entries.map((e) => e.repeats));
   for (let round = 0; round < most; round++) {
     for (const e of entries) {
       if (round >= e.repeats) continue;
+      const runs = batches.get(e)!;
       if (collect) gc();
       const before = process.cpuUsage();
-      const { ms, value } = await timed(e.run);
+      const start = performance.now();
+      for (let i = 0; i < runs; i++) checked(e, await e.run());
+      const ms = performance.now() - start;
       const used = process.cpuUsage(before);
-      checked(e, value);
-      samples.get(e.key)!.push(ms);
-      cpu.get(e.key)!.push((used.user + used.system) / 1000);
+      samples.get(e.key)!.push(ms / runs);
+      cpu.get(e.key)!.push((used.user + used.system) / 1000 / runs);
     }
   }
   return { samples, cpu, last };
@@ -209,7 +235,7 @@ async function w1Chain(sizes: Sizes, { sequential }: Phase): Promise<Row[]> {
       check: (v) => expect(v === n, `${fw.name} chain visited ${v} of ${n} nodes`),
     };
   });
-  const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
+  const { samples, last } = await rounds(entries, { warmups: sizes.warmups, collect: sizes.collect, sampleMs: sizes.sampleMs });
   const cells = Object.fromEntries(
     sequential.map((fw) => {
       const n = isLangGraph(fw) ? sizes.langgraph.chain : sizes.chain;
@@ -238,7 +264,7 @@ async function w2Loop(sizes: Sizes, { sequential, parallel }: Phase): Promise<Ro
       check: (v) => expect(v === n, `${fw.name} loop made ${v} of ${n} transitions`),
     };
   });
-  const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
+  const { samples, last } = await rounds(entries, { warmups: sizes.warmups, collect: sizes.collect, sampleMs: sizes.sampleMs });
   const time: Row = {
     id: "W2",
     title: `2-node loop of ${sizes.loop.toLocaleString("en")} transitions (LangGraph: ${sizes.langgraph.loop.toLocaleString("en")}), per transition`,
@@ -315,7 +341,7 @@ async function wParallel(sizes: Sizes, { parallel }: Phase, capped: boolean): Pr
   }
   // No GC between these runs: after a forced full GC the next run pays to grow the heap back, in
   // CPU time that would dwarf the frameworks' own.
-  const { samples, cpu, last } = await rounds(entries, sizes.warmups, false);
+  const { samples, cpu, last } = await rounds(entries, { warmups: sizes.warmups, collect: false });
   const cpuCells: Record<string, Cell> = { ...cells };
   for (const fw of parallel) {
     const s = samples.get(fw.name);
@@ -368,7 +394,7 @@ async function w7Stream(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
       check: (v) => expect(typeof v === "number" && v >= 2 * n, `${fw.name} streamed ${v} events for ${n} nodes`),
     });
   }
-  const { samples, last } = await rounds(entries, sizes.warmups, sizes.collect);
+  const { samples, last } = await rounds(entries, { warmups: sizes.warmups, collect: sizes.collect, sampleMs: sizes.sampleMs });
   for (const [name, n] of steps) {
     const events = last.get(name) as number;
     cells[name] = perStep(samples.get(name)!, events, { nodes: n, events });
@@ -423,7 +449,7 @@ async function w5Checkpoint(sizes: Sizes, { parallel }: Phase): Promise<Row[]> {
     const check = (v: unknown) => expect(v === steps, `${key} chain visited ${v} of ${steps} nodes`);
     entries.push({ key, run: c.run, repeats: key.startsWith("LangGraph") ? sizes.langgraph.repeats : sizes.repeats, check });
   }
-  const { samples, last } = await rounds(entries, 0, sizes.collect);
+  const { samples, last } = await rounds(entries, { warmups: 0, collect: sizes.collect, sampleMs: sizes.sampleMs });
   for (const [key, { steps, c }] of prepared) {
     const s = samples.get(key);
     if (s) outcome.set(key, perStep(s, steps, { steps, visited: last.get(key) as number, saverCalls: "unavailable" in c ? 0 : c.calls() }));
