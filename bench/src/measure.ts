@@ -9,13 +9,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Milliseconds taken by `fn`, and what it returned. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - start, value };
-}
-
 // Exposing gc at runtime lets `npm run bench` and vitest measure heap without a node flag.
 setFlagsFromString("--expose-gc");
 const collect = runInNewContext("gc") as () => void;
