@@ -1,9 +1,13 @@
 import { Flow, Node, ParallelBatchNode } from "flowlet";
 
 /** The crash test's workload: 200 chain nodes, a nested flow of 50, and a parallel batch of 40. */
-export type CrashShared = { done: string[]; total: number; squares?: number[] };
+export type CrashShared = Tally & { squares?: number[] };
 
-class Step extends Node<CrashShared, void, number> {
+/** What every crash workload's chain steps write. */
+export type Tally = { done: string[]; total: number };
+
+/** A chain step: counts its exec (the test's "ran again" check) and adds its value to the tally. */
+export class Step<S extends Tally> extends Node<S, void, number> {
   constructor(
     readonly value: number,
     readonly onExec: (label: string) => void,
@@ -14,7 +18,7 @@ class Step extends Node<CrashShared, void, number> {
     this.onExec(this.name);
     return this.value;
   }
-  override post(shared: CrashShared, _prep: void, value: number): undefined {
+  override post(shared: S, _prep: void, value: number): undefined {
     shared.done.push(this.name);
     shared.total += value;
   }
@@ -53,8 +57,9 @@ class Squares extends ParallelBatchNode<CrashShared, number, number> {
   }
 }
 
-function chain(from: number, to: number, onExec: (label: string) => void): [Step, Step] {
-  const first = new Step(from, onExec);
+/** Steps `from` … `to - 1`, linked by their default action: the first and the last. */
+export function chain<S extends Tally>(from: number, to: number, onExec: (label: string) => void): [Step<S>, Step<S>] {
+  const first = new Step<S>(from, onExec);
   let last = first;
   for (let v = from + 1; v < to; v++) last = last.next(new Step(v, onExec));
   return [first, last];

@@ -1,33 +1,17 @@
-import { Flow, Node, type NodeContext, ParallelBatchNode } from "flowlet";
+import { Flow, type NodeContext, ParallelBatchNode } from "flowlet";
+import { type Tally, chain } from "./flow.js";
 
 /**
  * The interrupt crash test's workload: 20 chain nodes, a parallel batch of 12 items (4 at a time)
  * in which item 5 asks a human, while its siblings ignore the abort signal and finish late, then
  * 20 more chain nodes.
  */
-export type AskShared = { done: string[]; total: number; squares?: number[]; answer?: unknown };
+export type AskShared = Tally & { squares?: number[]; answer?: unknown };
 
 /** The item that calls `ctx.interrupt`, and what its answer must be for the run to be right. */
 export const ASKING = 5;
 export const ANSWER = "yes";
 export const CONCURRENCY = 4;
-
-class Step extends Node<AskShared, void, number> {
-  constructor(
-    readonly value: number,
-    readonly onExec: (label: string) => void,
-  ) {
-    super({ name: `S${value}` });
-  }
-  override exec(): number {
-    this.onExec(this.name);
-    return this.value;
-  }
-  override post(shared: AskShared, _prep: void, value: number): undefined {
-    shared.done.push(this.name);
-    shared.total += value;
-  }
-}
 
 class Ask extends ParallelBatchNode<AskShared, number, number> {
   constructor(
@@ -68,16 +52,9 @@ class Ask extends ParallelBatchNode<AskShared, number, number> {
   }
 }
 
-function chain(from: number, to: number, onExec: (label: string) => void): [Step, Step] {
-  const first = new Step(from, onExec);
-  let last = first;
-  for (let v = from + 1; v < to; v++) last = last.next(new Step(v, onExec));
-  return [first, last];
-}
-
 export function buildAskFlow(onExec: (label: string) => void = () => {}, seed = 0): Flow<AskShared> {
-  const [a, aEnd] = chain(0, 20, onExec);
-  const [b] = chain(20, 40, onExec);
+  const [a, aEnd] = chain<AskShared>(0, 20, onExec);
+  const [b] = chain<AskShared>(20, 40, onExec);
   aEnd.next(new Ask(onExec, seed)).next(b);
   return new Flow(a, { name: "AskCrash" });
 }
