@@ -18,7 +18,7 @@ import {
   placeOf,
 } from "./checkpoint.js";
 import { checksumOf } from "./checksum.js";
-import { CheckpointCorruptError, CheckpointMismatchError, CheckpointNotFoundError, ConfigError } from "./errors.js";
+import { CheckpointCorruptError, CheckpointMismatchError, CheckpointNotFoundError, ConfigError, RunExistsError } from "./errors.js";
 import { describeGraph } from "./describe.js";
 import { reachable, shapeOf } from "./graph.js";
 import { type CorruptHandler, type Entries, type EntryTexts, HistoryWriter, loadState } from "./history.js";
@@ -494,7 +494,7 @@ export async function openRun<S>(
     throw new ConfigError("A checkpointed run needs a runId: flow.run(shared, { checkpoint, runId }).");
   checkSaver(saver);
   const params = assertJSON(options.params ?? {}, "params");
-  const owner = await RunOwner.take(saver, runId, { ...options.lease, create: true });
+  const owner = await takeNew(saver, runId, options.lease);
   try {
     const at = new Date().toISOString();
     const info: RunInfo = {
@@ -611,6 +611,24 @@ export async function reopenRun<S>(
     else if (forked) await owner.append([], info); // the fork is in the registry, with its parent, before it runs
     return { done: false, journal, shared, params: constants.params, runId: target };
   } catch (error) {
+    await owner.close();
+    throw error;
+  }
+}
+
+/**
+ * Takes the lease of a run that starts now. A run with a registry row but no record (its process
+ * was killed, or it failed, before its first step was saved) has nothing to resume from, so it
+ * starts over under its id, as a run without a registry would; a live owner still locks it out.
+ */
+async function takeNew(saver: CheckpointSaver, runId: string, lease: LeaseOptions | undefined): Promise<RunOwner> {
+  try {
+    return await RunOwner.take(saver, runId, { ...lease, create: true });
+  } catch (error) {
+    if (!(error instanceof RunExistsError)) throw error;
+    const owner = await RunOwner.take(saver, runId, { ...lease });
+    // Checked under the lease: nobody can save a first record in between.
+    if ((await saver.list(runId)).length === 0) return owner;
     await owner.close();
     throw error;
   }

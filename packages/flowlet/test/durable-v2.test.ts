@@ -85,6 +85,31 @@ describe("leases: one owner per run", () => {
     await expect(counter(2).run({ n: 0 }, { checkpoint: saver, runId: "same" })).rejects.toBeInstanceOf(RunExistsError);
   });
 
+  it("a run that ended before its first record starts over under its id; one with records, or a live owner, is refused", async () => {
+    const saver = new MemorySaver();
+    let failing = true;
+    const flow = counter(2, async () => {
+      if (failing) throw new Error("the first step failed");
+    });
+    await expect(flow.run({ n: 0 }, { checkpoint: saver, runId: "early" })).rejects.toThrow(/the first step failed/);
+    expect(await saver.list("early")).toHaveLength(0);
+    expect((await saver.run("early"))?.status).toBe("failed");
+    failing = false;
+    // Nothing to resume from, so running it again is the way on (before, it was RunExistsError here, and resume had nothing either).
+    expect(await flow.run({ n: 0 }, { checkpoint: saver, runId: "early" })).toMatchObject({ status: "completed", shared: { n: 2 } });
+    await expect(flow.run({ n: 0 }, { checkpoint: saver, runId: "early" })).rejects.toBeInstanceOf(RunExistsError);
+    // While the first owner runs its first step (a registry row, no record yet), a second run is locked out.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const first = counter(2, () => gate).run({ n: 0 }, { checkpoint: saver, runId: "busy" });
+    await delay(20);
+    await expect(counter(2).run({ n: 0 }, { checkpoint: saver, runId: "busy" })).rejects.toBeInstanceOf(RunLockedError);
+    open();
+    expect((await first).status).toBe("completed");
+  });
+
   it("a double-clicked approve publishes once", async () => {
     const published: string[] = [];
     class Approve extends Node<{ draft: string }, string, boolean> {
